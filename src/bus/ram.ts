@@ -1,0 +1,136 @@
+/**
+ * Guest RAM as 4 KiB pages, each its own typed array, shared copy-on-write with snapshots.
+ *
+ * A snapshot copies the page-reference array and marks every page shared; the first write
+ * to a shared page copies it. Restoring swaps the references back. Pages never written
+ * are absent (`null`) and read as zeros, so a 128 MiB guest costs only what it touches.
+ */
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const PAGE_MASK = PAGE_SIZE - 1;
+
+const ZERO_PAGE_U8 = new Uint8Array(PAGE_SIZE);
+const ZERO_PAGE_I32 = new Int32Array(ZERO_PAGE_U8.buffer);
+
+/** The page references of a snapshot of RAM (pages themselves are shared, never copied here). */
+export interface RamSnapshot {
+  readonly u8: (Uint8Array | null)[];
+}
+
+export class PagedRam {
+  /** Byte views of the pages; `null` means never written (reads as zero). */
+  private u8: (Uint8Array | null)[];
+  /** Int32 views of the same pages, for aligned word access on the CPU fast path. */
+  private i32: (Int32Array | null)[];
+  /** 1 where the page is referenced by a snapshot and must be copied before a write. */
+  private shared: Uint8Array;
+  /** Called with the page index whenever a page's contents may change by DMA or debugger. */
+  onExternalWrite: ((pageIndex: number) => void) | null = null;
+
+  constructor(readonly base: number, readonly size: number) {
+    if (size % PAGE_SIZE !== 0) throw new Error(`RAM size ${size} is not a multiple of ${PAGE_SIZE}`);
+    const n = size / PAGE_SIZE;
+    this.u8 = new Array(n).fill(null);
+    this.i32 = new Array(n).fill(null);
+    this.shared = new Uint8Array(n);
+  }
+
+  get pageCount(): number {
+    return this.u8.length;
+  }
+
+  /** True if [paddr, paddr+len) lies inside RAM. */
+  contains(paddr: number, len = 1): boolean {
+    return paddr >= this.base && paddr + len <= this.base + this.size;
+  }
+
+  /** Page for reading (a shared zero page if never written). Index is relative to `base`. */
+  readPageU8(index: number): Uint8Array {
+    return this.u8[index] ?? ZERO_PAGE_U8;
+  }
+
+  readPageI32(index: number): Int32Array {
+    return this.i32[index] ?? ZERO_PAGE_I32;
+  }
+
+  /** True when a write to the page would not need a copy (safe to cache for writing). */
+  isPrivate(index: number): boolean {
+    return this.u8[index] !== null && this.shared[index] === 0;
+  }
+
+  /** Page for writing: allocates or un-shares it first. */
+  writablePageU8(index: number): Uint8Array {
+    let p = this.u8[index];
+    if (p === null || this.shared[index] !== 0) p = this.ownPage(index);
+    return p;
+  }
+
+  writablePageI32(index: number): Int32Array {
+    if (this.u8[index] === null || this.shared[index] !== 0) this.ownPage(index);
+    return this.i32[index]!;
+  }
+
+  private ownPage(index: number): Uint8Array {
+    const old = this.u8[index];
+    const p = old === null ? new Uint8Array(PAGE_SIZE) : old.slice();
+    this.u8[index] = p;
+    this.i32[index] = new Int32Array(p.buffer);
+    this.shared[index] = 0;
+    return p;
+  }
+
+  /** Copy bytes out of RAM (paddr absolute). Caller checks bounds with `contains`. */
+  readBytes(paddr: number, out: Uint8Array): void {
+    let off = paddr - this.base;
+    let done = 0;
+    while (done < out.length) {
+      const idx = Math.floor(off / PAGE_SIZE);
+      const po = off & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - po, out.length - done);
+      out.set(this.readPageU8(idx).subarray(po, po + n), done);
+      done += n;
+      off += n;
+    }
+  }
+
+  /** Copy bytes into RAM (paddr absolute), notifying `onExternalWrite` per page touched. */
+  writeBytes(paddr: number, data: Uint8Array): void {
+    let off = paddr - this.base;
+    let done = 0;
+    while (done < data.length) {
+      const idx = Math.floor(off / PAGE_SIZE);
+      const po = off & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - po, data.length - done);
+      this.writablePageU8(idx).set(data.subarray(done, done + n), po);
+      this.onExternalWrite?.(idx);
+      done += n;
+      off += n;
+    }
+  }
+
+  /** Share every page with a new snapshot. O(pages) reference copy; no page data is copied. */
+  snapshot(): RamSnapshot {
+    this.shared.fill(1);
+    return { u8: this.u8.slice() };
+  }
+
+  /** Make RAM hold exactly what it held when `snap` was taken. */
+  restore(snap: RamSnapshot): void {
+    const n = this.u8.length;
+    for (let i = 0; i < n; i++) {
+      const p = snap.u8[i];
+      if (this.u8[i] !== p) {
+        this.u8[i] = p;
+        this.i32[i] = p === null ? null : new Int32Array(p.buffer);
+      }
+    }
+    this.shared.fill(1);
+  }
+
+  /** Pages currently allocated (not the zero page), for memory accounting. */
+  allocatedPages(): number {
+    let c = 0;
+    for (const p of this.u8) if (p !== null) c++;
+    return c;
+  }
+}
