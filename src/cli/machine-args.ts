@@ -1,0 +1,120 @@
+/**
+ * The QEMU-like machine options shared by `run`, `serve` and `record`, and their translation
+ * into a board configuration with every file read up front (so a missing or unreadable file is
+ * a clear error before the guest starts).
+ */
+import * as fs from 'node:fs';
+import type { Argv } from 'yargs';
+
+/** Debian's OpenSBI, used for `--bios opensbi`. */
+export const DEBIAN_OPENSBI = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
+
+/** Raw machine options as the user gave them. */
+export interface MachineArgs {
+  kernel?: string;
+  bios: string;
+  memory: string;
+  smp: number;
+  drive?: string;
+  'drive-write': boolean;
+  'drive-legacy': boolean;
+  initrd?: string;
+  append?: string;
+}
+
+/** The machine configuration with images loaded: what a recording stores and the board takes. */
+export interface MachineConfig {
+  memoryBytes: number;
+  smp: number;
+  append?: string;
+  driveLegacy?: boolean;
+  /** File names, for messages and `info`. */
+  files: { kernel?: string; bios?: string; drive?: string; initrd?: string };
+  kernel?: Uint8Array;
+  bios: 'none' | Uint8Array;
+  drive?: Uint8Array;
+  initrd?: Uint8Array;
+}
+
+/** Add the machine options to a yargs command. */
+export function machineOptions<T>(y: Argv<T>): Argv<T & MachineArgs> {
+  return y
+    .option('kernel', { type: 'string', describe: 'kernel or bare-metal program (ELF; raw image with --bios FILE)' })
+    .option('bios', {
+      type: 'string',
+      default: 'none',
+      describe: "firmware: 'none' (enter the kernel in M-mode), 'opensbi' (Debian's fw_jump.bin) or a file",
+    })
+    .option('memory', { alias: 'm', type: 'string', default: '128M', describe: 'RAM size (e.g. 128M, 1G)' })
+    .option('smp', { type: 'number', default: 1, describe: 'number of harts (1..8)' })
+    .option('drive', { type: 'string', describe: 'raw disk image for virtio-blk (size a multiple of 512)' })
+    .option('drive-write', {
+      type: 'boolean',
+      default: false,
+      describe: "write the guest's disk changes back to the image on a clean exit (default: never written)",
+    })
+    .option('drive-legacy', { type: 'boolean', default: false, describe: 'legacy (virtio-mmio v1) transport for the disk' })
+    .option('initrd', { type: 'string', describe: 'initial ramdisk' })
+    .option('append', { type: 'string', describe: 'kernel command line (/chosen/bootargs)' }) as Argv<T & MachineArgs>;
+}
+
+/** Parse a QEMU-style size: `128M`, `1G`, `65536K`, a bare number means MiB. */
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new Error(`bad memory size '${s}' (expected e.g. 128M or 1G)`);
+  const n = Number(m[1]);
+  const unit = m[2].toUpperCase();
+  const mult = unit === 'K' ? 1 << 10 : unit === 'G' ? 1 << 30 : unit === 'T' ? 2 ** 40 : 1 << 20;
+  const bytes = Math.floor(n * mult);
+  if (bytes <= 0) throw new Error(`bad memory size '${s}'`);
+  return bytes;
+}
+
+function readFile(what: string, path: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new Error(`cannot read ${what} '${path}': ${why}`);
+  }
+}
+
+/** Read every file the options name and check what can be checked before the board exists. */
+export function loadMachineConfig(a: MachineArgs): MachineConfig {
+  if (a.kernel === undefined && a.bios === 'none') {
+    throw new Error('nothing to run: give --kernel FILE (and/or --bios FILE)');
+  }
+  if (!Number.isInteger(a.smp) || a.smp < 1 || a.smp > 8) throw new Error(`--smp ${a.smp}: must be 1..8`);
+  const memoryBytes = parseSize(a.memory);
+  if (memoryBytes % 4096 !== 0) throw new Error(`--memory ${a.memory}: must be a multiple of 4 KiB`);
+  const files: MachineConfig['files'] = {};
+  const cfg: MachineConfig = { memoryBytes, smp: a.smp, bios: 'none', files };
+  if (a.append !== undefined) cfg.append = a.append;
+  if (a['drive-legacy']) cfg.driveLegacy = true;
+  if (a.kernel !== undefined) {
+    cfg.kernel = readFile('kernel', a.kernel);
+    files.kernel = a.kernel;
+  }
+  if (a.bios !== 'none') {
+    const path = a.bios === 'opensbi' ? DEBIAN_OPENSBI : a.bios;
+    if (a.bios === 'opensbi' && !fs.existsSync(path)) {
+      throw new Error(`--bios opensbi: ${path} not found (apt-get install opensbi)`);
+    }
+    cfg.bios = readFile('firmware', path);
+    files.bios = path;
+  }
+  if (a.drive !== undefined) {
+    const d = readFile('disk image', a.drive);
+    if (d.length % 512 !== 0) {
+      throw new Error(`disk image '${a.drive}' is ${d.length} bytes, not a multiple of 512`);
+    }
+    cfg.drive = d;
+    files.drive = a.drive;
+  }
+  if (a.initrd !== undefined) {
+    cfg.initrd = readFile('initrd', a.initrd);
+    files.initrd = a.initrd;
+  }
+  return cfg;
+}
