@@ -78,6 +78,15 @@ export interface MachineSnapshot {
   readonly icount: number;
   /** Bytes this snapshot holds privately (pages it alone references are counted by the owner). */
   readonly approxBytes: number;
+  /**
+   * Optional, for exact memory accounting by the snapshot store: every page-like buffer
+   * (RAM pages, disk-overlay blocks) this snapshot references. Buffers shared between
+   * snapshots are the same objects, so the store counts each one once. When present,
+   * the store charges `stateBytes` plus the unique buffers instead of `approxBytes`.
+   */
+  readonly pageRefs?: ReadonlyArray<ArrayBufferView | null>;
+  /** Optional: bytes held outside `pageRefs` (CPU, CSRs, device state). */
+  readonly stateBytes?: number;
 }
 
 /** The board as the replay engine and the debugger glue see it. */
@@ -97,4 +106,8 @@ export interface ReplayableMachine {
   /** Breakpoints (virtual PCs) and watchpoints; not part of snapshots. */
   readonly breakpoints: Set<number>;
   readonly watchpoints: Watchpoint[];
+  /** Optional: number of harts (1 when absent). */
+  readonly hartCount?: number;
+  /** Optional: current pc of a hart (signed virtual address), for `last-write` reports. */
+  pcOf?(hart: number): number;
 }

@@ -1,0 +1,321 @@
+/**
+ * The portable recording file (.rvrr): everything needed to replay a run on another host.
+ *
+ * Layout (little-endian):
+ *   header  : magic "RVRRREC\0" (8) | version u16 | reserved u16 | sectionCount u32 | fileBytes u64
+ *   section*: tag (4 ASCII) | payloadBytes u64 | sha256(payload) (32) | payload
+ * Sections: "CONF" machine configuration (JSON), "META" end of history etc. (JSON),
+ * one "IMAG" per image (role, name, raw bytes), "LOG " the event log (log-format.ts).
+ * `fileBytes` in the header makes truncation an explicit error rather than a parse failure.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { Parser } from 'binary-parser';
+import type { InputEvent } from '../machine/types.js';
+import { NS_PER_INSN } from './clock.js';
+import type { LogEntry } from './log.js';
+import { decodeLog, encodeLog, LogFormatError } from './log-format.js';
+
+export const RECORDING_MAGIC = 'RVRRREC\0';
+export const RECORDING_FORMAT_VERSION = 1;
+const HEADER_BYTES = 24;
+const SECTION_HEADER_BYTES = 44;
+
+/** The machine configuration a recording ran with (what `--memory`, `--smp`, ... said). */
+export interface RecordingConfig {
+  /** RAM size in bytes. */
+  memory: number;
+  /** Number of harts. */
+  smp: number;
+  /** Kernel command line (`--append`), if any. */
+  append?: string;
+  /** Every other board option that affects execution (bios mode, devices, ...), JSON-safe. */
+  options: Record<string, unknown>;
+}
+
+/** One image the recorded run used, byte for byte as it was at the start. */
+export interface RecordingImage {
+  /** What it was: 'kernel', 'firmware', 'initrd', 'disk', ... */
+  role: string;
+  /** Original file name (informative only). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** A complete recording. */
+export interface Recording {
+  config: RecordingConfig;
+  images: RecordingImage[];
+  /** Every input with its icount, in order. */
+  log: LogEntry[];
+  /** End of history: the icount where recording stopped. */
+  endIcount: number;
+  /** `stateHash()` of the machine at `endIcount`, when known: replay can verify it. */
+  finalStateHash?: string;
+}
+
+/** A file that is not a valid recording; the message says what is wrong and where. */
+export class RecordingError extends Error {
+  override name = 'RecordingError';
+}
+
+const headerParser = new Parser()
+  .endianness('little')
+  .string('magic', { length: 8, encoding: 'latin1' })
+  .uint16('version')
+  .uint16('reserved')
+  .uint32('sectionCount')
+  .uint64('fileBytes');
+
+const sectionHeaderParser = new Parser()
+  .endianness('little')
+  .string('tag', { length: 4, encoding: 'latin1' })
+  .uint64('payloadBytes')
+  .buffer('sha256', { length: 32 });
+
+const imagePayloadParser = new Parser()
+  .endianness('little')
+  .uint16('roleBytes')
+  .string('role', { length: 'roleBytes', encoding: 'utf8' })
+  .uint16('nameBytes')
+  .string('name', { length: 'nameBytes', encoding: 'utf8' })
+  .buffer('bytes', { readUntil: 'eof', clone: true });
+
+const SECTION_NAMES: Record<string, string> = {
+  CONF: 'configuration',
+  META: 'metadata',
+  IMAG: 'image',
+  'LOG ': 'event log',
+};
+
+function sha256(b: Uint8Array): Buffer {
+  return createHash('sha256').update(b).digest();
+}
+
+function section(tag: string, payload: Uint8Array): Buffer {
+  const h = Buffer.alloc(SECTION_HEADER_BYTES);
+  h.write(tag, 0, 'latin1');
+  h.writeBigUInt64LE(BigInt(payload.length), 4);
+  sha256(payload).copy(h, 12);
+  return Buffer.concat([h, payload]);
+}
+
+function imagePayload(img: RecordingImage): Buffer {
+  const role = Buffer.from(img.role, 'utf8');
+  const name = Buffer.from(img.name, 'utf8');
+  if (role.length > 0xffff || name.length > 0xffff) throw new RecordingError('image role or name too long');
+  const h1 = Buffer.alloc(2);
+  h1.writeUInt16LE(role.length);
+  const h2 = Buffer.alloc(2);
+  h2.writeUInt16LE(name.length);
+  return Buffer.concat([h1, role, h2, name, img.bytes]);
+}
+
+/** Serialize a recording to bytes. */
+export function encodeRecording(rec: Recording): Uint8Array {
+  const meta = { endIcount: rec.endIcount, finalStateHash: rec.finalStateHash ?? null };
+  const sections = [
+    section('CONF', Buffer.from(JSON.stringify(rec.config), 'utf8')),
+    section('META', Buffer.from(JSON.stringify(meta), 'utf8')),
+    ...rec.images.map((img) => section('IMAG', imagePayload(img))),
+    section('LOG ', encodeLog(rec.log)),
+  ];
+  const body = Buffer.concat(sections);
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write(RECORDING_MAGIC, 0, 'latin1');
+  header.writeUInt16LE(RECORDING_FORMAT_VERSION, 8);
+  header.writeUInt32LE(sections.length, 12);
+  header.writeBigUInt64LE(BigInt(HEADER_BYTES + body.length), 16);
+  return new Uint8Array(Buffer.concat([header, body]));
+}
+
+function parseJson(payload: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new RecordingError(`recording ${what} section is not valid JSON`);
+  }
+}
+
+function checkConfig(c: unknown): RecordingConfig {
+  const o = c as Partial<RecordingConfig> | null;
+  if (typeof o !== 'object' || o === null || typeof o.memory !== 'number' || typeof o.smp !== 'number' ||
+      typeof o.options !== 'object' || o.options === null || (o.append !== undefined && typeof o.append !== 'string')) {
+    throw new RecordingError('recording configuration section lacks memory/smp/options');
+  }
+  return { memory: o.memory, smp: o.smp, options: o.options, ...(o.append !== undefined ? { append: o.append } : {}) };
+}
+
+/** Parse recording bytes; throws RecordingError naming the problem (magic, version, truncation, section checksum). */
+export function decodeRecording(bytes: Uint8Array, source = 'recording'): Recording {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 8 || buf.toString('latin1', 0, 8) !== RECORDING_MAGIC) {
+    throw new RecordingError(`${source} is not an rvrr recording (bad magic)`);
+  }
+  if (buf.length < HEADER_BYTES) throw new RecordingError(`${source} is truncated: ${buf.length} bytes, shorter than its header`);
+  const hdr = headerParser.parse(buf);
+  if (hdr.version !== RECORDING_FORMAT_VERSION) {
+    throw new RecordingError(`${source} has recording format version ${hdr.version}; this rvrr reads version ${RECORDING_FORMAT_VERSION}`);
+  }
+  const fileBytes = Number(hdr.fileBytes);
+  if (buf.length < fileBytes) throw new RecordingError(`${source} is truncated: ${buf.length} of ${fileBytes} bytes present`);
+  if (buf.length > fileBytes) throw new RecordingError(`${source} has ${buf.length - fileBytes} trailing bytes after its end`);
+
+  let config: RecordingConfig | undefined;
+  let meta: { endIcount?: unknown; finalStateHash?: unknown } | undefined;
+  let log: LogEntry[] | undefined;
+  const images: RecordingImage[] = [];
+  let off = HEADER_BYTES;
+  for (let i = 0; i < hdr.sectionCount; i++) {
+    if (buf.length - off < SECTION_HEADER_BYTES) throw new RecordingError(`${source} is truncated in the header of section ${i}`);
+    const sh = sectionHeaderParser.parse(buf.subarray(off));
+    const tag: string = sh.tag;
+    const what = `${SECTION_NAMES[tag] ?? `unknown (${JSON.stringify(tag)})`} section ${i}`;
+    off += SECTION_HEADER_BYTES;
+    const n = Number(sh.payloadBytes);
+    if (buf.length - off < n) throw new RecordingError(`${source} is truncated in its ${what}`);
+    const payload = buf.subarray(off, off + n);
+    off += n;
+    if (!sha256(payload).equals(sh.sha256)) throw new RecordingError(`${source}: checksum mismatch in its ${what}`);
+    switch (tag) {
+      case 'CONF':
+        config = checkConfig(parseJson(payload, 'configuration'));
+        break;
+      case 'META':
+        meta = parseJson(payload, 'metadata') as typeof meta;
+        break;
+      case 'IMAG': {
+        let p: { role: string; name: string; bytes: Buffer };
+        try {
+          p = imagePayloadParser.parse(payload);
+        } catch {
+          throw new RecordingError(`${source}: malformed ${what}`);
+        }
+        images.push({ role: p.role, name: p.name, bytes: new Uint8Array(p.bytes) });
+        break;
+      }
+      case 'LOG ':
+        try {
+          log = decodeLog(payload);
+        } catch (e) {
+          if (e instanceof LogFormatError) throw new RecordingError(`${source}: ${e.message}`);
+          throw e;
+        }
+        break;
+      default:
+        throw new RecordingError(`${source}: unknown section tag ${JSON.stringify(tag)}`);
+    }
+  }
+  if (off !== buf.length) throw new RecordingError(`${source}: ${buf.length - off} bytes after its last section`);
+  if (!config) throw new RecordingError(`${source} has no configuration section`);
+  if (!meta || typeof meta.endIcount !== 'number' || !Number.isSafeInteger(meta.endIcount) || meta.endIcount < 0) {
+    throw new RecordingError(`${source} has no valid end-of-history icount`);
+  }
+  if (!log) throw new RecordingError(`${source} has no event log section`);
+  const endIcount = meta.endIcount;
+  if (log.length > 0 && log[log.length - 1].icount > endIcount) {
+    throw new RecordingError(`${source}: event log goes past the end of history (${log[log.length - 1].icount} > ${endIcount})`);
+  }
+  return {
+    config,
+    images,
+    log,
+    endIcount,
+    ...(typeof meta.finalStateHash === 'string' ? { finalStateHash: meta.finalStateHash } : {}),
+  };
+}
+
+let tmpCounter = 0;
+
+/** Write a recording atomically: a temporary file in the same directory, then rename. */
+export async function writeRecording(file: string, rec: Recording): Promise<void> {
+  const data = encodeRecording(rec);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tmpCounter++}.tmp`);
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Read and validate a recording file. */
+export async function readRecording(file: string): Promise<Recording> {
+  let data: Buffer;
+  try {
+    data = await fsp.readFile(file);
+  } catch (e) {
+    throw new RecordingError(`cannot read recording ${file}: ${(e as Error).message}`);
+  }
+  return decodeRecording(data, file);
+}
+
+/** What `rvrr info` prints about a recording. */
+export interface RecordingSummary {
+  config: RecordingConfig;
+  images: { role: string; name: string; bytes: number }[];
+  /** History span [0, endIcount]. */
+  startIcount: 0;
+  endIcount: number;
+  eventCount: number;
+  eventsByKind: Partial<Record<InputEvent['kind'], number>>;
+  /** Console input bytes in total. */
+  consoleBytes: number;
+  /** Virtual time at the end (ns): instructions plus idle warps. */
+  virtualNsEnd: number;
+  /** Of which idle warps (ns). */
+  warpNs: number;
+  finalStateHash?: string;
+}
+
+export function summarizeRecording(rec: Recording): RecordingSummary {
+  const eventsByKind: Partial<Record<InputEvent['kind'], number>> = {};
+  let warpNs = 0;
+  let consoleBytes = 0;
+  for (const { event } of rec.log) {
+    eventsByKind[event.kind] = (eventsByKind[event.kind] ?? 0) + 1;
+    if (event.kind === 'warp') warpNs += event.ns;
+    if (event.kind === 'console') consoleBytes += event.bytes.length;
+  }
+  return {
+    config: rec.config,
+    images: rec.images.map((i) => ({ role: i.role, name: i.name, bytes: i.bytes.length })),
+    startIcount: 0,
+    endIcount: rec.endIcount,
+    eventCount: rec.log.length,
+    eventsByKind,
+    consoleBytes,
+    virtualNsEnd: rec.endIcount * NS_PER_INSN + warpNs,
+    warpNs,
+    ...(rec.finalStateHash !== undefined ? { finalStateHash: rec.finalStateHash } : {}),
+  };
+}
+
+function fmtNs(ns: number): string {
+  return ns >= 1e9 ? `${(ns / 1e9).toFixed(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : `${ns} ns`;
+}
+
+/** The summary as human-readable lines. */
+export function formatRecordingSummary(s: RecordingSummary): string {
+  const lines = [
+    `machine: ${s.config.memory / (1024 * 1024)} MiB RAM, ${s.config.smp} hart(s)` +
+      (s.config.append !== undefined ? `, append ${JSON.stringify(s.config.append)}` : ''),
+    `options: ${JSON.stringify(s.config.options)}`,
+    ...s.images.map((i) => `image: ${i.role} ${i.name} (${i.bytes} bytes)`),
+    `history: icount 0 .. ${s.endIcount}`,
+    `virtual time: 0 .. ${fmtNs(s.virtualNsEnd)} (idle warps ${fmtNs(s.warpNs)})`,
+    `events: ${s.eventCount}` +
+      (s.eventCount ? ` (${Object.entries(s.eventsByKind).map(([k, n]) => `${k} ${n}`).join(', ')})` : '') +
+      (s.consoleBytes ? `, ${s.consoleBytes} console bytes` : ''),
+  ];
+  if (s.finalStateHash) lines.push(`final state hash: ${s.finalStateHash}`);
+  return lines.join('\n');
+}
