@@ -28,11 +28,15 @@ let srcBig = false;
 let sm = 0, st = 0;            // pair: significand m in [1, 2], tail t (value m + t, scaled)
 let bS = 0n, bL = 0;           // big: S with bit length bL
 // classify() output
-let cI = 0, cCls = 0;          // cls: 0 exact, 1 below half, 2 exactly half, 3 above half
+let cI = 0, cCls = 0;
+const STICKY = pow2(-60);          // cls: 0 exact, 1 below half, 2 exactly half, 3 above half
 
 /** Describe value = (r + e) * 2^scale (r > 0). Returns floor(log2(value)). */
 export function setPair(r: number, e: number, scale: number): number {
   srcBig = false;
+  // A tail far below the rounding position only acts as a sticky bit; a stand-in keeps it from
+  // underflowing when rescaled.
+  if (e !== 0 && Math.abs(e) < r * STICKY) e = e < 0 ? -r * STICKY : r * STICKY;
   let E = exponentOf(r);
   let m = ldexp(r, -E), t = ldexp(e, -E);
   // Just below a power of two the grid is twice as fine: describe the value as (2 - tiny) * 2^(E-1).
