@@ -1,0 +1,389 @@
+/**
+ * The `virt` board: RAM, boot ROM, CLINT, PLIC, UART, sifive_test, goldfish RTC and eight
+ * virtio-mmio slots wired as on QEMU's riscv64 `virt` machine, the boot paths (`--bios none`
+ * or firmware + kernel), and a deterministic run loop over several harts.
+ *
+ * Determinism (design invariants 1-3): which hart runs and when devices observe time is a
+ * function of machine state only, never of how the caller slices `run()` calls. The scheduler
+ * position (current hart, steps left in its quantum) and the icount of the next device event
+ * are part of the state and of snapshots; devices are updated only at those event icounts.
+ */
+import { createHash } from 'node:crypto';
+import { Bus } from '../bus/bus.js';
+import { PagedRam, PAGE_SIZE, type RamSnapshot } from '../bus/ram.js';
+import { Hart, type HartState } from '../cpu/hart.js';
+import { Clint } from '../devices/clint.js';
+import type { DeviceState, MmioDevice } from '../devices/device.js';
+import { DiskOverlay } from '../devices/disk.js';
+import { GoldfishRtc } from '../devices/goldfish-rtc.js';
+import { Plic } from '../devices/plic.js';
+import { SifiveTest, type TestAction } from '../devices/sifive-test.js';
+import { Uart16550 } from '../devices/uart16550.js';
+import { VirtioBlk } from '../devices/virtio-blk.js';
+import { VirtioMmio } from '../devices/virtio-mmio.js';
+import { VirtualClock } from '../replay/clock.js';
+import type {
+  InputEvent, MachineSnapshot, ReplayableMachine, RunOptions, RunResult, Watchpoint,
+} from './types.js';
+import { buildBootRom } from './boot-rom.js';
+import { planBoot, type BootPlan, type VirtOptions } from './virt-boot.js';
+import { VIRT, VIRT_IRQ } from './memmap.js';
+
+export type { VirtOptions } from './virt-boot.js';
+export { VirtConfigError } from './virt-boot.js';
+
+/** Steps a hart runs before the next hart gets its turn. */
+export const QUANTUM = 1000;
+/** GDB's register number of the virtual `priv` register (65 + 4096). */
+const GDB_REGNO_PRIV = 4161;
+const GDB_REGNO_PC = 32;
+const GDB_REGNO_F0 = 33;
+const GDB_REGNO_CSR0 = 65;
+const CSR_SATP = 0x180;
+
+/** The scheduler position and device event point: state, saved in snapshots. */
+interface SchedState {
+  /** Hart whose quantum is in progress. */
+  cur: number;
+  /** Steps left in that quantum. */
+  quantumLeft: number;
+  /** icount at which devices are next updated (a timer deadline), Infinity if none. */
+  nextEvent: number;
+}
+
+interface VirtSnapshot extends MachineSnapshot {
+  readonly clock: { icount: number; warpNs: number };
+  readonly harts: HartState[];
+  readonly devices: Record<string, DeviceState>;
+  readonly ram: RamSnapshot;
+  readonly sched: SchedState;
+  readonly exitCode: number | undefined;
+}
+
+export class VirtMachine implements ReplayableMachine {
+  readonly ram: PagedRam;
+  readonly bus: Bus;
+  readonly clock = new VirtualClock();
+  readonly harts: Hart[] = [];
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  readonly rtc: GoldfishRtc;
+  readonly test: SifiveTest;
+  /** The eight virtio-mmio transports, slot k at 0x10001000 + 0x1000*k (the disk, if any, in slot 0). */
+  readonly virtio: VirtioMmio[] = [];
+  /** The copy-on-write overlay over the user's disk image (absent without a drive). */
+  readonly disk?: DiskOverlay;
+  /** Shared with every hart (same objects). Not part of snapshots. */
+  readonly breakpoints = new Set<number>();
+  readonly watchpoints: Watchpoint[] = [];
+  /** Exit code once the guest powered off (0) or failed through sifive_test (its code). */
+  exitCode: number | undefined;
+  /** Where everything was loaded, the DTB and the boot ROM parameters. */
+  readonly boot: BootPlan;
+  readonly dtb: Uint8Array;
+
+  private readonly devices: MmioDevice[] = [];
+  private sched: SchedState = { cur: 0, quantumLeft: QUANTUM, nextEvent: Infinity };
+  /** sifive_test request raised during the current slice, handled when the slice ends. */
+  private action: TestAction | null = null;
+  /** RAM right after loading, restored on a guest or user reset (QEMU reloads its images). */
+  private readonly initialRam: RamSnapshot;
+
+  /** Build and load the board. Throws VirtConfigError (one-line message) on bad options. */
+  constructor(opts: VirtOptions) {
+    const plan = planBoot(opts);
+    this.boot = plan;
+    const smp = plan.smp;
+    this.ram = new PagedRam(VIRT.dram.base, plan.memoryBytes);
+    this.bus = new Bus(this.ram);
+
+    for (let h = 0; h < smp; h++) {
+      const hart = new Hart(h, this.bus, this.clock);
+      hart.breakpoints = this.breakpoints;
+      hart.watchpoints = this.watchpoints;
+      this.harts.push(hart);
+    }
+    this.ram.onExternalWrite = (page) => {
+      for (const hart of this.harts) hart.invalidateCodePage(page);
+    };
+    const setMip = (hart: number, bit: number, level: boolean): void => this.harts[hart].setPending(bit, level);
+
+    this.clint = new Clint(this.clock, smp, setMip);
+    this.plic = new Plic(smp, setMip);
+    const out = opts.onConsoleOutput;
+    this.uart = new Uart16550(this.plic.irq(VIRT_IRQ.uart0), (b) => out?.(Uint8Array.of(b)));
+    this.test = new SifiveTest((a) => {
+      if (this.action === null) this.action = a;
+    });
+    this.rtc = new GoldfishRtc(this.clock, this.plic.irq(VIRT_IRQ.rtc), opts.rtcEpochNs ?? 0);
+
+    this.addDevice(VIRT.test.base, VIRT.test.size, this.test);
+    this.addDevice(VIRT.rtc.base, VIRT.rtc.size, this.rtc);
+    this.addDevice(VIRT.clint.base, VIRT.clint.size, this.clint);
+    this.addDevice(VIRT.plic.base, VIRT.plic.size, this.plic);
+    this.addDevice(VIRT.uart0.base, VIRT.uart0.size, this.uart);
+    if (opts.drive !== undefined) this.disk = new DiskOverlay(opts.drive);
+    for (let k = 0; k < VIRT.virtio.count; k++) {
+      const backend = k === 0 && this.disk ? new VirtioBlk(this.disk) : null;
+      const dev = new VirtioMmio(this.bus, this.plic.irq(VIRT_IRQ.virtio + k), backend, {
+        legacy: opts.driveLegacy ?? false,
+        name: `virtio${k}`,
+      });
+      this.virtio.push(dev);
+      this.addDevice(VIRT.virtio.base + k * VIRT.virtio.size, VIRT.virtio.size, dev);
+    }
+
+    this.dtb = plan.dtb;
+    const rom = buildBootRom({
+      romBase: VIRT.mrom.base,
+      romSize: VIRT.mrom.size,
+      startAddr: plan.startAddr,
+      fdtAddr: plan.dtbAddr,
+      kernelEntry: plan.kernelEntry,
+    });
+    this.bus.mapRom(VIRT.mrom.base, rom, 'mrom');
+
+    for (const r of plan.regions) if (r.data.length > 0) this.bus.writeBytes(r.start, r.data);
+    this.bus.writeBytes(plan.dtbAddr, this.dtb);
+    this.initialRam = this.ram.snapshot();
+    this.powerOn();
+  }
+
+  private addDevice(base: number, size: number, dev: MmioDevice): void {
+    this.bus.map(base, size, dev);
+    this.devices.push(dev);
+  }
+
+  /** Every hart at the reset vector, devices at power-on state, timers re-evaluated. */
+  private powerOn(): void {
+    for (const d of this.devices) d.reset();
+    for (const h of this.harts) {
+      h.reset(VIRT.mrom.base);
+      h.flushCaches();
+    }
+    this.sched = { cur: 0, quantumLeft: QUANTUM, nextEvent: Infinity };
+    this.action = null;
+    this.deviceEvent();
+  }
+
+  /** Reset the whole board as QEMU's system reset does: RAM reloaded, devices and harts reset; the disk keeps its writes. */
+  private resetBoard(): void {
+    this.ram.restore(this.initialRam);
+    this.exitCode = undefined;
+    this.powerOn();
+  }
+
+  get icount(): number {
+    return this.clock.icount;
+  }
+
+  /** Let the timers observe the current time, and compute the next icount at which they must. */
+  private deviceEvent(): void {
+    this.clint.update();
+    this.rtc.update();
+    const clintIns = this.clock.insnsUntilMtime(this.clint.nextDeadline());
+    const rtcNs = this.rtc.nextDeadlineNs() - this.clock.nowNs();
+    const rtcIns = rtcNs === Infinity || Number.isNaN(rtcNs) ? Infinity : Math.max(0, Math.ceil(rtcNs));
+    const d = Math.min(clintIns, rtcIns);
+    // A deadline already due was handled by update(); the next one is at least one step away.
+    this.sched.nextEvent = d === Infinity ? Infinity : this.clock.icount + Math.max(1, d);
+  }
+
+  /**
+   * Run up to `budget` steps in total. Harts take turns in quanta of QUANTUM steps; a hart
+   * waiting in WFI with nothing pending gives up its turn. Returns early for a breakpoint or
+   * watchpoint (that hart, instruction not executed), a poweroff/fail (exitCode set), a reset
+   * (board already reset), or when every hart waits for an interrupt ('idle').
+   */
+  run(budget: number, opts: RunOptions = {}): RunResult {
+    let executed = 0;
+    const n = this.harts.length;
+    const ignorePending = new Uint8Array(n).fill(opts.ignoreFirstStop ? 1 : 0);
+    let idleSkips = 0;
+    if (this.exitCode !== undefined) return { executed: 0, reason: 'poweroff', hart: this.sched.cur, exitCode: this.exitCode };
+    while (executed < budget) {
+      const s = this.sched;
+      if (this.clock.icount >= s.nextEvent) this.deviceEvent();
+      if (s.quantumLeft <= 0) {
+        this.nextHart();
+        continue;
+      }
+      const hart = this.harts[s.cur];
+      const slice = Math.min(budget - executed, s.quantumLeft, s.nextEvent - this.clock.icount);
+      const done = hart.run(slice, ignorePending[s.cur] === 1);
+      if (done === 0 && hart.stopReason === 'budget') throw new Error(`hart ${s.cur} made no progress with a budget of ${slice}`);
+      executed += done;
+      s.quantumLeft -= done;
+      if (done > 0) {
+        ignorePending[s.cur] = 0;
+        idleSkips = 0;
+      }
+      if (this.action !== null) return this.finishAction(executed);
+      const why = hart.stopReason;
+      if (why === 'breakpoint' || why === 'watchpoint') {
+        return { executed, reason: why, hart: s.cur, watch: why === 'watchpoint' ? hart.lastWatch : undefined };
+      }
+      if (why === 'wfi') {
+        if (done === 0 && ++idleSkips >= n) {
+          // Every hart is waiting; if a timer is due now, let it fire, otherwise time must warp.
+          if (this.clock.icount >= s.nextEvent) {
+            idleSkips = 0;
+            continue;
+          }
+          return { executed, reason: 'idle', hart: s.cur };
+        }
+        this.nextHart();
+      }
+    }
+    return { executed, reason: 'budget', hart: this.sched.cur };
+  }
+
+  /** Give the next hart a fresh quantum (forget LR reservations across the switch). */
+  private nextHart(): void {
+    const s = this.sched;
+    this.harts[s.cur].clearReservation();
+    s.cur = (s.cur + 1) % this.harts.length;
+    s.quantumLeft = QUANTUM;
+    this.harts[s.cur].clearReservation();
+  }
+
+  private finishAction(executed: number): RunResult {
+    const a = this.action!;
+    this.action = null;
+    const hart = this.sched.cur;
+    if (a.kind === 'reset') {
+      this.resetBoard();
+      return { executed, reason: 'reset', hart };
+    }
+    this.exitCode = a.code;
+    return { executed, reason: 'poweroff', hart, exitCode: a.code };
+  }
+
+  applyInput(ev: InputEvent): void {
+    switch (ev.kind) {
+      case 'console':
+        this.uart.receive(ev.bytes);
+        break;
+      case 'warp':
+        this.clock.warpNs += ev.ns;
+        this.deviceEvent();
+        break;
+      case 'mem':
+        if (!this.bus.writeBytes(ev.paddr, ev.bytes)) {
+          // Not (all) RAM: byte by byte through the bus, as a debugger write to MMIO would.
+          ev.bytes.forEach((b, i) => this.bus.write(ev.paddr + i, 1, b));
+        }
+        break;
+      case 'reg':
+        this.writeRegister(ev.hart, ev.regno, ev.value);
+        break;
+      case 'reset':
+        this.resetBoard();
+        break;
+    }
+  }
+
+  /** A debugger register write by GDB register number. Throws for a register that does not exist. */
+  private writeRegister(hartIndex: number, regno: number, value: bigint): void {
+    const hart = this.harts[hartIndex];
+    if (hart === undefined) throw new Error(`no hart ${hartIndex}`);
+    if (regno >= 0 && regno < 32) hart.setX(regno, value);
+    else if (regno === GDB_REGNO_PC) hart.setPC(value);
+    else if (regno >= GDB_REGNO_F0 && regno < GDB_REGNO_F0 + 32) hart.setF(regno - GDB_REGNO_F0, value);
+    else if (regno === GDB_REGNO_PRIV) {
+      hart.priv = Number(value & 3n);
+      hart.flushCaches();
+    } else if (regno >= GDB_REGNO_CSR0 && regno < GDB_REGNO_CSR0 + 4096) {
+      const csr = regno - GDB_REGNO_CSR0;
+      if (!hart.writeCSR(csr, value)) throw new Error(`CSR 0x${csr.toString(16)} is not implemented`);
+      if (csr === CSR_SATP) hart.flushCaches();
+    } else throw new Error(`no register ${regno}`);
+  }
+
+  nsUntilNextDeadline(): number {
+    const now = this.clock.nowNs();
+    const clintTicks = this.clint.nextDeadline();
+    const clintNs = clintTicks === Infinity ? Infinity : Math.max(0, clintTicks * (1e9 / 10_000_000) - now);
+    const rtcDl = this.rtc.nextDeadlineNs();
+    const rtcNs = rtcDl === Infinity ? Infinity : Math.max(0, rtcDl - now);
+    return Math.min(clintNs, rtcNs);
+  }
+
+  snapshot(): MachineSnapshot {
+    const harts = this.harts.map((h) => h.saveState());
+    const devices: Record<string, DeviceState> = {};
+    for (const d of this.devices) devices[d.name] = d.saveState();
+    const snap: VirtSnapshot = {
+      icount: this.clock.icount,
+      approxBytes: this.ram.pageCount * 8 + harts.length * 2048 + 4096,
+      clock: this.clock.saveState(),
+      harts,
+      devices,
+      ram: this.ram.snapshot(),
+      sched: { ...this.sched },
+      exitCode: this.exitCode,
+    };
+    return snap;
+  }
+
+  restore(snapshot: MachineSnapshot): void {
+    const s = snapshot as VirtSnapshot;
+    if (s.harts === undefined || s.harts.length !== this.harts.length) throw new Error('snapshot is not from this machine');
+    this.clock.loadState(s.clock);
+    this.ram.restore(s.ram);
+    s.harts.forEach((st, i) => {
+      this.harts[i].loadState(st);
+      this.harts[i].flushCaches();
+    });
+    // Devices after harts: their loadState re-drives interrupt lines into the restored harts.
+    for (const d of this.devices) d.loadState(s.devices[d.name]);
+    this.sched = { ...s.sched };
+    this.exitCode = s.exitCode;
+    this.action = null;
+  }
+
+  /** SHA-256 (hex) over clock, scheduler, harts, devices and non-zero RAM pages. */
+  stateHash(): string {
+    const h = createHash('sha256');
+    h.update(canonical({ clock: this.clock.saveState(), sched: this.sched, exitCode: this.exitCode ?? null }));
+    for (const hart of this.harts) h.update(canonical(hart.saveState()));
+    for (const d of this.devices) h.update(d.name + canonical(d.saveState()));
+    const idx = new Uint32Array(1);
+    for (let i = 0; i < this.ram.pageCount; i++) {
+      const p = this.ram.readPageI32(i);
+      let zero = true;
+      for (let j = 0; j < p.length; j++) if (p[j] !== 0) { zero = false; break; }
+      if (zero) continue; // an untouched page and a zeroed one are the same state
+      idx[0] = i;
+      h.update(idx);
+      h.update(this.ram.readPageU8(i));
+    }
+    return h.digest('hex');
+  }
+
+  /** Bytes of guest physical memory (RAM or ROM) for the debugger; undefined if not memory. */
+  readPhys(paddr: number, len: number): Uint8Array | undefined {
+    return this.bus.readBytes(paddr, len);
+  }
+}
+
+/** A deterministic text form of saved state for hashing (sorted keys, typed arrays as hex). */
+function canonical(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint') return v.toString() + 'n';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (ArrayBuffer.isView(v)) {
+    return '<' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') + '>';
+  }
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (v instanceof Map) return canonical(Object.fromEntries(v));
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
+  }
+  return JSON.stringify(String(v));
+}
+
+export { PAGE_SIZE };
