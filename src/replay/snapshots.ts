@@ -1,0 +1,248 @@
+/**
+ * The snapshot store: full machine states at icounts, so that seek and reverse execution only
+ * re-execute a short stretch.
+ *
+ * Spacing is logarithmic in the distance from the "anchors" (the current position and the end
+ * of history), like rr's timeline: within `interval * perLevel` instructions of an anchor a
+ * snapshot every `interval`; each further doubling of the distance doubles the spacing. So a
+ * reverse step near the present replays at most `interval` instructions, and one far back
+ * replays at most about distance / perLevel. On top of that: icount 0 (always kept), named
+ * checkpoints (kept until their history is discarded) and the points where reverse operations
+ * stopped (the newest `maxStopPins`). A memory budget thins the remaining ones, far ones first.
+ */
+import type { MachineSnapshot } from '../machine/types.js';
+
+/** Tunables of the store. */
+export interface SnapshotPolicy {
+  /** Finest spacing in instructions, used near the anchors. */
+  interval: number;
+  /** Snapshots per doubling of the distance from an anchor. */
+  perLevel: number;
+  /** Bytes the snapshots may hold (`--snapshot-memory`); Infinity for no limit. */
+  memoryBudget: number;
+  /** How many reverse-stop snapshots stay pinned (older ones fall back to the spacing rule). */
+  maxStopPins: number;
+}
+
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
+  interval: 200_000,
+  perLevel: 16,
+  memoryBudget: 1024 * 1024 * 1024,
+  maxStopPins: 8,
+};
+
+/** One stored snapshot and why it is kept. */
+export interface SnapshotEntry {
+  readonly icount: number;
+  snap: MachineSnapshot;
+  /** Names of checkpoints at this icount (never thinned while non-empty). */
+  names: string[];
+  /** Non-zero: pinned as a reverse-stop point; larger is newer. */
+  stopPin: number;
+}
+
+export class SnapshotStore {
+  readonly policy: SnapshotPolicy;
+  /** Sorted by icount, one per icount. */
+  private entries: SnapshotEntry[] = [];
+  private pinSeq = 0;
+  /** Reference counts of page buffers across all stored snapshots, for unique-page accounting. */
+  private pageRefCount = new Map<ArrayBufferView, number>();
+  private pageBytes = 0;
+  private otherBytes = 0;
+
+  constructor(policy: Partial<SnapshotPolicy> = {}) {
+    this.policy = { ...DEFAULT_SNAPSHOT_POLICY, ...policy };
+    if (!(this.policy.interval >= 1) || !(this.policy.perLevel >= 1)) throw new RangeError('snapshot interval and perLevel must be >= 1');
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /** Bytes held by all snapshots (each shared page counted once). */
+  get bytes(): number {
+    return this.pageBytes + this.otherBytes;
+  }
+
+  list(): readonly SnapshotEntry[] {
+    return this.entries;
+  }
+
+  private index(icount: number): number {
+    // First entry with icount >= `icount`.
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid].icount < icount) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get(icount: number): SnapshotEntry | undefined {
+    const e = this.entries[this.index(icount)];
+    return e && e.icount === icount ? e : undefined;
+  }
+
+  has(icount: number): boolean {
+    return this.get(icount) !== undefined;
+  }
+
+  /** The latest snapshot at or before `icount`. */
+  latestAtOrBefore(icount: number): SnapshotEntry | undefined {
+    const i = this.index(icount + 1) - 1;
+    return i >= 0 ? this.entries[i] : undefined;
+  }
+
+  private account(snap: MachineSnapshot, sign: 1 | -1): void {
+    if (snap.pageRefs === undefined) {
+      this.otherBytes += sign * snap.approxBytes;
+      return;
+    }
+    this.otherBytes += sign * (snap.stateBytes ?? 0);
+    for (const p of snap.pageRefs) {
+      if (p === null) continue;
+      const n = (this.pageRefCount.get(p) ?? 0) + sign;
+      if (n === 0) {
+        this.pageRefCount.delete(p);
+        this.pageBytes -= p.byteLength;
+      } else {
+        if (n === 1 && sign === 1) this.pageBytes += p.byteLength;
+        this.pageRefCount.set(p, n);
+      }
+    }
+  }
+
+  /**
+   * Store a snapshot taken at `icount` (its canonical state: inputs logged at `icount` applied).
+   * An existing entry there keeps its snapshot unless `replace`; `name` / `stop` add reasons to keep it.
+   */
+  add(icount: number, snap: MachineSnapshot, opts: { name?: string; stop?: boolean; replace?: boolean } = {}): SnapshotEntry {
+    const i = this.index(icount);
+    let e = this.entries[i];
+    if (e && e.icount === icount) {
+      if (opts.replace) {
+        this.account(e.snap, -1);
+        e.snap = snap;
+        this.account(snap, 1);
+      }
+    } else {
+      e = { icount, snap, names: [], stopPin: 0 };
+      this.entries.splice(i, 0, e);
+      this.account(snap, 1);
+    }
+    if (opts.name !== undefined && !e.names.includes(opts.name)) e.names.push(opts.name);
+    if (opts.stop) {
+      e.stopPin = ++this.pinSeq;
+      const pinned = this.entries.filter((x) => x.stopPin !== 0).sort((a, b) => b.stopPin - a.stopPin);
+      for (const old of pinned.slice(this.policy.maxStopPins)) old.stopPin = 0;
+    }
+    return e;
+  }
+
+  /** Remove every name `name` from the entries (a checkpoint being redefined). */
+  removeName(name: string): void {
+    for (const e of this.entries) e.names = e.names.filter((n) => n !== name);
+  }
+
+  /** The entry holding checkpoint `name`. */
+  named(name: string): SnapshotEntry | undefined {
+    return this.entries.find((e) => e.names.includes(name));
+  }
+
+  /** Drop every snapshot after `icount` (changing the past). Returns the checkpoint names lost. */
+  dropAfter(icount: number): string[] {
+    const i = this.index(icount + 1);
+    const lost: string[] = [];
+    for (const e of this.entries.splice(i)) {
+      lost.push(...e.names);
+      this.account(e.snap, -1);
+    }
+    return lost;
+  }
+
+  private remove(e: SnapshotEntry): void {
+    const i = this.entries.indexOf(e);
+    if (i >= 0) {
+      this.entries.splice(i, 1);
+      this.account(e.snap, -1);
+    }
+  }
+
+  private levelStep(distance: number): number {
+    const { interval, perLevel } = this.policy;
+    const near = interval * perLevel;
+    if (distance < near) return interval;
+    return interval * 2 ** (Math.floor(Math.log2(distance / near)) + 1);
+  }
+
+  /** True when the spacing rule wants a snapshot at `icount`, given the anchors. */
+  wanted(icount: number, anchors: readonly number[]): boolean {
+    if (icount === 0) return true;
+    for (const a of anchors) if (icount % this.levelStep(Math.abs(a - icount)) === 0) return true;
+    return false;
+  }
+
+  /**
+   * The first icount > `after` that the spacing rule wants and that has no snapshot yet:
+   * where execution passing by should stop for a moment to take one (Infinity if none).
+   */
+  nextPlanned(after: number, anchors: readonly number[]): number {
+    let best = Infinity;
+    const { interval, perLevel } = this.policy;
+    for (const a of anchors) {
+      let from = after;
+      // A few rounds skip planned points that already hold a snapshot.
+      for (let round = 0; round < 64; round++) {
+        let m = Infinity;
+        for (let level = 0; level < 53; level++) {
+          const step = interval * 2 ** level;
+          const radius = interval * perLevel * 2 ** level;
+          if (step > Number.MAX_SAFE_INTEGER / 2) break;
+          const lo = Math.max(from, a - radius);
+          const c = Math.floor(lo / step) * step + step;
+          if (c < a + radius && c < m) m = c;
+          if (a - radius <= from && a + radius > from + step) break; // coarser levels cannot be nearer
+        }
+        if (m === Infinity || !this.has(m)) {
+          if (m < best) best = m;
+          break;
+        }
+        from = m;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Apply the spacing rule around the anchors, then the memory budget (far ones go first;
+   * icount 0 and named checkpoints are never thinned).
+   */
+  thin(anchors: readonly number[]): void {
+    for (const e of this.entries.slice()) {
+      if (e.icount !== 0 && e.names.length === 0 && e.stopPin === 0 && !this.wanted(e.icount, anchors)) this.remove(e);
+    }
+    while (this.bytes > this.policy.memoryBudget) {
+      // Remove the snapshot whose removal widens the gap least relative to its distance from the anchors.
+      let victim: SnapshotEntry | undefined;
+      let bestScore = Infinity;
+      const far = Math.max(...anchors);
+      for (let i = 1; i < this.entries.length; i++) {
+        const e = this.entries[i];
+        if (e.names.length !== 0) continue;
+        const next = i + 1 < this.entries.length ? this.entries[i + 1].icount : Math.max(far, e.icount);
+        const gap = next - this.entries[i - 1].icount;
+        const dist = Math.min(...anchors.map((a) => Math.abs(a - e.icount)));
+        const score = gap / Math.max(1, dist);
+        if (score < bestScore) {
+          bestScore = score;
+          victim = e;
+        }
+      }
+      if (!victim) break;
+      this.remove(victim);
+    }
+  }
+}

@@ -1,0 +1,713 @@
+/**
+ * The timeline owns history: the machine, the event log, the snapshots and the end of history.
+ * Every way of moving through time — running forward (recording or replaying), seeking,
+ * reverse step / continue, last-write queries, changing the past — goes through here, so the
+ * rules of design.md "Record, replay, reverse" live in one place.
+ *
+ * Position conventions: "position N" is the machine state after N instructions and after every
+ * input logged at icount N has been applied (the canonical state at N). Snapshots hold canonical
+ * states. A breakpoint or watchpoint hit at N means the instruction at N has not executed.
+ *
+ * Long operations are async and cooperative: they run the machine in slices of a few
+ * milliseconds and yield to the event loop between slices, so `interrupt()` (Ctrl-C) or an
+ * AbortSignal stops them within a few slices, at a real icount with a consistent state.
+ */
+import type { InputEvent, ReplayableMachine, RunResult, WatchHit, Watchpoint } from '../machine/types.js';
+import { NS_PER_INSN } from './clock.js';
+import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
+import { EventLog, type LogEntry } from './log.js';
+import type { Recording, RecordingConfig, RecordingImage } from './recording.js';
+import { SnapshotStore, type SnapshotPolicy } from './snapshots.js';
+
+/** Why a timeline operation ended. */
+export type TimelineStopReason =
+  | 'breakpoint'
+  | 'watchpoint'
+  /** A step (forward or reverse) or a seek / restart completed. */
+  | 'step'
+  | 'interrupted'
+  | 'poweroff'
+  /** Reverse execution reached icount 0. */
+  | 'replaylog-begin'
+  /** Forward execution reached the end of a saved recording. */
+  | 'replaylog-end'
+  /** runForward used up its budget. */
+  | 'budget';
+
+/** Where and why an operation stopped. */
+export interface TimelineStop {
+  reason: TimelineStopReason;
+  /** Position after the operation. */
+  icount: number;
+  /** The hart concerned (the one that hit, stepped, or ran last). */
+  hart: number;
+  watch?: WatchHit;
+  exitCode?: number;
+}
+
+/** A breakpoint or watchpoint hit found while scanning history. */
+export interface HistoryHit {
+  /** Icount of the instruction that hit (not executed at this position). */
+  icount: number;
+  reason: 'breakpoint' | 'watchpoint';
+  hart: number;
+  watch?: WatchHit;
+  /** pc of the hart at the hit, when the machine provides `pcOf`. */
+  pc?: number;
+}
+
+/** Options of the timeline. */
+export interface TimelineOptions {
+  /** 'live' (default): forward past the end records. 'replay': forward stops at the end. */
+  mode?: 'live' | 'replay';
+  /** Existing history (a recording's log). */
+  log?: Iterable<LogEntry>;
+  /** End of existing history (default: the last log entry's icount, or 0). */
+  endIcount?: number;
+  /**
+   * Idle handling while recording: 'realtime' (interactive) lets virtual time follow host time
+   * while all harts wait; 'virtual' warps straight to the next deadline. Default 'realtime'.
+   */
+  clockMode?: 'realtime' | 'virtual';
+  /** Longest single host wait while idle in realtime mode, ms (default 50). */
+  maxIdleWaitMs?: number;
+  snapshots?: Partial<SnapshotPolicy>;
+  /** stateHash() expected at endIcount (from the recording): checked when replay reaches it. */
+  expectedFinalHash?: string;
+}
+
+/** Options shared by long operations. */
+export interface OperationOptions {
+  signal?: AbortSignal;
+  /** Called with the fraction done (0..1), at most every 100 ms. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface RunForwardOptions extends OperationOptions {
+  /** Stop after this many instructions (reason 'budget'). */
+  budget?: number;
+  /** Stop after this hart executed one instruction (reason 'step'). */
+  stepHart?: number;
+  /** Do not stop for a breakpoint/watchpoint at the current position (step off a reported hit). */
+  ignoreFirstStop?: boolean;
+}
+
+export interface ReverseContinueOptions extends OperationOptions {
+  /** A condition evaluated at each candidate hit, with the timeline positioned there. */
+  predicate?: (hit: HistoryHit) => boolean;
+}
+
+/** What `info()` reports. */
+export interface TimelineInfo {
+  startIcount: number;
+  endIcount: number;
+  position: number;
+  live: boolean;
+  snapshotCount: number;
+  snapshotBytes: number;
+  snapshotBudget: number;
+  logEntries: number;
+  logBytes: number;
+}
+
+/** The machine did something the log says it did not: replay cannot continue faithfully. */
+export class ReplayDivergenceError extends Error {
+  override name = 'ReplayDivergenceError';
+}
+
+type ReplayOutcome =
+  | { kind: 'reached' }
+  | { kind: 'stopped'; r: RunResult }
+  | { kind: 'interrupted' }
+  | { kind: 'poweroff'; r: RunResult };
+
+const YIELD_MS = 5;
+const PROGRESS_MS = 100;
+const MIN_SLICE = 1000;
+const MAX_SLICE = 50_000_000;
+
+export class Timeline {
+  readonly log: EventLog;
+  readonly snapshots: SnapshotStore;
+  private end: number;
+  private isLive: boolean;
+  private readonly clockMode: 'realtime' | 'virtual';
+  private readonly maxIdleWaitMs: number;
+  private readonly expectedFinalHash?: string;
+  private finalHashChecked = false;
+  /** Icount at which the logged inputs were last applied (so arrival applies them once). */
+  private appliedAt: number;
+  private pending: InputEvent[] = [];
+  private interruptRequested = false;
+  private signal: AbortSignal | undefined;
+  private readonly wake: { onWake: (() => void) | null } = { onWake: null };
+  private slice = 20_000;
+  private lastYield = hostNowMs();
+  private lastProgress = 0;
+  private progressCb: ((f: number) => void) | undefined;
+  private hart = 0;
+  private checkpointSeq = 0;
+  private lostCheckpoints = new Set<string>();
+  private busy = false;
+
+  constructor(readonly machine: ReplayableMachine, opts: TimelineOptions = {}) {
+    if (machine.icount !== 0) throw new Error(`a timeline starts at icount 0; the machine is at ${machine.icount}`);
+    this.log = new EventLog(opts.log ?? []);
+    this.end = opts.endIcount ?? Math.max(0, this.log.lastIcount);
+    if (this.log.lastIcount > this.end) throw new RangeError(`log goes past the end of history (${this.log.lastIcount} > ${this.end})`);
+    this.isLive = (opts.mode ?? 'live') === 'live';
+    this.clockMode = opts.clockMode ?? 'realtime';
+    this.maxIdleWaitMs = opts.maxIdleWaitMs ?? 50;
+    this.expectedFinalHash = opts.expectedFinalHash;
+    this.snapshots = new SnapshotStore(opts.snapshots);
+    for (const e of this.log.at(0)) machine.applyInput(e.event);
+    this.appliedAt = 0;
+    this.snapshots.add(0, machine.snapshot());
+  }
+
+  /** Current position (global icount). */
+  get icount(): number {
+    return this.machine.icount;
+  }
+
+  /** End of history. */
+  get endIcount(): number {
+    return this.end;
+  }
+
+  /** True while forward execution past the end records (false while replaying a saved recording). */
+  get live(): boolean {
+    return this.isLive;
+  }
+
+  /** Hart that stopped or ran last. */
+  get currentHart(): number {
+    return this.hart;
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------
+
+  /** A host input (console bytes, ...) to apply and log at the next slice boundary at the end of history. */
+  queueInput(ev: InputEvent): void {
+    this.pending.push(ev);
+    this.wake.onWake?.();
+  }
+
+  /**
+   * A debugger write (memory, register) or user reset, applied and logged now. At an earlier
+   * point than the end of history, or while replaying a recording, it changes the past: later
+   * history is discarded and recording goes on from here.
+   */
+  recordDebuggerWrite(ev: InputEvent): void {
+    this.assertIdle();
+    const pos = this.icount;
+    if (pos < this.end || !this.isLive) {
+      this.log.truncateAfter(pos);
+      for (const n of this.snapshots.dropAfter(pos)) this.lostCheckpoints.add(n);
+      this.end = pos;
+      this.isLive = true;
+      this.finalHashChecked = true;
+    }
+    this.applyNewInput(ev);
+  }
+
+  /** Log and apply an input at the current position (which is the end of history). */
+  private applyNewInput(ev: InputEvent): void {
+    const pos = this.icount;
+    this.log.append(pos, ev);
+    this.machine.applyInput(ev);
+    this.appliedAt = pos;
+    // Snapshots hold canonical states: one taken here before this input is stale now.
+    if (this.snapshots.has(pos)) this.snapshots.add(pos, this.machine.snapshot(), { replace: true });
+  }
+
+  /** Stop the running operation at the next slice boundary (Ctrl-C). */
+  interrupt(): void {
+    this.interruptRequested = true;
+    this.wake.onWake?.();
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------
+
+  private assertIdle(): void {
+    if (this.busy) throw new Error('the timeline is busy with another operation');
+  }
+
+  private async op<T>(opts: OperationOptions, body: () => Promise<T>): Promise<T> {
+    this.assertIdle();
+    this.busy = true;
+    this.interruptRequested = false;
+    this.signal = opts.signal;
+    this.progressCb = opts.onProgress;
+    this.lastProgress = hostNowMs();
+    this.lastYield = hostNowMs();
+    const onAbort = () => this.wake.onWake?.();
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      return await body();
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.signal = undefined;
+      this.progressCb = undefined;
+      this.busy = false;
+      this.snapshots.thin(this.anchors());
+    }
+  }
+
+  private stopRequested(): boolean {
+    return this.interruptRequested || this.signal?.aborted === true;
+  }
+
+  private anchors(extra?: number): number[] {
+    return extra === undefined ? [this.icount, this.end] : [extra, this.end];
+  }
+
+  private stop(reason: TimelineStopReason, extra: Partial<TimelineStop> = {}): TimelineStop {
+    return { reason, icount: this.icount, hart: this.hart, ...extra };
+  }
+
+  private async maybeYield(): Promise<void> {
+    const now = hostNowMs();
+    if (now - this.lastYield >= YIELD_MS) {
+      await yieldToEventLoop();
+      this.lastYield = hostNowMs();
+    }
+  }
+
+  private progress(fraction: number): void {
+    if (!this.progressCb) return;
+    const now = hostNowMs();
+    if (now - this.lastProgress >= PROGRESS_MS) {
+      this.lastProgress = now;
+      this.progressCb(Math.min(1, Math.max(0, fraction)));
+    }
+  }
+
+  /** One machine.run, adapting the slice length so a slice takes a few milliseconds. */
+  private run(n: number, ignoreFirstStop = false): RunResult {
+    const t0 = hostNowMs();
+    const r = this.machine.run(n, ignoreFirstStop ? { ignoreFirstStop: true } : undefined);
+    const dt = hostNowMs() - t0;
+    if (r.executed >= this.slice / 2) {
+      if (dt > 2 * YIELD_MS) this.slice = Math.max(MIN_SLICE, Math.floor(this.slice / 2));
+      else if (dt < YIELD_MS / 2) this.slice = Math.min(MAX_SLICE, Math.floor(this.slice * 1.5));
+    }
+    this.hart = r.hart;
+    return r;
+  }
+
+  private restore(icount: number): void {
+    const e = this.snapshots.latestAtOrBefore(icount);
+    if (!e) throw new Error(`no snapshot at or before icount ${icount}`);
+    this.machine.restore(e.snap);
+    this.appliedAt = e.icount;
+  }
+
+  /**
+   * After execution moved: apply the inputs logged here (once) and take a planned snapshot.
+   * Returns true when inputs were applied (a stop reported just before them may be stale).
+   */
+  private arrive(anchors: readonly number[]): boolean {
+    const pos = this.icount;
+    let fresh = false;
+    if (this.appliedAt !== pos) {
+      const entries = this.log.at(pos);
+      for (const e of entries) this.machine.applyInput(e.event);
+      fresh = entries.length > 0;
+      this.appliedAt = pos;
+      if (pos === this.end && !this.isLive && !this.finalHashChecked && this.expectedFinalHash !== undefined) {
+        this.finalHashChecked = true;
+        const h = this.machine.stateHash();
+        if (h !== this.expectedFinalHash) {
+          throw new ReplayDivergenceError(`replay diverged: state hash at the end of history (icount ${pos}) is ${h}, the recording says ${this.expectedFinalHash}`);
+        }
+      }
+    }
+    if (!this.snapshots.has(pos) && this.snapshots.wanted(pos, anchors)) {
+      this.snapshots.add(pos, this.machine.snapshot());
+      this.snapshots.thin(anchors);
+    }
+    return fresh;
+  }
+
+  private withArmed<T>(bps: number[] | null, wps: Watchpoint[] | null, body: () => Promise<T>): Promise<T> {
+    const m = this.machine;
+    const savedB = [...m.breakpoints];
+    const savedW = [...m.watchpoints];
+    const set = (b: number[], w: Watchpoint[]) => {
+      m.breakpoints.clear();
+      for (const x of b) m.breakpoints.add(x);
+      m.watchpoints.length = 0;
+      m.watchpoints.push(...w);
+    };
+    set(bps ?? savedB, wps ?? savedW);
+    return body().finally(() => set(savedB, savedW));
+  }
+
+  private divergence(what: string): never {
+    throw new ReplayDivergenceError(`replay diverged at icount ${this.icount}: ${what}`);
+  }
+
+  /**
+   * Execute inside history from the current position to `target` (<= end), injecting logged
+   * inputs. With `onHit`, breakpoints/watchpoints as currently armed report hits; returning
+   * true stops there, false steps over the hit and goes on.
+   */
+  private async replayTo(target: number, anchors: readonly number[], onHit?: (h: HistoryHit) => boolean, progressFrom?: { base: number; span: number }): Promise<ReplayOutcome> {
+    const from = this.icount;
+    while (this.icount < target) {
+      if (this.stopRequested()) return { kind: 'interrupted' };
+      const pos = this.icount;
+      const limit = Math.min(target, this.log.nextIcountAfter(pos), this.snapshots.nextPlanned(pos, anchors), pos + this.slice);
+      const r = this.run(limit - pos);
+      const fresh = this.arrive(anchors);
+      switch (r.reason) {
+        case 'breakpoint':
+        case 'watchpoint': {
+          // Inputs logged here apply before the instruction here: let the next run re-check.
+          if (fresh) break;
+          const hit: HistoryHit = { icount: this.icount, reason: r.reason, hart: r.hart, ...(r.watch ? { watch: r.watch } : {}) };
+          const pc = this.machine.pcOf?.(r.hart);
+          if (pc !== undefined) hit.pc = pc;
+          if (!onHit || onHit(hit)) return { kind: 'stopped', r };
+          const s = this.run(1, true); // step over the reported instruction
+          if (s.executed !== 1) this.divergence(`could not step over a ${r.reason} (${s.reason})`);
+          this.arrive(anchors);
+          break;
+        }
+        case 'idle':
+          if (this.icount < target && !fresh) this.divergence('all harts idle where the log has no input');
+          break;
+        case 'poweroff':
+          return { kind: 'poweroff', r };
+        default:
+          break;
+      }
+      if (progressFrom) this.progress((progressFrom.base + (this.icount - from)) / progressFrom.span);
+      else this.progress((this.icount - from) / Math.max(1, target - from));
+      await this.maybeYield();
+    }
+    return { kind: 'reached' };
+  }
+
+  /** Go to `target` within history (breakpoints disarmed). */
+  private async seekWithin(target: number, anchors: readonly number[] = this.anchors(target)): Promise<ReplayOutcome> {
+    const pos = this.icount;
+    if (target === pos) return { kind: 'reached' };
+    const e = this.snapshots.latestAtOrBefore(target)!;
+    if (!(pos < target && pos >= e.icount)) this.restore(target);
+    return this.withArmed([], [], () => this.replayTo(target, anchors));
+  }
+
+  /** Pin a snapshot at the current position (a point where a reverse operation stopped). */
+  private pinHere(): void {
+    this.snapshots.add(this.icount, this.machine.snapshot(), { stop: true });
+  }
+
+  // ---- forward ---------------------------------------------------------------------------
+
+  /**
+   * Run forward with breakpoints and watchpoints armed: replaying logged inputs inside history,
+   * then (live) recording past the end, or (replay) stopping there with 'replaylog-end'.
+   */
+  runForward(opts: RunForwardOptions = {}): Promise<TimelineStop> {
+    return this.op(opts, () => this.forward(opts, true));
+  }
+
+  private async forward(opts: RunForwardOptions, armed: boolean): Promise<TimelineStop> {
+    const start = this.icount;
+    const budgetEnd = opts.budget !== undefined ? start + opts.budget : Infinity;
+    let stepOff = opts.ignoreFirstStop === true;
+    const run = async (): Promise<TimelineStop> => {
+      for (;;) {
+        const atEnd = this.icount >= this.end;
+        if (atEnd && this.isLive) while (this.pending.length > 0) this.applyNewInput(this.pending.shift()!);
+        if (this.icount >= budgetEnd) return this.stop('budget');
+        if (this.stopRequested()) return this.stop('interrupted');
+        if (atEnd && !this.isLive) return this.stop('replaylog-end');
+        const pos = this.icount;
+        const anchors = [pos, this.end];
+        let n = 1;
+        if (opts.stepHart === undefined && !stepOff) {
+          let limit = Math.min(budgetEnd, this.snapshots.nextPlanned(pos, anchors), pos + this.slice);
+          if (!atEnd) limit = Math.min(limit, this.end, this.log.nextIcountAfter(pos));
+          n = limit - pos;
+        }
+        const r = this.run(n, stepOff);
+        stepOff = false;
+        if (atEnd) this.end = Math.max(this.end, this.icount);
+        const fresh = this.arrive(anchors);
+        switch (r.reason) {
+          case 'breakpoint':
+          case 'watchpoint':
+            if (fresh) break; // inputs logged here apply first: re-check on the next run
+            return this.stop(r.reason, r.watch ? { watch: r.watch } : {});
+          case 'poweroff':
+            return this.stop('poweroff', r.exitCode !== undefined ? { exitCode: r.exitCode } : {});
+          case 'idle':
+            if (!atEnd) {
+              if (this.icount < this.end && !fresh) this.divergence('all harts idle where the log has no input');
+            } else if (r.executed === 0 && this.isLive) {
+              if (!(await this.idleWarp())) return this.stop('interrupted');
+            }
+            break;
+          default:
+            if (opts.stepHart !== undefined && r.executed === 1 && r.hart === opts.stepHart) return this.stop('step');
+        }
+        if (budgetEnd !== Infinity) this.progress((this.icount - start) / (budgetEnd - start));
+        await this.maybeYield();
+      }
+    };
+    return armed ? run() : this.withArmed([], [], run);
+  }
+
+  /**
+   * All harts wait for an interrupt at the end of a live history: let virtual time pass.
+   * Returns false when interrupted. The warp actually taken is logged, so replay repeats it.
+   */
+  private async idleWarp(): Promise<boolean> {
+    if (this.pending.length > 0) return true;
+    const ns = this.machine.nsUntilNextDeadline();
+    if (this.clockMode === 'virtual') {
+      if (Number.isFinite(ns)) {
+        this.applyNewInput({ kind: 'warp', ns: Math.max(1, Math.ceil(ns)) });
+        return true;
+      }
+      // Nothing will ever wake the guest but host input: wait for it.
+      while (this.pending.length === 0) {
+        if (this.stopRequested()) return false;
+        await waitHost(this.maxIdleWaitMs, this.wake);
+      }
+      return true;
+    }
+    const full = Number.isFinite(ns) ? ns / 1e6 : Infinity;
+    const waitMs = Math.min(full, this.maxIdleWaitMs);
+    const waited = this.stopRequested() ? 0 : await waitHost(waitMs, this.wake);
+    // Reaching the deadline warps exactly to it, so the timer fires; otherwise what really passed.
+    const warp = waited >= full ? Math.ceil(ns) : Math.min(Math.round(waited * 1e6), Number.isFinite(ns) ? Math.ceil(ns) : Infinity);
+    if (warp > 0) this.applyNewInput({ kind: 'warp', ns: warp });
+    return !this.stopRequested();
+  }
+
+  // ---- seeking ---------------------------------------------------------------------------
+
+  /**
+   * Go to position `target`: restore the latest snapshot at or before it and re-execute the
+   * difference with logged inputs. Past the end of a live history, records forward to it.
+   * Ends with reason 'step' (or 'interrupted', or 'poweroff' if the guest stopped first).
+   */
+  seek(target: number, opts: OperationOptions = {}): Promise<TimelineStop> {
+    if (!Number.isSafeInteger(target) || target < 0) return Promise.reject(new RangeError(`bad icount ${target}`));
+    if (target > this.end && !this.isLive) {
+      return Promise.reject(new RangeError(`icount ${target} is beyond the end of history (${this.end})`));
+    }
+    return this.op(opts, async () => {
+      const within = Math.min(target, this.end);
+      const out = await this.seekWithin(within);
+      if (out.kind === 'interrupted') return this.stop('interrupted');
+      if (out.kind === 'poweroff') return this.stop('poweroff');
+      if (target > this.icount) {
+        const s = await this.forward({ budget: target - this.icount }, false);
+        return s.reason === 'budget' ? this.stop('step') : s;
+      }
+      return this.stop('step');
+    });
+  }
+
+  // ---- reverse ---------------------------------------------------------------------------
+
+  /**
+   * Step back one instruction (of `hart`, when given on a machine with several harts: to its
+   * previous instruction, found by scanning history). At icount 0: 'replaylog-begin'.
+   */
+  reverseStep(hart?: number, opts: OperationOptions = {}): Promise<TimelineStop> {
+    return this.op(opts, async () => {
+      const start = this.icount;
+      if (start === 0) return this.stop('replaylog-begin');
+      if ((this.machine.hartCount ?? 1) <= 1) {
+        const out = await this.seekWithin(start - 1);
+        if (out.kind === 'interrupted') return this.stop('interrupted');
+        this.hart = 0;
+        this.pinHere();
+        return this.stop('step');
+      }
+      // Several harts: scan windows going back, one instruction at a time, noting who ran.
+      let upper = start;
+      let window = 256;
+      for (;;) {
+        const from = Math.max(0, start - window);
+        const found = await this.withArmed([], [], async () => {
+          const out = await this.seekWithin(from, this.anchors(start));
+          if (out.kind !== 'reached') return out.kind;
+          let last = -1;
+          let lastHart = -1;
+          while (this.icount < upper) {
+            if (this.stopRequested()) return 'interrupted';
+            const r = this.run(1);
+            if (r.executed === 1 && (hart === undefined || r.hart === hart)) {
+              last = this.icount - 1;
+              lastHart = r.hart;
+            }
+            if (r.executed === 0 && r.reason !== 'idle') this.divergence(`machine stopped (${r.reason}) while scanning`);
+            if (r.executed === 0 && this.appliedAt === this.icount) this.divergence('all harts idle where the log has no input');
+            this.arrive(this.anchors(start));
+            await this.maybeYield();
+          }
+          return { last, lastHart };
+        });
+        if (found === 'interrupted') return this.stop('interrupted');
+        if (typeof found === 'string') return this.stop(found === 'poweroff' ? 'poweroff' : 'interrupted');
+        if (found.last >= 0) {
+          const out = await this.seekWithin(found.last);
+          if (out.kind === 'interrupted') return this.stop('interrupted');
+          this.hart = found.lastHart;
+          this.pinHere();
+          return this.stop('step');
+        }
+        if (from === 0) {
+          await this.seekWithin(0);
+          return this.stop('replaylog-begin');
+        }
+        upper = from;
+        window *= 16;
+      }
+    });
+  }
+
+  /**
+   * Scan history backwards from the current position for the last hit of the armed
+   * breakpoints/watchpoints strictly before it. Calls `accept` for candidates from the latest
+   * back, with the timeline positioned at the candidate; the first accepted one is returned.
+   */
+  private async scanBack(start: number, accept: (h: HistoryHit) => boolean): Promise<HistoryHit | 'begin' | 'interrupted'> {
+    let upper = start;
+    while (upper > 0) {
+      const e = this.snapshots.latestAtOrBefore(upper - 1)!;
+      this.machine.restore(e.snap);
+      this.appliedAt = e.icount;
+      const hits: HistoryHit[] = [];
+      const out = await this.replayTo(upper, this.anchors(start), (h) => {
+        hits.push(h);
+        return false;
+      }, { base: start - upper, span: start });
+      if (out.kind === 'interrupted') return 'interrupted';
+      if (out.kind === 'poweroff') this.divergence('guest powered off inside history');
+      for (let i = hits.length - 1; i >= 0; i--) {
+        const h = hits[i];
+        const s = await this.withArmed([], [], () => this.seekWithin(h.icount, this.anchors(start)));
+        if (s.kind === 'interrupted') return 'interrupted';
+        if (accept(h)) return h;
+      }
+      upper = e.icount;
+    }
+    return 'begin';
+  }
+
+  /**
+   * Run backwards to the last breakpoint or watchpoint hit before the current position (a hit
+   * at the current position does not count). Watchpoint stops leave the accessing instruction
+   * unexecuted (memory as before it). At icount 0: 'replaylog-begin'.
+   */
+  reverseContinue(opts: ReverseContinueOptions = {}): Promise<TimelineStop> {
+    return this.op(opts, async () => {
+      const start = this.icount;
+      if (start === 0) return this.stop('replaylog-begin');
+      this.pinHere();
+      const found = await this.scanBack(start, (h) => !opts.predicate || opts.predicate(h));
+      if (found === 'interrupted') return this.stop('interrupted');
+      if (found === 'begin') {
+        const out = await this.seekWithin(0);
+        if (out.kind === 'interrupted') return this.stop('interrupted');
+        return this.stop('replaylog-begin');
+      }
+      this.hart = found.hart;
+      this.pinHere();
+      return this.stop(found.reason, found.watch ? { watch: found.watch } : {});
+    });
+  }
+
+  /**
+   * The last write to guest virtual range [addr, addr+len) before the current position,
+   * found by a backward watchpoint scan; the position is left unchanged. null if none.
+   */
+  lastWrite(addr: number, len: number, opts: OperationOptions = {}): Promise<HistoryHit | null | 'interrupted'> {
+    return this.op(opts, async () => {
+      const start = this.icount;
+      if (start === 0) return null;
+      this.pinHere();
+      const savedHart = this.hart;
+      const found = await this.withArmed([], [{ addr, len, kind: 'write' }], () => this.scanBack(start, () => true));
+      // Back to where we were (the snapshot pinned at the start makes this quick); a query
+      // must not move the position, so a Ctrl-C during the scan does not cut this short.
+      this.interruptRequested = false;
+      this.signal = undefined;
+      await this.seekWithin(start);
+      this.hart = savedHart;
+      if (found === 'interrupted') return 'interrupted';
+      return found === 'begin' ? null : found;
+    });
+  }
+
+  // ---- information and marks -------------------------------------------------------------
+
+  /** Position, virtual time (ns since power-on) and current hart. */
+  when(): { icount: number; virtualNs: number; hart: number } {
+    const ic = this.icount;
+    return { icount: ic, virtualNs: ic * NS_PER_INSN + this.log.warpNsThrough(ic), hart: this.hart };
+  }
+
+  /** Name the current position (default name "cpN"); a snapshot kept until its history is discarded. */
+  checkpoint(name?: string): { name: string; icount: number } {
+    this.assertIdle();
+    const n = name ?? `cp${++this.checkpointSeq}`;
+    this.snapshots.removeName(n);
+    this.lostCheckpoints.delete(n);
+    this.snapshots.add(this.icount, this.machine.snapshot(), { name: n });
+    return { name: n, icount: this.icount };
+  }
+
+  /** Named checkpoints in icount order. */
+  checkpoints(): { name: string; icount: number }[] {
+    const out: { name: string; icount: number }[] = [];
+    for (const e of this.snapshots.list()) for (const name of e.names) out.push({ name, icount: e.icount });
+    return out;
+  }
+
+  /** Go back (or forward) to a named checkpoint. */
+  async restart(name: string): Promise<TimelineStop> {
+    this.assertIdle();
+    const e = this.snapshots.named(name);
+    if (!e) {
+      if (this.lostCheckpoints.has(name)) throw new Error(`checkpoint ${name} was in history discarded by a change of the past`);
+      throw new Error(`no checkpoint named ${name}`);
+    }
+    this.machine.restore(e.snap);
+    this.appliedAt = e.icount;
+    this.snapshots.thin(this.anchors());
+    return this.stop('step');
+  }
+
+  /** History span, snapshot count and memory, log size. */
+  info(): TimelineInfo {
+    let logBytes = 16 + Math.ceil(this.log.length / 1024) * 12;
+    for (const { event: ev } of this.log) {
+      logBytes += 13 + (ev.kind === 'console' ? ev.bytes.length : ev.kind === 'mem' ? 8 + ev.bytes.length : ev.kind === 'reg' ? 16 : ev.kind === 'warp' ? 8 : 0);
+    }
+    return {
+      startIcount: 0,
+      endIcount: this.end,
+      position: this.icount,
+      live: this.isLive,
+      snapshotCount: this.snapshots.count,
+      snapshotBytes: this.snapshots.bytes,
+      snapshotBudget: this.snapshots.policy.memoryBudget,
+      logEntries: this.log.length,
+      logBytes,
+    };
+  }
+
+  /** The history as a recording (the caller supplies what the machine was built from). */
+  toRecording(config: RecordingConfig, images: RecordingImage[], finalStateHash?: string): Recording {
+    return { config, images, log: this.log.toArray(), endIcount: this.end, ...(finalStateHash !== undefined ? { finalStateHash } : {}) };
+  }
+}
