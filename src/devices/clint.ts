@@ -6,8 +6,9 @@
  * - `mtime`       at 0xbff8: 10 MHz, read from the virtual clock.
  *
  * As on QEMU, `mtime` is writable: a write sets an offset between the clock and the guest's
- * `mtime` (kept in saved state). Also as on QEMU, `mtimecmp` resets to 0 but a hart's timer is
- * not armed (MTIP stays low) until the guest first writes its `mtimecmp`.
+ * `mtime` (kept in saved state; QEMU's `time` CSR follows it, so the board should read the
+ * CSR through `mtime()`). Also as on QEMU 7.2 (checked with test/devices/guest/probe.c),
+ * `mtimecmp` resets to 0, so MTIP is high from power-on until the guest writes a later value.
  */
 import createDebug from 'debug';
 import type { DeviceState, MmioDevice } from './device.js';
@@ -28,14 +29,14 @@ export class Clint implements MmioDevice {
   private msip: Uint8Array;
   private cmpLo: Uint32Array;
   private cmpHi: Uint32Array;
-  /** 1 once the guest wrote the hart's mtimecmp (QEMU arms the timer on that write). */
-  private armed: Uint8Array;
   /** Current MTIP level driven into each hart. */
   private mtip: Uint8Array;
   /** Guest mtime minus clock.mtime(), set by guest writes to mtime. */
   private mtimeDelta = 0;
 
   /**
+   * The constructor drives no lines (the harts may not exist yet): call `reset()` or
+   * `update()` once the board is wired, which raises MTIP as mtimecmp = 0 implies.
    * @param clock  the machine's virtual clock (mtime source)
    * @param nharts number of harts (1..4095)
    * @param setMip drives bit `bit` of hart `hart`'s `mip` to `level`
@@ -48,7 +49,6 @@ export class Clint implements MmioDevice {
     this.msip = new Uint8Array(nharts);
     this.cmpLo = new Uint32Array(nharts);
     this.cmpHi = new Uint32Array(nharts);
-    this.armed = new Uint8Array(nharts);
     this.mtip = new Uint8Array(nharts);
   }
 
@@ -65,9 +65,9 @@ export class Clint implements MmioDevice {
     this.msip.fill(0);
     this.cmpLo.fill(0);
     this.cmpHi.fill(0);
-    this.armed.fill(0);
     this.mtip.fill(0);
     this.mtimeDelta = 0;
+    this.update();
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
@@ -102,7 +102,6 @@ export class Clint implements MmioDevice {
       const h = (off - CLINT_MTIMECMP) >> 3;
       if (off & 4) this.cmpHi[h] = v;
       else this.cmpLo[h] = v;
-      this.armed[h] = 1;
       log('hart %d mtimecmp=0x%s (mtime 0x%s)', h, this.mtimecmp(h).toString(16), this.mtime().toString(16));
       this.evaluate(h);
     } else if (off === CLINT_MTIME || off === CLINT_MTIME + 4) {
@@ -121,7 +120,7 @@ export class Clint implements MmioDevice {
   }
 
   private evaluate(h: number): void {
-    const level = this.armed[h] === 1 && this.mtime() >= this.mtimecmp(h) ? 1 : 0;
+    const level = this.mtime() >= this.mtimecmp(h) ? 1 : 0;
     if (level !== this.mtip[h]) {
       this.mtip[h] = level;
       this.setMip(h, MIP_MTIP, level === 1);
@@ -134,13 +133,13 @@ export class Clint implements MmioDevice {
   }
 
   /**
-   * Smallest mtimecmp among armed harts whose MTIP is low, expressed in `clock.mtime()` ticks
+   * Smallest mtimecmp among harts whose MTIP is low, expressed in `clock.mtime()` ticks
    * (equal to guest mtime unless the guest wrote mtime); Infinity if none.
    */
   nextDeadline(): number {
     let best = Infinity;
     for (let h = 0; h < this.nharts; h++) {
-      if (this.armed[h] === 1 && this.mtip[h] === 0) {
+      if (this.mtip[h] === 0) {
         best = Math.min(best, this.mtimecmp(h) - this.mtimeDelta);
       }
     }
@@ -152,7 +151,6 @@ export class Clint implements MmioDevice {
       msip: Array.from(this.msip),
       mtimecmpLo: Array.from(this.cmpLo),
       mtimecmpHi: Array.from(this.cmpHi),
-      armed: Array.from(this.armed),
       mtip: Array.from(this.mtip),
       mtimeDelta: this.mtimeDelta,
     };
@@ -162,7 +160,6 @@ export class Clint implements MmioDevice {
     this.msip.set(s.msip as number[]);
     this.cmpLo.set(s.mtimecmpLo as number[]);
     this.cmpHi.set(s.mtimecmpHi as number[]);
-    this.armed.set(s.armed as number[]);
     this.mtip.set(s.mtip as number[]);
     this.mtimeDelta = s.mtimeDelta as number;
     // Re-drive the lines so the harts' mip agrees with the restored device.

@@ -7,9 +7,13 @@
  * - threshold of ctx c     at 0x200000 + 0x1000*c, claim/complete at +4
  *
  * Context 2*h is hart h's M mode (drives MEIP), 2*h+1 its S mode (drives SEIP).
- * Sources are level-triggered: a source is pending while its line is high and it is not
- * in progress; a claim marks it in progress (clearing pending); a completion ends that and,
- * if the line is still high, the source becomes pending again.
+ * Sources are level-triggered through a gateway (PLIC spec, "Interrupt Gateways"): a line
+ * going high makes the source pending unless it is in progress; a claim clears pending and
+ * marks it in progress; a completion ends that and, if the line is still high, the source is
+ * pending again. A line going low does not withdraw a pending request (as on QEMU 7.2 and
+ * SiFive parts), so a claim may return a source whose device has since calmed down.
+ * Completion is accepted from any context (QEMU 7.2 does not check the enable bit the
+ * spec mentions; checked with test/devices/guest/probe.c).
  */
 import createDebug from 'debug';
 import type { DeviceState, IrqLine, MmioDevice } from './device.js';
@@ -70,9 +74,10 @@ export class Plic implements MmioDevice {
     const v = lvl ? 1 : 0;
     if (this.level[n] === v) return;
     this.level[n] = v;
-    // Level semantics as QEMU: pending follows the line unless the source is in progress.
-    if (this.inProgress[n] === 0) this.pending[n] = v;
-    this.updateOutputs();
+    if (v === 1 && this.inProgress[n] === 0) {
+      this.pending[n] = 1;
+      this.updateOutputs();
+    }
   }
 
   reset(): void {
@@ -208,8 +213,7 @@ export class Plic implements MmioDevice {
   }
 
   private complete(c: number, n: number): void {
-    // Spec: a completion for a source not enabled for this context is ignored.
-    if (n < 1 || n >= PLIC_NUM_SOURCES || !this.enabled(c, n)) {
+    if (n < 1 || n >= PLIC_NUM_SOURCES || this.inProgress[n] === 0) {
       log('context %d ignored completion of %d', c, n);
       return;
     }

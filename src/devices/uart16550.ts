@@ -1,5 +1,7 @@
 /**
- * NS16550A UART as on QEMU's `virt` board (registers 1 byte apart, aliased every 8 bytes).
+ * NS16550A UART as on QEMU's `virt` board (registers 1 byte apart). QEMU's region is only
+ * 8 bytes (the DTB says 0x100; accesses at 0x10000008.. fault there); offsets past the eight
+ * registers read 0 and ignore writes here, the board decides whether they fault.
  *
  * Transmission is instantaneous: a THR write hands the byte to `onTransmit` at once, so
  * LSR.THRE/TEMT stay set and, as on QEMU, a THR-empty interrupt follows every write when
@@ -58,8 +60,6 @@ const LSR_TEMT = 0x40;
 const LSR_INT_ANY = LSR_OE | LSR_PE | LSR_FE | LSR_BI;
 // MSR bits (QEMU's idle lines: CTS, DSR, DCD asserted).
 const MSR_DELTA = 0x0f;
-const MSR_TERI = 0x04;
-const MSR_RI = 0x40;
 const MSR_RESET = 0xb0;
 
 const TRIGGER_LEVELS = [1, 4, 8, 14];
@@ -171,7 +171,8 @@ export class Uart16550 implements MmioDevice {
   }
 
   read(offset: number, _size: 1 | 2 | 4): number {
-    const reg = offset & 7;
+    if (offset >= 8) return 0;
+    const reg = offset;
     let v = 0;
     switch (reg) {
       case RBR_THR_DLL:
@@ -224,7 +225,8 @@ export class Uart16550 implements MmioDevice {
   }
 
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
-    const reg = offset & 7;
+    if (offset >= 8) return;
+    const reg = offset;
     const b = value & 0xff;
     switch (reg) {
       case RBR_THR_DLL:
@@ -262,9 +264,8 @@ export class Uart16550 implements MmioDevice {
         this.lcr = b;
         break;
       case MCR: {
-        const oldLines = this.modemLines();
         this.mcr = b & 0x1f;
-        this.modemChanged(oldLines);
+        this.modemChanged();
         break;
       }
       case LSR:
@@ -298,13 +299,12 @@ export class Uart16550 implements MmioDevice {
     return MSR_RESET;
   }
 
-  private modemChanged(oldLines: number): void {
-    const lines = this.modemLines();
-    const changed = (oldLines ^ lines) >> 4;
-    let delta = this.msr & MSR_DELTA;
-    delta |= changed & 0x0b; // DCTS, DDSR, DDCD
-    if (oldLines & MSR_RI && !(lines & MSR_RI)) delta |= MSR_TERI; // RI trailing edge
-    this.msr = lines | delta;
+  /**
+   * New MCR outputs in loopback show up on the MSR lines. As on QEMU (probe.c), no delta
+   * bits are set for them; there are no host modem lines, so MSR deltas stay 0.
+   */
+  private modemChanged(): void {
+    this.msr = this.modemLines() | (this.msr & MSR_DELTA);
     this.updateIrq();
   }
 

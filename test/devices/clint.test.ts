@@ -45,14 +45,14 @@ describe('CLINT', () => {
     expect(r.events).to.deep.equal(['1:3=1', '1:3=0']);
   });
 
-  it('MTIP stays low until mtimecmp is written, then follows mtime >= mtimecmp', () => {
+  it('MTIP is high from reset (mtimecmp = 0, as on QEMU) and follows mtime >= mtimecmp', () => {
     const clock = new VirtualClock();
     const r = mipRecorder();
     const c = new Clint(clock, 1, r.setMip);
-    clock.icount = 1000;
-    c.update();
-    expect(r.get(0, 7)).to.equal(false); // reset mtimecmp is 0 but the timer is not armed
+    c.reset();
+    expect(r.get(0, 7)).to.equal(true);
     expect(c.nextDeadline()).to.equal(Infinity);
+    clock.icount = 1000;
     write64(c, 0x4000, 50); // mtime is 10: not yet
     expect(r.get(0, 7)).to.equal(false);
     expect(c.nextDeadline()).to.equal(50);
@@ -70,12 +70,18 @@ describe('CLINT', () => {
     // Writing an mtimecmp already passed raises it at once.
     c.write(0x4000, 4, 3);
     expect(r.get(0, 7)).to.equal(true);
+    // All ones: never.
+    write64(c, 0x4000, 2 ** 64 - 1);
+    c.write(0x4000, 4, 0xffffffff);
+    c.write(0x4004, 4, 0xffffffff);
+    expect(r.get(0, 7)).to.equal(false);
   });
 
   it('per-hart mtimecmp and nextDeadline picks the earliest armed, not-yet-fired timer', () => {
     const clock = new VirtualClock();
     const r = mipRecorder();
     const c = new Clint(clock, 3, r.setMip);
+    write64(c, 0x4000, 2 ** 40);
     write64(c, 0x4000 + 8 * 2, 300);
     write64(c, 0x4000 + 8 * 1, 200);
     expect(read64(c, 0x4008)).to.equal(200);
@@ -135,6 +141,8 @@ describe('CLINT', () => {
     expect(d.nextDeadline()).to.equal(c.nextDeadline());
     c.reset();
     expect(a.get(1, 3)).to.equal(false);
-    expect(a.get(0, 7)).to.equal(false);
+    expect(a.get(0, 7)).to.equal(true); // mtimecmp back to 0
+    expect(a.get(1, 7)).to.equal(true);
+    expect(read64(c, 0x4000)).to.equal(0);
   });
 });
