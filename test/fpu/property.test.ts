@@ -99,3 +99,31 @@ describe('fpu property: exact reference, all modes', function () {
     }
   }
 });
+
+describe('fpu reference sanity: RNE agrees with the host', () => {
+  // binary64 + - * / sqrt in JS are IEEE RNE; for binary32 operands, rounding the double result
+  // with Math.fround is also correct (double rounding is innocuous at these precisions).
+  const buf = new DataView(new ArrayBuffer(8));
+  const toNum = (b: bigint, dbl: boolean) => { if (dbl) { buf.setBigUint64(0, b); return buf.getFloat64(0); } buf.setUint32(0, Number(b)); return buf.getFloat32(0); };
+  const toBits = (x: number, dbl: boolean) => { if (dbl) { buf.setFloat64(0, x); return buf.getBigUint64(0); } buf.setFloat32(0, x); return BigInt(buf.getUint32(0)); };
+  for (const f of [RS, RD]) {
+    const dbl = f === RD;
+    it(`${dbl ? 'D' : 'S'}: reference equals host arithmetic on non-NaN results`, () => {
+      const rng = new Rng(77 + (dbl ? 1 : 0));
+      const rnd = (x: number) => dbl ? x : Math.fround(x);
+      let checked = 0;
+      for (let i = 0; i < N * 4; i++) {
+        const a = operand(rng, f), b = operand(rng, f, a);
+        const x = toNum(a, dbl), y = toNum(b, dbl);
+        const pairs: [RRes, number][] = [[refAdd(a, b, false, f, 0), rnd(x + y)], [refAdd(a, b, true, f, 0), rnd(x - y)],
+          [refMul(a, b, f, 0), rnd(x * y)], [refDiv(a, b, f, 0), rnd(x / y)], [refSqrt(a, f, 0), rnd(Math.sqrt(x))]];
+        for (const [r, h] of pairs) {
+          if (Number.isNaN(h)) continue;
+          expect(hex(r.bits), `${hex(a)} ${hex(b)}`).to.equal(hex(toBits(h, dbl)));
+          checked++;
+        }
+      }
+      expect(checked).to.be.greaterThan(N * 10);
+    });
+  }
+});
