@@ -46,9 +46,8 @@ define var-history
         set $vh_n = $vh_n + 1
         printf "write #%d back: before it, $arg0 was ", $vh_n
         output *$vh_addr
-        printf ", written by pc %p in ", $pc
-        output $pc
-        echo \n
+        echo , and this store changed it:\n
+        x/i $pc
         set $vh_prev = *$vh_addr
       end
     end
