@@ -113,12 +113,12 @@ export function planBoot(opts: VirtOptions): BootPlan {
   const regions: BootRegion[] = [];
   /** Add an image's range, checking it fits in RAM. */
   const place = (name: string, start: number, end: number, data: Uint8Array, what: string): void => {
-    if (start < ramBase || start >= ramEnd) {
+    if (start < ramBase) {
       throw new VirtConfigError(`${name} ${range({ start, end })} lies outside RAM ${range({ start: ramBase, end: ramEnd })}`);
     }
     if (end > ramEnd) {
       throw new VirtConfigError(
-        `too little memory for the ${what}: ${name} ends at ${hex(end)} but ${sizeText(memoryBytes)} of RAM end at ${hex(ramEnd)}`,
+        `too little memory for the ${what}: ${name} ${start >= ramEnd ? `starts at ${hex(start)}` : `ends at ${hex(end)}`} but ${sizeText(memoryBytes)} of RAM end at ${hex(ramEnd)}`,
       );
     }
     regions.push({ name, start, end, data });
