@@ -33,6 +33,11 @@ export class Clint implements MmioDevice {
   private mtip: Uint8Array;
   /** Guest mtime minus clock.mtime(), set by guest writes to mtime. */
   private mtimeDelta = 0;
+  /**
+   * Called after a guest write to mtimecmp or mtime, so the board can recompute when it must
+   * next call `update()` (`nextDeadline()` may have moved earlier). Not part of saved state.
+   */
+  onDeadlineChange: (() => void) | null = null;
 
   /**
    * The constructor drives no lines (the harts may not exist yet): call `reset()` or
@@ -104,12 +109,14 @@ export class Clint implements MmioDevice {
       else this.cmpLo[h] = v;
       log('hart %d mtimecmp=0x%s (mtime 0x%s)', h, this.mtimecmp(h).toString(16), this.mtime().toString(16));
       this.evaluate(h);
+      this.onDeadlineChange?.();
     } else if (off === CLINT_MTIME || off === CLINT_MTIME + 4) {
       const cur = split64(this.mtime());
       const next = off === CLINT_MTIME ? u64(v, cur.hi) : u64(cur.lo, v);
       this.mtimeDelta = next - this.clock.mtime();
       log('mtime written: 0x%s', next.toString(16));
       this.update();
+      this.onDeadlineChange?.();
     }
     // Anything else: reserved, ignored.
   }

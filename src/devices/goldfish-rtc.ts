@@ -40,6 +40,11 @@ export class GoldfishRtc implements MmioDevice {
   private irqPending = false;
   private timeHigh = 0;
   private irqLevel = false;
+  /**
+   * Called after the guest arms or clears the alarm or sets the time, so the board can
+   * recompute when it must next call `update()`. Not part of saved state.
+   */
+  onDeadlineChange: (() => void) | null = null;
 
   /**
    * @param clock   the virtual clock
@@ -108,6 +113,13 @@ export class GoldfishRtc implements MmioDevice {
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {
     if (size !== 4 || (offset & 3) !== 0) return; // 32-bit registers only
+    this.writeReg(offset, value);
+    if (offset === RTC_TIME_LOW || offset === RTC_TIME_HIGH || offset === RTC_ALARM_LOW || offset === RTC_CLEAR_ALARM) {
+      this.onDeadlineChange?.();
+    }
+  }
+
+  private writeReg(offset: number, value: number): void {
     const v = BigInt(value >>> 0);
     switch (offset) {
       case RTC_TIME_LOW: {

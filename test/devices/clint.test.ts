@@ -121,6 +121,16 @@ describe('CLINT', () => {
     expect(r.get(0, 7)).to.equal(true);
   });
 
+  it('tells the board when a guest write moves the deadline', () => {
+    const c = new Clint(new VirtualClock(), 1, () => {});
+    let calls = 0;
+    c.onDeadlineChange = () => calls++;
+    c.write(0x4000, 4, 500);
+    c.write(0xbff8, 4, 7);
+    c.write(0, 4, 1); // msip: no deadline involved
+    expect(calls).to.equal(2);
+  });
+
   it('saveState/loadState reproduces the same behaviour', () => {
     const clock = new VirtualClock();
     const a = mipRecorder();

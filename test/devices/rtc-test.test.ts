@@ -86,6 +86,18 @@ describe('goldfish RTC', () => {
     expect(rtc.read(0x800, 4)).to.equal(0);
   });
 
+  it('tells the board when the alarm or the time changes', () => {
+    const { rtc } = setup();
+    let calls = 0;
+    rtc.onDeadlineChange = () => calls++;
+    rtc.write(ALARM_HIGH, 4, 0x7fffffff);
+    rtc.write(ALARM_LOW, 4, 0);
+    rtc.write(IRQ_ENABLED, 4, 1);
+    rtc.write(CLEAR_ALARM, 4, 1);
+    rtc.write(TIME_LOW, 4, 5);
+    expect(calls).to.equal(3);
+  });
+
   it('saveState/loadState reproduces a running alarm', () => {
     const a = setup();
     a.rtc.write(IRQ_ENABLED, 4, 1);
