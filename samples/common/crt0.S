@@ -7,6 +7,7 @@
  * becomes the exit status reported through the sifive_test device.
  * Every other hart parks in wfi forever.
  */
+    .file "crt0.S"
     .section .text.entry, "ax"
     .globl _start
 _start:

@@ -4,6 +4,7 @@
  * With `-bios none`, QEMU's boot ROM jumps here on every hart with
  * a0 = hartid. Hart 0 boots the kernel; the others park in wfi.
  */
+    .file "entry.S"
     .section .text.entry, "ax"
     .globl _start
 _start:

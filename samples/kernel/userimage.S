@@ -3,6 +3,7 @@
  * as a flat binary inside the kernel; proc.c copies it into each process.
  * Debug it with gdb's `add-symbol-file samples/kernel/user.elf`.
  */
+    .file "userimage.S"
     .section .rodata
     .balign 8
     .globl  user_image_start, user_image_end

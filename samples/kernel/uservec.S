@@ -9,6 +9,7 @@
  * The kernel itself never runs with interrupts enabled, so it needs only
  * one stack and no saved kernel context.
  */
+    .file "uservec.S"
 #define TF_A0   (10*8)
 #define TF_SEPC (32*8)
 

@@ -2,6 +2,7 @@
  * usys.S - the user program's entry point and its system call stubs
  * (numbers in syscall.h): a7 = number, arguments already in a0, a1.
  */
+    .file "usys.S"
 #include "syscall.h"
 
     .section .text.entry, "ax"
