@@ -62,6 +62,27 @@ function makeRecords(rng: Rng, n: number): Rec[] {
   return recs;
 }
 
+/** Products and quotients landing next to the smallest normal: tininess after rounding. */
+function tininessRecords(rng: Rng, n: number): Rec[] {
+  const recs: Rec[] = [];
+  for (let i = 0; i < n; i++) {
+    const dbl = rng.int(2) === 1;
+    const frm = rng.int(5);
+    const sign = BigInt(rng.int(2)) << (dbl ? 63n : 31n);
+    const minNorm = dbl ? 0x0010000000000000n : 0x00800000n;
+    const one = dbl ? 0x3ff0000000000000n : 0x3f800000n;
+    const box = (v: bigint) => dbl ? v : (0xffffffffn << 32n) | v;
+    const a = box(sign | (minNorm + BigInt(rng.int(64)) - 32n));
+    const b = box(one + BigInt(rng.int(64)) - 32n);
+    const c = box((BigInt(rng.int(2)) << (dbl ? 63n : 31n)) | BigInt(rng.int(4)));
+    const op = rng.int(3);
+    const fmt = dbl ? 1 : 0;
+    const insn = op === 0 ? opfp(2, fmt, 2, 1, 7, 3) : op === 1 ? opfp(3, fmt, 2, 1, 7, 3) : r4(rng.int(4), fmt, 4, 2, 1, 7, 3);
+    recs.push({ insn, fcsr: frm << 5, f1: a, f2: b, f4: c, x6: 0n });
+  }
+  return recs;
+}
+
 function encode(recs: Rec[]): Buffer {
   const b = Buffer.alloc(8 + 40 * recs.length);
   b.writeBigUInt64LE(BigInt(recs.length), 0);
@@ -76,11 +97,11 @@ function encode(recs: Rec[]): Buffer {
 
 describe('fpu vs QEMU 7.2', function () {
   this.timeout(300000);
-  it(`${COUNT} random F/D instructions match qemu-system-riscv64 bit for bit (results and fflags)`, function () {
+  it(`${COUNT} random F/D instructions and 4000 tininess cases match qemu-system-riscv64 bit for bit (results and fflags)`, function () {
     const probe = spawnSync('qemu-system-riscv64', ['--version']);
     if (probe.error) this.skip();
     const rng = new Rng(4242);
-    const recs = makeRecords(rng, COUNT);
+    const recs = [...makeRecords(rng, COUNT), ...tininessRecords(rng, 4000)];
     const dir = mkdtempSync(join(tmpdir(), 'rvrr-fpu-'));
     try {
       const vec = join(dir, 'vec.bin');
