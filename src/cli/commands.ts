@@ -1,0 +1,146 @@
+/**
+ * The CLI commands: run, record, serve, replay, info. Each returns the process exit code.
+ */
+import { GdbServer } from '../gdb/server.js';
+import { formatRecordingSummary, readRecording, summarizeRecording, writeRecording } from '../replay/recording.js';
+import { MachineTarget } from '../session/target.js';
+import { configFromRecording, toRecording } from '../session/session.js';
+import { loadMachineConfig, parseSize, type MachineArgs } from './machine-args.js';
+import { openLiveSession, writeBackDisk, type ConsoleArgs, type LiveSession } from './live.js';
+
+export interface CommonArgs extends ConsoleArgs {
+  'snapshot-memory': string;
+  clock?: string;
+}
+
+const say = (msg: string): void => {
+  process.stderr.write(msg + '\n');
+};
+
+function clockMode(a: CommonArgs): 'realtime' | 'virtual' {
+  if (a.clock === 'realtime' || a.clock === 'virtual') return a.clock;
+  if (a.clock !== undefined) throw new Error(`--clock ${a.clock}: expected realtime or virtual`);
+  // Interactive sessions follow host time while the guest idles; batch runs warp at once.
+  return process.stdin.isTTY ? 'realtime' : 'virtual';
+}
+
+/** Run forward until poweroff or quit; returns the exit code. */
+async function runToEnd(s: LiveSession, quit: { requested: boolean }): Promise<number> {
+  for (;;) {
+    const stop = await s.timeline.runForward({});
+    if (stop.reason === 'poweroff') return stop.exitCode ?? s.machine.exitCode ?? 0;
+    if (stop.reason === 'interrupted' && quit.requested) return 130;
+  }
+}
+
+/** `run`: boot the machine with the console on the terminal; exit with the guest's code. */
+export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string } = {}): Promise<number> {
+  const config = loadMachineConfig(a);
+  const quit = { requested: false };
+  let s: LiveSession | undefined;
+  const onQuit = () => {
+    quit.requested = true;
+    s?.timeline.interrupt();
+  };
+  s = await openLiveSession(
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']) },
+    a,
+    onQuit,
+  );
+  const onSignal = () => onQuit();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const code = await runToEnd(s, quit);
+    if (opts.output !== undefined) {
+      await writeRecording(opts.output, toRecording(s));
+      const i = s.timeline.info();
+      say(`rvrr: recorded ${i.endIcount} instructions, ${i.logEntries} input events to ${opts.output}`);
+    }
+    if (a['drive-write'] && a.drive !== undefined && !quit.requested) writeBackDisk(s, a.drive);
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    s.console.close();
+  }
+}
+
+export interface ServeArgs {
+  port: number;
+  listen: string;
+}
+
+/** Serve gdb over a session until the user quits or gdb kills the inferior. */
+async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Promise<number>, finish: (code: number) => void): Promise<number> {
+  const target = new MachineTarget(s.machine, s.timeline, { onKill: () => finish(0) });
+  const server = new GdbServer(target, { host: a.listen, port: a.port });
+  let addr: { host: string; port: number };
+  try {
+    addr = await server.listen();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'EADDRINUSE' ? `port ${a.port} on ${a.listen} is in use (try --port 0 for a free one)` : `cannot listen on ${a.listen}:${a.port}: ${(e as Error).message}`,
+    );
+  }
+  if (a.listen !== '127.0.0.1' && a.listen !== 'localhost' && a.listen !== '::1') {
+    say(`rvrr: warning: listening on ${a.listen}: anyone who can reach this address can control the guest`);
+  }
+  const hostPart = addr.host === '127.0.0.1' ? '' : addr.host;
+  say(`rvrr: gdb server listening on ${addr.host}:${addr.port}`);
+  say(`rvrr: attach with: gdb-multiarch -ex 'target remote ${hostPart}:${addr.port}' ${what}`);
+  server.on('connect', (peer: string) => say(`rvrr: gdb connected from ${peer}`));
+  server.on('disconnect', () => say('rvrr: gdb disconnected; waiting for the next connection'));
+  const code = await done;
+  await server.close();
+  s.console.close();
+  return code;
+}
+
+export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Promise<number> {
+  const config = loadMachineConfig(a);
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((r) => (finish = r));
+  const s = await openLiveSession(
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']) },
+    a,
+    () => finish(0),
+  );
+  const onSignal = () => finish(130);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const code = await serveSession(s, a, config.files.kernel ?? '', done, finish);
+  if (a['drive-write'] && a.drive !== undefined) writeBackDisk(s, a.drive);
+  return code;
+}
+
+export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Promise<number> {
+  const rec = await readRecording(file);
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((r) => (finish = r));
+  const s = await openLiveSession(
+    {
+      config: configFromRecording(rec),
+      mode: 'replay',
+      log: rec.log,
+      endIcount: rec.endIcount,
+      ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
+      snapshotMemory: parseSize(a['snapshot-memory']),
+      clockMode: 'virtual',
+    },
+    a,
+    () => finish(0),
+  );
+  const onSignal = () => finish(130);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  say(`rvrr: replaying ${file}: ${rec.endIcount} instructions of history`);
+  return serveSession(s, a, rec.images.find((i) => i.role === 'kernel')?.name ?? '', done, finish);
+}
+
+export async function infoCommand(file: string): Promise<number> {
+  const rec = await readRecording(file);
+  process.stdout.write(formatRecordingSummary(summarizeRecording(rec)) + '\n');
+  return 0;
+}

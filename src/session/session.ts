@@ -1,0 +1,116 @@
+/**
+ * Building a debugging session: the board from a machine configuration, wrapped in a timeline
+ * (live recording, or replay of a saved recording), and the conversions between a machine
+ * configuration and the recording that stores it.
+ */
+import { VirtMachine } from '../machine/virt.js';
+import type { LogEntry } from '../replay/log.js';
+import type { Recording, RecordingConfig, RecordingImage } from '../replay/recording.js';
+import { Timeline } from '../replay/timeline.js';
+import type { MachineConfig } from '../cli/machine-args.js';
+
+/** How a session is built. */
+export interface SessionOptions {
+  config: MachineConfig;
+  /** 'live' records as it goes (default); 'replay' plays back a saved history. */
+  mode?: 'live' | 'replay';
+  /** For replay: the recorded history. */
+  log?: LogEntry[];
+  endIcount?: number;
+  expectedFinalHash?: string;
+  /** Bytes the snapshots may hold. */
+  snapshotMemory?: number;
+  /** Idle handling: follow host time while all harts wait (interactive) or warp at once. */
+  clockMode?: 'realtime' | 'virtual';
+  onConsoleOutput?: (bytes: Uint8Array) => void;
+}
+
+/** A machine and the timeline that owns its history. */
+export interface Session {
+  machine: VirtMachine;
+  timeline: Timeline;
+  config: MachineConfig;
+}
+
+/** A fixed RTC epoch (2026-01-01T00:00:00Z): the RTC must not read host time (determinism). */
+export const RTC_EPOCH_NS = 1_767_225_600_000_000_000;
+
+export function createSession(o: SessionOptions): Session {
+  const c = o.config;
+  const machine = new VirtMachine({
+    memoryBytes: c.memoryBytes,
+    smp: c.smp,
+    bios: c.bios,
+    rtcEpochNs: RTC_EPOCH_NS,
+    ...(c.kernel ? { kernel: c.kernel } : {}),
+    ...(c.drive ? { drive: c.drive } : {}),
+    ...(c.driveLegacy ? { driveLegacy: true } : {}),
+    ...(c.initrd ? { initrd: c.initrd } : {}),
+    ...(c.append !== undefined ? { append: c.append } : {}),
+    ...(o.onConsoleOutput ? { onConsoleOutput: o.onConsoleOutput } : {}),
+  });
+  const timeline = new Timeline(machine, {
+    mode: o.mode ?? 'live',
+    clockMode: o.clockMode ?? 'realtime',
+    ...(o.log ? { log: o.log } : {}),
+    ...(o.endIcount !== undefined ? { endIcount: o.endIcount } : {}),
+    ...(o.expectedFinalHash !== undefined ? { expectedFinalHash: o.expectedFinalHash } : {}),
+    ...(o.snapshotMemory !== undefined ? { snapshots: { memoryBudget: o.snapshotMemory } } : {}),
+  });
+  return { machine, timeline, config: c };
+}
+
+/** What a recording stores of a machine configuration. */
+export function recordingParts(c: MachineConfig): { config: RecordingConfig; images: RecordingImage[] } {
+  const images: RecordingImage[] = [];
+  const f = c.files;
+  if (c.kernel) images.push({ role: 'kernel', name: f.kernel ?? 'kernel', bytes: c.kernel });
+  if (c.bios !== 'none') images.push({ role: 'firmware', name: f.bios ?? 'firmware', bytes: c.bios });
+  if (c.drive) images.push({ role: 'disk', name: f.drive ?? 'disk', bytes: c.drive });
+  if (c.initrd) images.push({ role: 'initrd', name: f.initrd ?? 'initrd', bytes: c.initrd });
+  const config: RecordingConfig = {
+    memory: c.memoryBytes,
+    smp: c.smp,
+    options: { bios: c.bios === 'none' ? 'none' : 'file', driveLegacy: c.driveLegacy === true },
+    ...(c.append !== undefined ? { append: c.append } : {}),
+  };
+  return { config, images };
+}
+
+/** The machine configuration a recording ran with. */
+export function configFromRecording(rec: Recording): MachineConfig {
+  const img = (role: string) => rec.images.find((i) => i.role === role);
+  const files: MachineConfig['files'] = {};
+  const c: MachineConfig = { memoryBytes: rec.config.memory, smp: rec.config.smp, bios: 'none', files };
+  if (rec.config.append !== undefined) c.append = rec.config.append;
+  if (rec.config.options['driveLegacy'] === true) c.driveLegacy = true;
+  const k = img('kernel');
+  if (k) {
+    c.kernel = k.bytes;
+    files.kernel = k.name;
+  }
+  const fw = img('firmware');
+  if (fw) {
+    c.bios = fw.bytes;
+    files.bios = fw.name;
+  }
+  const d = img('disk');
+  if (d) {
+    c.drive = d.bytes;
+    files.drive = d.name;
+  }
+  const i = img('initrd');
+  if (i) {
+    c.initrd = i.bytes;
+    files.initrd = i.name;
+  }
+  return c;
+}
+
+/** The session's history as a recording file's contents. */
+export function toRecording(s: Session): Recording {
+  const { config, images } = recordingParts(s.config);
+  // The final hash lets replay verify itself; it is only known when standing at the end.
+  const atEnd = s.timeline.icount === s.timeline.endIcount;
+  return s.timeline.toRecording(config, images, atEnd ? s.machine.stateHash() : undefined);
+}
