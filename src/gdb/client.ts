@@ -93,6 +93,7 @@ export class RspClient {
         resolve();
       });
       this.socket = socket;
+      socket.setNoDelay(true);
       socket.once('error', reject);
       socket.on('error', (e) => this.fail(e));
       socket.on('close', () => this.fail(new Error('connection closed by the stub')));

@@ -117,15 +117,20 @@ export class GdbServer extends EventEmitter {
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
     socket.on('error', (e) => log('socket error: %s', e.message));
-    if (this.session && !this.session.closing) {
-      this.refuse(socket);
-      return;
-    }
-    // A previous client may still be winding down (its resume settling): hold this one.
     socket.pause();
-    void this.winding.then(() => {
+    // A client that reconnects at once may beat the close of its old socket: give the old
+    // session a moment to close before refusing.
+    const active = this.session && !this.session.closing ? this.session : undefined;
+    const grace = active
+      ? Promise.race([active.closed, new Promise<void>((r) => setTimeout(r, 300))])
+      : Promise.resolve();
+    // A previous client may still be winding down (its resume settling): hold this one.
+    void grace.then(() => this.winding).then(() => {
       if (socket.destroyed) return;
-      if (this.session && !this.session.closing) return this.refuse(socket);
+      if (this.session && !this.session.closing) {
+        socket.resume();
+        return this.refuse(socket);
+      }
       this.session = new Session(this, socket);
       socket.resume();
       log('client connected from %s:%d', socket.remoteAddress, socket.remotePort);
@@ -165,6 +170,9 @@ class Session {
   private readonly conn: PacketConnection;
   readonly target: DebugTarget;
   closing = false;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
   /** Hart for register and memory accesses (Hg) and for resumes (Hc). */
   private gHart: number;
   private cHart: number;
@@ -180,6 +188,7 @@ class Session {
 
   constructor(readonly server: GdbServer, readonly socket: Socket) {
     this.target = server.target;
+    this.closed = new Promise((r) => (this.markClosed = r));
     const hart = server.lastStop.kind === 'signal' ? server.lastStop.hart : 0;
     this.gHart = this.cHart = hart;
     this.conn = new PacketConnection(
@@ -209,6 +218,7 @@ class Session {
   private onClose(): void {
     if (this.closing) return;
     this.closing = true;
+    this.markClosed();
     log('client disconnected');
     this.stopProgress();
     const busy = this.busy;
@@ -421,7 +431,14 @@ class Session {
     let done!: () => void;
     this.busy = new Promise<void>((r) => (done = r));
     try {
-      const p = Promise.resolve().then(op);
+      // Start the operation synchronously so that an interrupt that arrived with the resume
+      // packet reaches a running operation (not one that has yet to start and reset it).
+      let p: Promise<T>;
+      try {
+        p = Promise.resolve(op());
+      } catch (e) {
+        p = Promise.reject(e);
+      }
       if (this.interruptPending) {
         this.interruptPending = false;
         this.safe(() => this.target.interrupt());

@@ -145,12 +145,20 @@ export interface DebugTarget {
    * Run as asked and settle when the machine stops. Only one resume is pending at a time
    * (the server guarantees it). Must yield to the event loop regularly so that interrupt()
    * and network traffic get through.
+   *
+   * Forward resumes must not skip a breakpoint or watchpoint on the first instruction: gdb
+   * removes its own breakpoint at the pc before resuming and, riscv watchpoints being
+   * "non-steppable" in gdb, it steps over a reported access itself with watchpoints removed.
+   * So a watchpoint stop is reported *before* the access executes (pc at the accessing
+   * instruction); a single step executes its instruction whatever is inserted.
    */
   resume(action: ResumeAction): Promise<StopEvent>;
 
   /**
    * Ctrl-C: make the pending resume (or long monitor command) settle promptly, stopped at a
    * consistent instruction boundary with `{kind:'signal', signal: SIGINT}`. No-op when idle.
+   * It may come right after resume() returned its promise, before any instruction ran: the
+   * resume must still honour it (do not clear the request once resume() has returned).
    */
   interrupt(): void;
 
