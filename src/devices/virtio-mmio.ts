@@ -318,15 +318,9 @@ export class VirtioMmio implements MmioDevice {
       this.reset();
       return;
     }
-    if (v & VIRTIO_STATUS_FEATURES_OK && !(this.status & VIRTIO_STATUS_FEATURES_OK)) {
-      // Refuse a feature set we did not offer, or (modern) one without VIRTIO_F_VERSION_1.
-      const bad = (this.driverFeatures & ~this.offered()) !== 0n;
-      const noV1 = !this.legacy && (this.driverFeatures & VIRTIO_F_VERSION_1) === 0n;
-      if (bad || noV1) {
-        log('%s: refusing features 0x%s', this.name, this.driverFeatures.toString(16));
-        v &= ~VIRTIO_STATUS_FEATURES_OK;
-      }
-    }
+    // Like QEMU 7.2, FEATURES_OK is always accepted: bits we did not offer are dropped
+    // (see negotiatedFeatures), and a modern driver that does not acknowledge
+    // VIRTIO_F_VERSION_1 still works (xv6 relies on this).
     // DEVICE_NEEDS_RESET is the device's to set; the driver cannot clear it.
     this.status = (v & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (this.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
     if (v & VIRTIO_STATUS_DRIVER_OK) log('%s: driver ok, features 0x%s', this.name, this.driverFeatures.toString(16));
