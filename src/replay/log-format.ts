@@ -51,8 +51,16 @@ const entryParser = new Parser()
   .uint32('bodyBytes')
   .buffer('body', { length: 'bodyBytes', clone: true });
 
-const entriesParser = (count: number) =>
-  new Parser().array('entries', { type: entryParser, length: count });
+// binary-parser compiles each parser to a function: keep one per block size (nearly all are full).
+const entriesParsers = new Map<number, Parser>();
+function entriesParser(count: number): Parser {
+  let p = entriesParsers.get(count);
+  if (!p) {
+    p = new Parser().array('entries', { type: entryParser, length: count });
+    if (entriesParsers.size < 64) entriesParsers.set(count, p);
+  }
+  return p;
+}
 
 const warpBody = new Parser().endianness('little').uint64('ns');
 const memBody = new Parser().endianness('little').uint64('paddr').buffer('bytes', { readUntil: 'eof', clone: true });
