@@ -80,6 +80,8 @@ export class Uart16550 implements MmioDevice {
   /** THR-empty interrupt pending (cleared by reading IIR when it is the source, or a THR write). */
   private thrIpending = 0;
   private rxFifo: number[] = [];
+  /** Last byte received: with FIFOs off an empty RBR reads it again (as on QEMU). */
+  private rbr = 0;
   /** Host bytes not yet in the RX FIFO (unbounded). */
   private hostQueue: number[] = [];
   /** Index of the next unconsumed byte in hostQueue (avoids O(n) shifts on long pastes). */
@@ -106,6 +108,7 @@ export class Uart16550 implements MmioDevice {
     this.fcr = 0;
     this.thrIpending = 0;
     this.rxFifo = [];
+    this.rbr = 0;
     // Host bytes are input already given to the machine; they stay queued across a reset.
     this.refill();
     this.updateIrq();
@@ -179,7 +182,9 @@ export class Uart16550 implements MmioDevice {
         if (this.lcr & LCR_DLAB) {
           v = this.divisor & 0xff;
         } else {
-          v = this.rxFifo.length > 0 ? this.rxFifo.shift()! : 0;
+          if (this.rxFifo.length > 0) this.rbr = this.rxFifo.shift()!;
+          else if (this.fifoEnabled()) this.rbr = 0;
+          v = this.rbr;
           this.refill();
           this.updateIrq();
         }
@@ -281,8 +286,13 @@ export class Uart16550 implements MmioDevice {
     this.thrIpending = 0;
     if (this.mcr & MCR_LOOP) {
       // Loopback: the byte comes straight back to the receiver, nothing leaves the chip.
-      if (this.rxFifo.length < this.rxCapacity()) this.rxFifo.push(b);
-      else this.lsrErrors |= LSR_OE;
+      if (this.rxFifo.length < this.rxCapacity()) {
+        this.rxFifo.push(b);
+      } else {
+        this.lsrErrors |= LSR_OE;
+        // Without FIFOs the new byte overwrites the holding register; a full FIFO drops it.
+        if (!this.fifoEnabled()) this.rxFifo[0] = b;
+      }
     } else {
       this.onTransmit(b);
     }
@@ -320,6 +330,7 @@ export class Uart16550 implements MmioDevice {
       fcr: this.fcr,
       thrIpending: this.thrIpending,
       rxFifo: this.rxFifo.slice(),
+      rbr: this.rbr,
       hostQueue: this.hostQueue.slice(this.hostHead),
       irqLevel: this.irqLevel,
     };
@@ -336,6 +347,7 @@ export class Uart16550 implements MmioDevice {
     this.fcr = s.fcr as number;
     this.thrIpending = s.thrIpending as number;
     this.rxFifo = (s.rxFifo as number[]).slice();
+    this.rbr = s.rbr as number;
     this.hostQueue = (s.hostQueue as number[]).slice();
     this.hostHead = 0;
     this.irqLevel = s.irqLevel as boolean;

@@ -32,6 +32,7 @@ export const VIRTIO_BLK_T_IN = 0;
 export const VIRTIO_BLK_T_OUT = 1;
 export const VIRTIO_BLK_T_FLUSH = 4;
 export const VIRTIO_BLK_T_GET_ID = 8;
+export const VIRTIO_BLK_T_BARRIER = 0x80000000;
 export const VIRTIO_BLK_S_OK = 0;
 export const VIRTIO_BLK_S_IOERR = 1;
 export const VIRTIO_BLK_S_UNSUPP = 2;
@@ -98,7 +99,8 @@ export class VirtioBlk implements VirtioBackend {
     }
     const hdr = chain.read(0, HEADER_SIZE);
     const dv = new DataView(hdr.buffer);
-    const type = dv.getUint32(0, true);
+    // Legacy drivers may set VIRTIO_BLK_T_BARRIER (bit 31); like QEMU, ignore it.
+    const type = dv.getUint32(0, true) & ~VIRTIO_BLK_T_BARRIER;
     const sector = dv.getUint32(8, true) + dv.getUint32(12, true) * 0x1_0000_0000;
     const statusOffset = chain.writableLength - 1;
     let status = VIRTIO_BLK_S_OK;

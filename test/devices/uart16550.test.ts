@@ -62,6 +62,7 @@ describe('UART 16550A', () => {
     expect(uart.read(LSR, 1)).to.equal(0x60);
     expect(irq.level).to.equal(false);
     expect(uart.read(IIR, 1)).to.equal(0x01);
+    expect(uart.read(RBR, 1)).to.equal(3); // an empty RBR repeats the last byte (FIFOs off)
   });
 
   it('FIFO mode: IIR shows 0xC0, trigger level gives RDA vs character timeout, clear empties', () => {
@@ -121,6 +122,7 @@ describe('UART 16550A', () => {
     uart.write(THR, 1, 2);
     expect(uart.read(LSR, 1) & 0x03).to.equal(0x03);
     expect(uart.read(LSR, 1) & 0x02).to.equal(0);
+    expect(uart.read(RBR, 1)).to.equal(2); // the overrunning byte replaced the held one
   });
 
   it('saveState/loadState keeps FIFO and the host queue', () => {

@@ -119,6 +119,7 @@ for (const legacy of [false, true]) {
       const { drv } = setup({ serial: 'rvrr-disk-0' });
       drv.init();
       expect(request(drv, 4, 0, []).status).to.equal(0);
+      expect(request(drv, 0x80000004, 0, []).status).to.equal(0); // legacy BARRIER bit ignored
       const id = request(drv, 8, 0, [{ len: 20, write: true }]);
       expect(id.status).to.equal(0);
       expect(id.used.len).to.equal(21);
