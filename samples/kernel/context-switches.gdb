@@ -6,7 +6,7 @@
 # (proc.c line 71), before it executes: `current` is still the process
 # being switched away from and `p` the one switched to. The backtrace says
 # why: s_trap() at trap.c:25 is a timer tick (preemption), syscall() at
-# proc.c:139 a yield and proc.c:144 an exit.
+# proc.c:150 a yield and proc.c:155 an exit.
 #
 #   node dist/cli.js serve --kernel samples/kernel/kernel.elf &
 #   gdb-multiarch -batch -x gdbinit -x samples/kernel/context-switches.gdb samples/kernel/kernel.elf

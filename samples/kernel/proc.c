@@ -112,10 +112,21 @@ struct trapframe *proc_kill(const char *why)
     return proc_exit(-1);
 }
 
+/* Is [buf, buf + len) inside one of the regions mapped for the process? */
+static int user_range_ok(uint64_t buf, uint64_t len)
+{
+    uint64_t stack_bottom = USER_STACK_TOP - PAGE_SIZE;
+    if (buf >= USER_BASE && buf <= USER_BASE + USER_IMAGE_SIZE)
+        return len <= USER_BASE + USER_IMAGE_SIZE - buf;
+    if (buf >= stack_bottom && buf <= USER_STACK_TOP)
+        return len <= USER_STACK_TOP - buf;
+    return 0;
+}
+
 static long sys_write(uint64_t buf, uint64_t len)
 {
-    /* Only bytes inside the user program's pages may be printed. */
-    if (buf < USER_BASE || len > USER_STACK_TOP - buf || buf + len > USER_STACK_TOP)
+    /* A bad pointer must not make the kernel itself fault. */
+    if (!user_range_ok(buf, len))
         return -1;
     const char *s = (const char *)buf;      /* readable thanks to sstatus.SUM */
     for (uint64_t i = 0; i < len; i++)
