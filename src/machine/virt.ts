@@ -87,6 +87,8 @@ export class VirtMachine implements ReplayableMachine {
   private sched: SchedState = { cur: 0, quantumLeft: QUANTUM, nextEvent: Infinity };
   /** sifive_test request raised during the current slice, handled when the slice ends. */
   private action: TestAction | null = null;
+  /** The hart inside run() right now (device callbacks may ask it to stop). */
+  private running: Hart | null = null;
   /** RAM right after loading, restored on a guest or user reset (QEMU reloads its images). */
   private readonly initialRam: RamSnapshot;
 
@@ -114,13 +116,16 @@ export class VirtMachine implements ReplayableMachine {
     const out = opts.onConsoleOutput;
     this.uart = new Uart16550(this.plic.irq(VIRT_IRQ.uart0), (b) => out?.(Uint8Array.of(b)));
     this.test = new SifiveTest((a) => {
-      if (this.action === null) this.action = a;
+      if (this.action !== null) return;
+      this.action = a;
+      // Stop right after the store that asked, as QEMU exits there.
+      this.running?.stopAfterThis('budget');
     });
     this.rtc = new GoldfishRtc(this.clock, this.plic.irq(VIRT_IRQ.rtc), opts.rtcEpochNs ?? 0);
 
     this.addDevice(VIRT.test.base, VIRT.test.size, this.test);
-    this.addDevice(VIRT.rtc.base, VIRT.rtc.size, this.rtc);
-    this.addDevice(VIRT.clint.base, VIRT.clint.size, this.clint);
+    this.addDevice(VIRT.rtc.base, VIRT.rtc.size, this.rtc, true);
+    this.addDevice(VIRT.clint.base, VIRT.clint.size, this.clint, true);
     this.addDevice(VIRT.plic.base, VIRT.plic.size, this.plic);
     this.addDevice(VIRT.uart0.base, VIRT.uart0.size, this.uart);
     if (opts.drive !== undefined) this.disk = new DiskOverlay(opts.drive);
@@ -150,18 +155,44 @@ export class VirtMachine implements ReplayableMachine {
     this.powerOn();
   }
 
-  private addDevice(base: number, size: number, dev: MmioDevice): void {
-    this.bus.map(base, size, dev);
+  /** Map a device; a timer's writes may move the next deadline, so they are watched. */
+  private addDevice(base: number, size: number, dev: MmioDevice, timer = false): void {
+    this.bus.map(base, size, timer ? this.watchTimerWrites(dev) : dev);
     this.devices.push(dev);
+  }
+
+  private watchTimerWrites(dev: MmioDevice): MmioDevice {
+    return {
+      name: dev.name,
+      read: (o, sz) => dev.read(o, sz),
+      write: (o, sz, v) => {
+        dev.write(o, sz, v);
+        this.timerWritten();
+      },
+      reset: () => dev.reset(),
+      saveState: () => dev.saveState(),
+      loadState: (st) => dev.loadState(st),
+    };
+  }
+
+  /**
+   * The guest wrote a timer (mtimecmp, mtime, RTC alarm) during a slice. If that brings the
+   * next deadline closer, the running hart stops after this instruction so the timer is
+   * updated at exactly the deadline icount (a function of guest state, so deterministic).
+   */
+  private timerWritten(): void {
+    const d = this.deadlineIcount();
+    if (d < this.sched.nextEvent) {
+      this.sched.nextEvent = d;
+      this.running?.stopAfterThis('budget');
+    }
   }
 
   /** Every hart at the reset vector, devices at power-on state, timers re-evaluated. */
   private powerOn(): void {
+    // Harts first: their reset clears mip, then devices drive their (reset) line levels.
+    for (const h of this.harts) h.reset(VIRT.mrom.base);
     for (const d of this.devices) d.reset();
-    for (const h of this.harts) {
-      h.reset(VIRT.mrom.base);
-      h.flushCaches();
-    }
     this.sched = { cur: 0, quantumLeft: QUANTUM, nextEvent: Infinity };
     this.action = null;
     this.deviceEvent();
@@ -182,12 +213,17 @@ export class VirtMachine implements ReplayableMachine {
   private deviceEvent(): void {
     this.clint.update();
     this.rtc.update();
+    this.sched.nextEvent = this.deadlineIcount();
+  }
+
+  /** icount of the nearest timer deadline (at least the next step), Infinity if none. */
+  private deadlineIcount(): number {
     const clintIns = this.clock.insnsUntilMtime(this.clint.nextDeadline());
     const rtcNs = this.rtc.nextDeadlineNs() - this.clock.nowNs();
     const rtcIns = rtcNs === Infinity || Number.isNaN(rtcNs) ? Infinity : Math.max(0, Math.ceil(rtcNs));
     const d = Math.min(clintIns, rtcIns);
     // A deadline already due was handled by update(); the next one is at least one step away.
-    this.sched.nextEvent = d === Infinity ? Infinity : this.clock.icount + Math.max(1, d);
+    return d === Infinity ? Infinity : this.clock.icount + Math.max(1, d);
   }
 
   /**
@@ -211,7 +247,13 @@ export class VirtMachine implements ReplayableMachine {
       }
       const hart = this.harts[s.cur];
       const slice = Math.min(budget - executed, s.quantumLeft, s.nextEvent - this.clock.icount);
-      const done = hart.run(slice, ignorePending[s.cur] === 1);
+      this.running = hart;
+      let done: number;
+      try {
+        done = hart.run(slice, ignorePending[s.cur] === 1);
+      } finally {
+        this.running = null;
+      }
       if (done === 0 && hart.stopReason === 'budget') throw new Error(`hart ${s.cur} made no progress with a budget of ${slice}`);
       executed += done;
       s.quantumLeft -= done;
@@ -352,6 +394,7 @@ export class VirtMachine implements ReplayableMachine {
     const idx = new Uint32Array(1);
     for (let i = 0; i < this.ram.pageCount; i++) {
       const p = this.ram.readPageI32(i);
+      if (p === ZERO_PAGE) continue;
       let zero = true;
       for (let j = 0; j < p.length; j++) if (p[j] !== 0) { zero = false; break; }
       if (zero) continue; // an untouched page and a zeroed one are the same state
@@ -367,6 +410,9 @@ export class VirtMachine implements ReplayableMachine {
     return this.bus.readBytes(paddr, len);
   }
 }
+
+/** The shared page PagedRam returns for never-written pages (same module, same object). */
+const ZERO_PAGE = new PagedRam(0, PAGE_SIZE).readPageI32(0);
 
 /** A deterministic text form of saved state for hashing (sorted keys, typed arrays as hex). */
 function canonical(v: unknown): string {
