@@ -134,9 +134,16 @@ export class Clint implements MmioDevice {
     }
   }
 
-  /** Re-evaluate MTIP of every hart against the current virtual time (call at slice boundaries). */
+  /**
+   * Re-evaluate MTIP of every hart against the current virtual time (call at slice
+   * boundaries). Drives every hart's MTIP line even when unchanged, so a hart reset that
+   * cleared `mip` after the CLINT's own reset is corrected here.
+   */
   update(): void {
-    for (let h = 0; h < this.nharts; h++) this.evaluate(h);
+    for (let h = 0; h < this.nharts; h++) {
+      this.evaluate(h);
+      this.setMip(h, MIP_MTIP, this.mtip[h] === 1);
+    }
   }
 
   /**

@@ -121,6 +121,15 @@ describe('CLINT', () => {
     expect(r.get(0, 7)).to.equal(true);
   });
 
+  it('update() re-drives MTIP even when unchanged (a hart reset may have cleared mip)', () => {
+    const r = mipRecorder();
+    const c = new Clint(new VirtualClock(), 1, r.setMip);
+    c.reset();
+    r.mip.set('0:7', false); // the hart's own reset cleared mip
+    c.update();
+    expect(r.get(0, 7)).to.equal(true);
+  });
+
   it('tells the board when a guest write moves the deadline', () => {
     const c = new Clint(new VirtualClock(), 1, () => {});
     let calls = 0;
