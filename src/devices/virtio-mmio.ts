@@ -77,8 +77,8 @@ export interface VirtioBackend {
   configRead(offset: number, size: 1 | 2 | 4): number;
   configWrite?(offset: number, size: 1 | 2 | 4, value: number): void;
   /**
-   * Process one descriptor chain of `queue`; return the number of bytes written into the
-   * chain's device-writable buffers. May throw VirtqueueError for a request so malformed
+   * Process one descriptor chain of `queue`; return the used length to report (the bytes
+   * written into the chain's device-writable buffers; virtio-blk reports all of them, as QEMU). May throw VirtqueueError for a request so malformed
    * that it cannot even carry a status.
    */
   handle(queue: number, chain: DescriptorChain): number;

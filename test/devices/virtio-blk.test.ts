@@ -123,11 +123,15 @@ for (const legacy of [false, true]) {
       const id = request(drv, 8, 0, [{ len: 20, write: true }]);
       expect(id.status).to.equal(0);
       expect(id.used.len).to.equal(21);
+      expect(request(drv, 8, 0, [{ len: 64, write: true }]).used.len).to.equal(65); // as QEMU
       expect(new TextDecoder().decode(drv.get(DATA, 11))).to.equal('rvrr-disk-0');
       expect(drv.get(DATA + 11, 9)).to.deep.equal(new Uint8Array(9));
       const bad = request(drv, 99, 0, []);
       expect(bad.status).to.equal(2);
       expect(bad.used.len).to.equal(1);
+      const err = request(drv, 0, SECTORS, [{ len: 512, write: true }]);
+      expect(err.status).to.equal(1);
+      expect(err.used.len).to.equal(513); // QEMU reports the whole writable size even on error
     });
 
     it('out-of-range sectors, partial sectors and read-only writes answer IOERR', () => {
