@@ -46,7 +46,7 @@ define var-history
         set $vh_n = $vh_n + 1
         printf "write #%d back: before it, $arg0 was ", $vh_n
         output *$vh_addr
-        echo , and this store changed it:\n
+        echo ; stopped at:\n
         x/i $pc
         set $vh_prev = *$vh_addr
       end
