@@ -127,6 +127,64 @@ void main(void) {
   wr32(PLIC + 0x200004, 10);
   show("plic.claim_none", rd32(PLIC + 0x200004));
 
+  /* PLIC with the UART's THR-empty interrupt as a level source, nothing printed in between
+   * (printing drives the UART line too). */
+  {
+    uint32_t r[20];
+    int k = 0;
+    wr8(UART + 1, 0x00);
+    (void)rd8(UART + 2);
+    while (rd32(PLIC + 0x200004)) {}           /* drain: claim everything pending ... */
+    wr32(PLIC + 0x200004, 10);                  /* ... and complete it */
+    wr32(PLIC + 4 * 10, 1);
+    wr32(PLIC + 0x2000, 1 << 10);
+    wr32(PLIC + 0x200000, 0);
+    wr8(UART + 1, 0x02);                        /* line high */
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 0 pending */
+    r[k++] = rd32(PLIC + 0x200004);             /* 1 claim */
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 2 pending while claimed */
+    r[k++] = mip() & 0x800;                     /* 3 MEIP while claimed */
+    (void)rd8(UART + 2);                        /* IIR read acknowledges THRI: line low */
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 4 */
+    wr32(PLIC + 0x200004, 10);
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 5 pending after complete, line low */
+    r[k++] = rd32(PLIC + 0x200004);             /* 6 claim: nothing */
+    wr8(UART + 1, 0x00);
+    wr8(UART + 1, 0x02);                        /* line high again */
+    r[k++] = rd32(PLIC + 0x200004);             /* 7 claim */
+    wr8(UART + 1, 0x00);                        /* line low while claimed */
+    wr32(PLIC + 0x200004, 10);
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 8 */
+    r[k++] = rd32(PLIC + 0x200004);             /* 9 claim */
+    wr8(UART + 1, 0x02);
+    wr8(UART + 1, 0x00);                        /* high then low before any claim */
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 10 pending */
+    r[k++] = mip() & 0x800;                     /* 11 */
+    r[k++] = rd32(PLIC + 0x200004);             /* 12 claim */
+    wr32(PLIC + 0x200004, 10);
+    wr8(UART + 1, 0x02);                        /* line high, stays high */
+    r[k++] = rd32(PLIC + 0x200004);             /* 13 claim */
+    wr32(PLIC + 0x200004, 10);                  /* complete while still high */
+    r[k++] = rd32(PLIC + 0x1000) & (1 << 10);   /* 14 pending again? */
+    r[k++] = mip() & 0x800;                     /* 15 */
+    r[k++] = rd32(PLIC + 0x200004);             /* 16 claim */
+    wr32(PLIC + 0x200004, 10);
+    wr32(PLIC + 0x200000, 1);                   /* threshold = priority: masked */
+    r[k++] = mip() & 0x800;                     /* 17 */
+    r[k++] = rd32(PLIC + 0x200004);             /* 18 claim under threshold */
+    wr32(PLIC + 0x200000, 0);
+    wr8(UART + 1, 0x00);
+    (void)rd8(UART + 2);
+    while (rd32(PLIC + 0x200004)) {}
+    wr32(PLIC + 0x200004, 10);
+    for (int i = 0; i < k; i++) {
+      char name[] = "plic.seq00";
+      name[8] = '0' + i / 10;
+      name[9] = '0' + i % 10;
+      show(name, r[i]);
+    }
+  }
+
   /* virtio-mmio slot 0, no device attached. */
   show("virtio.magic", rd32(VIRTIO0));
   show("virtio.version", rd32(VIRTIO0 + 4));
