@@ -1,0 +1,144 @@
+/**
+ * CSR read/write with the WARL rules of the privileged spec 1.12 (and QEMU 7.2 where the spec
+ * leaves a choice). Access checks (privilege, read-only, FS, counter enables, TVM) are in
+ * csrAllowed; csrRead/csrWrite have no guest-visible side effects other than the write itself.
+ */
+import type { Hart } from './hart.js';
+import {
+  CSR, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI_XL, MSTATUS_FS, MSTATUS_MPP, MSTATUS_TVM,
+  MEDELEG_MASK, S_INTS, ALL_INTS, MIP_SSIP, MISA_LO, MISA_HI, PRV_M, PRV_S, PRV_U,
+} from './csr-defs.js';
+
+/** Result of csrRead. */
+export const csrResult = { lo: 0, hi: 0 };
+
+const TWO32 = 4294967296;
+
+/** CSRs held as plain 64-bit storage in hart.csr. */
+const PLAIN = new Set<number>([
+  CSR.stvec, CSR.scounteren, CSR.senvcfg, CSR.sscratch, CSR.sepc, CSR.scause, CSR.stval, CSR.satp,
+  CSR.medeleg, CSR.mideleg, CSR.mie, CSR.mtvec, CSR.mcounteren, CSR.menvcfg, CSR.mcountinhibit,
+  CSR.mscratch, CSR.mepc, CSR.mcause, CSR.mtval, CSR.pmpcfg0, CSR.pmpcfg2,
+]);
+for (let i = 0; i < 16; i++) PLAIN.add(CSR.pmpaddr0 + i);
+
+/** Every CSR number this hart implements. */
+export const IMPLEMENTED_CSRS: number[] = (() => {
+  const l = [CSR.fflags, CSR.frm, CSR.fcsr, CSR.sstatus, CSR.sie, CSR.sip, CSR.mstatus, CSR.misa, CSR.mip,
+    CSR.mvendorid, CSR.marchid, CSR.mimpid, CSR.mhartid, CSR.mconfigptr, CSR.mcycle, CSR.minstret, ...PLAIN];
+  for (let i = 0; i < 32; i++) l.push(0xc00 + i);
+  for (let i = 3; i < 32; i++) l.push(0xb00 + i, 0x320 + i);
+  return [...new Set(l)].sort((a, b) => a - b);
+})();
+const IMPLEMENTED = new Set(IMPLEMENTED_CSRS);
+
+function set64(v: number): void {
+  const lo = v % TWO32;
+  csrResult.lo = lo | 0;
+  csrResult.hi = ((v - lo) / TWO32) | 0;
+}
+
+/** The SD bit (63) as part of the high word. */
+function sd(h: Hart): number {
+  return (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 0x80000000 | 0 : 0;
+}
+
+/** Read CSR n into csrResult; false if not implemented. */
+export function csrRead(h: Hart, n: number): boolean {
+  if (!IMPLEMENTED.has(n)) return false;
+  const c = h.csr;
+  csrResult.hi = 0;
+  switch (n) {
+    case CSR.fflags: csrResult.lo = h.fcsr & 0x1f; return true;
+    case CSR.frm: csrResult.lo = (h.fcsr >>> 5) & 7; return true;
+    case CSR.fcsr: csrResult.lo = h.fcsr & 0xff; return true;
+    case CSR.sstatus: csrResult.lo = h.mstatus & SSTATUS_MASK; csrResult.hi = 2 | sd(h); return true;
+    case CSR.mstatus: csrResult.lo = h.mstatus; csrResult.hi = MSTATUS_HI_XL | sd(h); return true;
+    case CSR.misa: csrResult.lo = MISA_LO; csrResult.hi = MISA_HI; return true;
+    case CSR.sie: csrResult.lo = c[2 * CSR.mie] & c[2 * CSR.mideleg]; return true;
+    case CSR.sip: csrResult.lo = h.mip() & c[2 * CSR.mideleg]; return true;
+    case CSR.mip: csrResult.lo = h.mip(); return true;
+    case CSR.mhartid: csrResult.lo = h.hartid; return true;
+    case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: csrResult.lo = 0; return true;
+    case CSR.cycle: case CSR.mcycle: set64(h.steps() + h.cycleOffset); return true;
+    case CSR.instret: case CSR.minstret: set64(h.steps() + h.instretOffset); return true;
+    case CSR.time: set64(h.clock.mtime()); return true;
+  }
+  if (PLAIN.has(n)) { csrResult.lo = c[2 * n]; csrResult.hi = c[2 * n + 1]; return true; }
+  // hpmcounter3..31, mhpmcounter3..31, mhpmevent3..31: hardwired to zero.
+  csrResult.lo = 0;
+  return true;
+}
+
+/** Whether the current privilege may access CSR n (read, or write if `write`). */
+export function csrAllowed(h: Hart, n: number, write: boolean): boolean {
+  if (h.priv < ((n >>> 8) & 3)) return false;
+  if (write && ((n >>> 10) & 3) === 3) return false;
+  if (n <= CSR.fcsr && (h.mstatus & MSTATUS_FS) === 0) return false;
+  if (n >= 0xc00 && n <= 0xc1f && h.priv !== PRV_M) {
+    const bit = 1 << (n & 31);
+    if ((h.csr[2 * CSR.mcounteren] & bit) === 0) return false;
+    if (h.priv === PRV_U && (h.csr[2 * CSR.scounteren] & bit) === 0) return false;
+  }
+  if (n === CSR.satp && h.priv === PRV_S && (h.mstatus & MSTATUS_TVM) !== 0) return false;
+  return true;
+}
+
+/** Write CSR n (must be implemented and writable) applying its WARL rules. */
+export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
+  const c = h.csr;
+  switch (n) {
+    case CSR.fflags: h.fcsr = (h.fcsr & ~0x1f) | (lo & 0x1f); h.mstatus |= MSTATUS_FS; return;
+    case CSR.frm: h.fcsr = (h.fcsr & 0x1f) | ((lo & 7) << 5); h.mstatus |= MSTATUS_FS; return;
+    case CSR.fcsr: h.fcsr = lo & 0xff; h.mstatus |= MSTATUS_FS; return;
+    case CSR.mstatus: {
+      let v = (h.mstatus & ~MSTATUS_WMASK) | (lo & MSTATUS_WMASK);
+      // MPP is WARL: the reserved value 2 (H) reads back as U.
+      if (((v & MSTATUS_MPP) >>> 11) === 2) v &= ~MSTATUS_MPP;
+      h.mstatus = v;
+      h.privChanged();
+      return;
+    }
+    case CSR.sstatus:
+      h.mstatus = (h.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK);
+      h.privChanged();
+      return;
+    case CSR.misa: return; // fixed extensions
+    case CSR.medeleg: c[2 * n] = lo & MEDELEG_MASK; return;
+    case CSR.mideleg: c[2 * n] = lo & S_INTS; return;
+    case CSR.mie: c[2 * n] = lo & ALL_INTS; return;
+    case CSR.sie: {
+      const m = c[2 * CSR.mideleg];
+      c[2 * CSR.mie] = (c[2 * CSR.mie] & ~m) | (lo & m);
+      return;
+    }
+    case CSR.mip: c[2 * CSR.mip] = (c[2 * CSR.mip] & ~S_INTS) | (lo & S_INTS); return;
+    case CSR.sip: {
+      const m = MIP_SSIP & c[2 * CSR.mideleg];
+      c[2 * CSR.mip] = (c[2 * CSR.mip] & ~m) | (lo & m);
+      return;
+    }
+    case CSR.mtvec: case CSR.stvec:
+      if ((lo & 3) >= 2) return; // reserved modes: write ignored
+      c[2 * n] = lo; c[2 * n + 1] = hi;
+      return;
+    case CSR.mepc: case CSR.sepc: c[2 * n] = lo & ~1; c[2 * n + 1] = hi; return;
+    case CSR.satp: {
+      const mode = hi >>> 28;
+      if (mode !== 0 && mode !== 8) return; // unsupported modes: write ignored
+      c[2 * n] = lo; c[2 * n + 1] = hi;
+      h.privChanged();
+      return;
+    }
+    case CSR.mcounteren: case CSR.scounteren: c[2 * n] = lo; return;
+    case CSR.menvcfg: case CSR.senvcfg: c[2 * n] = lo & 1; c[2 * n + 1] = 0; return; // FIOM only
+    case CSR.mcountinhibit: c[2 * n] = lo & ~2; return;
+    case CSR.pmpcfg0: case CSR.pmpcfg2: c[2 * n] = lo; c[2 * n + 1] = hi; return;
+    case CSR.mcycle: h.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.steps(); return;
+    case CSR.minstret: h.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.steps(); return;
+    case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mhartid: case CSR.mconfigptr: return;
+  }
+  if (n >= CSR.pmpaddr0 && n < CSR.pmpaddr0 + 16) { c[2 * n] = lo; c[2 * n + 1] = hi & 0x3fffff; return; }
+  if (PLAIN.has(n)) { c[2 * n] = lo; c[2 * n + 1] = hi; return; }
+  // Hardwired-zero counters and events: writes ignored.
+}

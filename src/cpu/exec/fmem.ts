@@ -1,0 +1,41 @@
+/**
+ * F/D as seen by the hart: FLW/FLD/FSW/FSD (compressed forms expand to these), the mstatus.FS
+ * gate (Off: every FP instruction is illegal) and Dirty marking; OP-FP and the fused
+ * multiply-adds are executed by the FPU module.
+ */
+import type { Hart } from '../hart.js';
+import type { Op } from '../op.js';
+import { fpExecute } from '../fpu.js';
+import { EXC, MSTATUS_FS } from '../csr-defs.js';
+
+const TWO32 = 4294967296;
+
+function fsOn(h: Hart, op: Op): void {
+  if ((h.mstatus & MSTATUS_FS) === 0) h.raise(EXC.illegal, op.raw >>> 0);
+}
+function ea(h: Hart, op: Op): number {
+  return h.x[op.s1 + 1] * TWO32 + (h.x[op.s1] >>> 0) + op.imm;
+}
+
+export const fmem = {
+  flw(h: Hart, op: Op): void {
+    fsOn(h, op);
+    const v = h.load32(ea(h, op));
+    h.f[op.d] = v; h.f[op.d + 1] = 0xffffffff; // NaN-boxed
+    h.mstatus |= MSTATUS_FS;
+  },
+  fld(h: Hart, op: Op): void {
+    fsOn(h, op);
+    h.load64(ea(h, op));
+    h.f[op.d] = h.rlo; h.f[op.d + 1] = h.rhi;
+    h.mstatus |= MSTATUS_FS;
+  },
+  fsw(h: Hart, op: Op): void { fsOn(h, op); h.store32(ea(h, op), h.f[op.s2] | 0); },
+  fsd(h: Hart, op: Op): void { fsOn(h, op); h.store64(ea(h, op), h.f[op.s2] | 0, h.f[op.s2 + 1] | 0); },
+  /** OP-FP and FMA opcodes: delegated; an encoding the FPU rejects is illegal. */
+  fp(h: Hart, op: Op): void {
+    fsOn(h, op);
+    if (!fpExecute(op.insn, h)) h.raise(EXC.illegal, op.raw >>> 0);
+    h.mstatus |= MSTATUS_FS;
+  },
+};

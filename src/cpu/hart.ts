@@ -1,0 +1,288 @@
+/**
+ * One RV64GC hart: register state, the run loop over pre-decoded instructions, traps and
+ * interrupts. Memory access (TLB fast path, page walks, MMIO) is in memory.ts; CSRs in csr.ts.
+ * The hart reaches devices only through the Bus and the interrupt lines (`setPending`).
+ */
+import type { Bus } from '../bus/bus.js';
+import type { VirtualClock } from '../replay/clock.js';
+import { Op } from './op.js';
+import { Memory, TRAP, WATCH } from './memory.js';
+import {
+  CSR, MSTATUS_MIE, MSTATUS_SIE, MSTATUS_MPIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_MPP, MSTATUS_MPP_SHIFT,
+  IRQ_PRIORITY, PRV_M, PRV_S, ALL_INTS,
+} from './csr-defs.js';
+import { csrRead, csrWrite, IMPLEMENTED_CSRS, csrResult } from './csr.js';
+import { translateDebug } from './mmu.js';
+import { saveHart, loadHart, type HartState } from './state.js';
+
+export type { HartState } from './state.js';
+export type HartStop = 'budget' | 'breakpoint' | 'watchpoint' | 'wfi';
+
+const TWO32 = 4294967296;
+
+/** Split a JS number holding a 64-bit value (signed or unsigned interpretation) into x[i], x[i+1]. */
+export function setPair(a: Int32Array, i: number, v: number): void {
+  const lo = v % TWO32;
+  a[i] = lo | 0;
+  a[i + 1] = ((v - lo) / TWO32) | 0;
+}
+
+/** A lo/hi pair as a JS number in the signed interpretation (exact below 2^53). */
+export function pairToNum(lo: number, hi: number): number {
+  return hi * TWO32 + (lo >>> 0);
+}
+
+export class Hart extends Memory {
+  readonly x = new Int32Array(64);
+  readonly f = new Uint32Array(64);
+  fcsr = 0;
+  /** Address of the current instruction (signed virtual address). */
+  pc = 0;
+  /** Address of the next instruction; handlers set it to jump. */
+  npc = 0;
+  wfi = false;
+  breakpoints = new Set<number>();
+  stopReason: HartStop = 'budget';
+
+  /** LR reservation: the virtual address of the last LR (as QEMU compares it), or NaN. */
+  reservation = NaN;
+  /** The run loop stops when clock.icount reaches this (WFI sets it to stop early). */
+  end = 0;
+  /** Retired-step count of this hart before the current run() and counter offsets. */
+  stepsBefore = 0;
+  runIcount0 = 0;
+  running = false;
+  cycleOffset = 0;
+  instretOffset = 0;
+  /** Exception being raised (set by raise()). */
+  excCause = 0;
+  excTval = 0;
+
+  constructor(readonly hartid: number, bus: Bus, readonly clock: VirtualClock) {
+    super(bus);
+    this.reset(0x1000);
+  }
+
+  /** Raise a synchronous exception: the current step ends at the trap handler. */
+  override raise(cause: number, tval: number): never {
+    this.excCause = cause;
+    this.excTval = tval;
+    throw TRAP;
+  }
+
+  /** Steps this hart has executed since reset (mcycle/minstret before offsets). */
+  steps(): number {
+    return this.stepsBefore + (this.running ? this.clock.icount - this.runIcount0 : 0);
+  }
+
+  run(budget: number, ignoreFirstStop = false): number {
+    const clock = this.clock;
+    this.stopReason = 'budget';
+    this.lastWatch = undefined;
+    if (this.wfi) {
+      if ((this.mip() & this.csr[2 * CSR.mie]) === 0) { this.stopReason = 'wfi'; return 0; }
+      this.wfi = false;
+    }
+    const start = clock.icount;
+    this.end = start + budget;
+    this.runIcount0 = start;
+    this.running = true;
+    this.watching = this.watchpoints.length > 0;
+    // Pages may have been shared with a snapshot or replaced since the last run.
+    this.flushDataTlb();
+    this.irqCheck = true;
+    this.ignoreStop = ignoreFirstStop;
+    try {
+      for (;;) {
+        try {
+          this.loop();
+          break;
+        } catch (e) {
+          if (e === TRAP) {
+            this.trapEnter(this.excCause, this.excTval, false);
+            clock.icount++;
+            this.ignoreStop = false;
+            continue;
+          }
+          if (e === WATCH) { this.stopReason = 'watchpoint'; break; }
+          throw e;
+        }
+      }
+    } finally {
+      this.stepsBefore += clock.icount - start;
+      this.running = false;
+    }
+    return clock.icount - start;
+  }
+
+  private loop(): void {
+    const clock = this.clock;
+    const bp = this.breakpoints;
+    const bpOn = bp.size > 0;
+    while (clock.icount < this.end) {
+      if (this.irqCheck) {
+        this.irqCheck = false;
+        const cause = this.pendingInterrupt();
+        if (cause >= 0) this.trapEnter(cause, 0, true);
+      }
+      const pc = this.pc;
+      if (bpOn && !this.ignoreStop && bp.has(pc)) { this.stopReason = 'breakpoint'; return; }
+      let op: Op;
+      const off = pc - this.fetchBase;
+      const ops = this.fetchOps;
+      if (off >= 0 && off < 4096 && ops !== null) {
+        op = ops[off >> 1];
+        if (op === undefined) op = this.decodeAt(pc);
+      } else {
+        op = this.fetchSlow(pc);
+      }
+      this.npc = pc + op.len;
+      op.fn(this, op);
+      this.pc = this.npc;
+      clock.icount++;
+      this.ignoreStop = false;
+    }
+  }
+
+  /** Stop the run loop after the current instruction (WFI). */
+  stopAfterThis(reason: HartStop): void {
+    this.stopReason = reason;
+    this.end = 0;
+  }
+
+  /** mip as software sees it: device lines OR the software-writable bits. */
+  mip(): number {
+    return this.mipHw | this.csr[2 * CSR.mip];
+  }
+
+  /** The highest-priority pending and enabled interrupt's cause, or -1. */
+  pendingInterrupt(): number {
+    const pend = this.mip() & this.csr[2 * CSR.mie] & ALL_INTS;
+    if (pend === 0) return -1;
+    const mideleg = this.csr[2 * CSR.mideleg];
+    const ms = this.mstatus;
+    const mEnabled = this.priv < PRV_M || (ms & MSTATUS_MIE) !== 0;
+    const sEnabled = this.priv < PRV_S || (this.priv === PRV_S && (ms & MSTATUS_SIE) !== 0);
+    let irqs = mEnabled ? pend & ~mideleg : 0;
+    if (irqs === 0) irqs = sEnabled ? pend & mideleg : 0;
+    if (irqs === 0) return -1;
+    for (const c of IRQ_PRIORITY) if (irqs & (1 << c)) return c;
+    return -1;
+  }
+
+  setPending(bit: number, level: boolean): void {
+    if (level) this.mipHw |= 1 << bit;
+    else this.mipHw &= ~(1 << bit);
+    this.irqCheck = true;
+  }
+
+  /** Enter the trap handler for `cause` from the current pc (exception or interrupt). */
+  trapEnter(cause: number, tval: number, isInt: boolean): void {
+    const prv = this.priv;
+    const c = this.csr;
+    const deleg = prv <= PRV_S && (((isInt ? c[2 * CSR.mideleg] : c[2 * CSR.medeleg]) >>> cause) & 1) !== 0;
+    let ms = this.mstatus;
+    let vec: number;
+    if (deleg) {
+      c[2 * CSR.scause] = cause; c[2 * CSR.scause + 1] = isInt ? 0x80000000 | 0 : 0;
+      setPair(c, 2 * CSR.sepc, this.pc);
+      setPair(c, 2 * CSR.stval, tval);
+      ms = (ms & MSTATUS_SIE ? ms | MSTATUS_SPIE : ms & ~MSTATUS_SPIE) & ~MSTATUS_SIE;
+      ms = prv === PRV_S ? ms | MSTATUS_SPP : ms & ~MSTATUS_SPP;
+      this.priv = PRV_S;
+      vec = 2 * CSR.stvec;
+    } else {
+      c[2 * CSR.mcause] = cause; c[2 * CSR.mcause + 1] = isInt ? 0x80000000 | 0 : 0;
+      setPair(c, 2 * CSR.mepc, this.pc);
+      setPair(c, 2 * CSR.mtval, tval);
+      ms = (ms & MSTATUS_MIE ? ms | MSTATUS_MPIE : ms & ~MSTATUS_MPIE) & ~MSTATUS_MIE;
+      ms = (ms & ~MSTATUS_MPP) | (prv << MSTATUS_MPP_SHIFT);
+      this.priv = PRV_M;
+      vec = 2 * CSR.mtvec;
+    }
+    this.mstatus = ms;
+    const lo = c[vec], hi = c[vec + 1];
+    const base = pairToNum(lo & ~3, hi);
+    this.pc = isInt && (lo & 3) === 1 ? base + 4 * cause : base;
+    this.wfi = false;
+    this.privChanged();
+  }
+
+  /** Called when priv, MPRV/MPP, SUM/MXR or satp change: cached translations are stale. */
+  privChanged(): void {
+    this.flushTlb();
+  }
+
+  // ---- debugger access ----
+  getX(i: number): bigint {
+    if (i === 0) return 0n;
+    return (BigInt(this.x[2 * i + 1] >>> 0) << 32n) | BigInt(this.x[2 * i] >>> 0);
+  }
+  setX(i: number, v: bigint): void {
+    if (i === 0) return;
+    this.x[2 * i] = Number(BigInt.asUintN(32, v)) | 0;
+    this.x[2 * i + 1] = Number(BigInt.asUintN(32, v >> 32n)) | 0;
+  }
+  getPC(): bigint {
+    return BigInt.asUintN(64, BigInt(this.pc));
+  }
+  setPC(v: bigint): void {
+    this.pc = Number(BigInt.asIntN(64, v));
+  }
+  getF(i: number): bigint {
+    return (BigInt(this.f[2 * i + 1]) << 32n) | BigInt(this.f[2 * i]);
+  }
+  setF(i: number, v: bigint): void {
+    this.f[2 * i] = Number(BigInt.asUintN(32, v));
+    this.f[2 * i + 1] = Number(BigInt.asUintN(32, v >> 32n));
+  }
+  readCSR(n: number): bigint | undefined {
+    if (!csrRead(this, n)) return undefined;
+    return (BigInt(csrResult.hi >>> 0) << 32n) | BigInt(csrResult.lo >>> 0);
+  }
+  writeCSR(n: number, v: bigint): boolean {
+    if (!csrRead(this, n)) return false;
+    if (((n >>> 10) & 3) === 3) return false;
+    csrWrite(this, n, Number(BigInt.asUintN(32, v)) | 0, Number(BigInt.asUintN(32, v >> 32n)) | 0);
+    this.flushCaches();
+    this.irqCheck = true;
+    return true;
+  }
+  implementedCSRs(): number[] {
+    return IMPLEMENTED_CSRS.slice();
+  }
+  translate(vaddr: number, access: 'r' | 'w' | 'x'): number | undefined {
+    return translateDebug(this, vaddr, access);
+  }
+  clearReservation(): void {
+    this.reservation = NaN;
+  }
+
+  reset(resetPc: number): void {
+    this.x.fill(0);
+    this.f.fill(0);
+    this.fcsr = 0;
+    this.priv = PRV_M;
+    this.pc = resetPc;
+    this.npc = resetPc;
+    this.wfi = false;
+    this.reservation = NaN;
+    this.csr.fill(0);
+    this.mstatus = 0;
+    this.mipHw = 0;
+    this.stepsBefore = 0;
+    this.cycleOffset = 0;
+    this.instretOffset = 0;
+    this.irqCheck = true;
+    this.flushCaches();
+  }
+
+  saveState(): HartState {
+    return saveHart(this);
+  }
+  loadState(s: HartState): void {
+    loadHart(this, s);
+    this.flushCaches();
+    this.irqCheck = true;
+  }
+}

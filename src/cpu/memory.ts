@@ -1,0 +1,423 @@
+/**
+ * Memory access of a hart. Fast path: direct-mapped TLBs mapping a virtual page to the RAM
+ * page's typed arrays (read, write and fetch separately). Slow path: address translation
+ * (mmu.ts), watchpoints, page-crossing and MMIO accesses through the Bus, access faults.
+ * Write entries are made only for private RAM pages that hold no decoded code, so a store
+ * through the TLB never needs a copy-on-write or a code-cache check.
+ */
+import type { Bus } from '../bus/bus.js';
+import type { PagedRam } from '../bus/ram.js';
+import type { Watchpoint, WatchHit } from '../machine/types.js';
+import type { Op } from './op.js';
+import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
+import { walk, PAGE_FAULT } from './mmu.js';
+import { decode16, decode32 } from './decode.js';
+
+/** Thrown (as this exact object) to end a step with an exception; see Hart.raise. */
+export const TRAP = { signal: 'trap' };
+/** Thrown when an access hits a watchpoint before it executes. */
+export const WATCH = { signal: 'watch' };
+
+export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
+/** Kinds of atomic accesses for amoTranslate. */
+export const AMO_LR = 0, AMO_RMW = 1;
+
+const TLB_SIZE = 256;
+const TLB_MASK = TLB_SIZE - 1;
+const TWO32 = 4294967296;
+const TWO64 = 18446744073709551616;
+const DUMMY_U8 = new Uint8Array(4096);
+const DUMMY_I32 = new Int32Array(1024);
+
+export abstract class Memory {
+  readonly ram: PagedRam;
+  protected readonly ramBase: number;
+  protected readonly ramEnd: number;
+  /** CSR storage: csr[2*n] low word, csr[2*n+1] high word of CSR n (plain registers only). */
+  readonly csr = new Int32Array(2 * 4096);
+  /** mstatus bits 31:0 (bits 63:32 are constant: UXL, SXL, SD computed). */
+  mstatus = 0;
+  /** mip bits driven by device lines (setPending). */
+  mipHw = 0;
+  priv = PRV_M;
+  watchpoints: Watchpoint[] = [];
+  lastWatch: WatchHit | undefined = undefined;
+  /** True during a run() with watchpoints: the data TLB is bypassed so every access is checked. */
+  watching = false;
+  ignoreStop = false;
+  irqCheck = true;
+  /** Result of 64-bit loads (low, high words). */
+  rlo = 0;
+  rhi = 0;
+
+  private rTag = new Float64Array(TLB_SIZE).fill(NaN);
+  private rU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
+  private rI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
+  private rPage = new Int32Array(TLB_SIZE).fill(-1);
+  private wTag = new Float64Array(TLB_SIZE).fill(NaN);
+  private wU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
+  private wI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
+  private wPage = new Int32Array(TLB_SIZE).fill(-1);
+  private xTag = new Float64Array(TLB_SIZE).fill(NaN);
+  private xPage = new Int32Array(TLB_SIZE).fill(-1);
+
+  /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
+  private codeCache: (Op[] | undefined)[];
+  private isCode: Uint8Array;
+  /** The page the run loop is fetching from: its virtual base and decoded slots. */
+  fetchBase = NaN;
+  fetchOps: Op[] | null = null;
+  private fetchPage = -1;
+
+  constructor(readonly bus: Bus) {
+    this.ram = bus.ram;
+    this.ramBase = bus.ram.base;
+    this.ramEnd = bus.ram.base + bus.ram.size;
+    this.codeCache = new Array(bus.ram.pageCount).fill(undefined);
+    this.isCode = new Uint8Array(bus.ram.pageCount);
+  }
+
+  abstract raise(cause: number, tval: number): never;
+
+  // ---------------- fast paths ----------------
+  loadU8(va: number): number {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    if (this.rTag[i] === vpn) return this.rU8[i][va & 4095];
+    return this.loadSlow(va, 1);
+  }
+  loadU16(va: number): number {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    const o = va & 4095;
+    if (this.rTag[i] === vpn && o < 4095) { const u = this.rU8[i]; return u[o] | (u[o + 1] << 8); }
+    return this.loadSlow(va, 2);
+  }
+  /** 32-bit load, result as int32. */
+  load32(va: number): number {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    if (this.rTag[i] === vpn) {
+      const o = va & 4095;
+      if ((o & 3) === 0) return this.rI32[i][o >> 2];
+      if (o <= 4092) { const u = this.rU8[i]; return u[o] | (u[o + 1] << 8) | (u[o + 2] << 16) | (u[o + 3] << 24); }
+    }
+    return this.loadSlow(va, 4) | 0;
+  }
+  /** 64-bit load into rlo/rhi. */
+  load64(va: number): void {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    const o = va & 4095;
+    if (this.rTag[i] === vpn && (o & 7) === 0) {
+      const p = this.rI32[i];
+      this.rlo = p[o >> 2];
+      this.rhi = p[(o >> 2) + 1];
+      return;
+    }
+    this.loadSlow(va, 8);
+  }
+  store8(va: number, v: number): void {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    if (this.wTag[i] === vpn) { this.wU8[i][va & 4095] = v; return; }
+    this.storeSlow(va, 1, v, 0);
+  }
+  store16(va: number, v: number): void {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    const o = va & 4095;
+    if (this.wTag[i] === vpn && o < 4095) { const u = this.wU8[i]; u[o] = v; u[o + 1] = v >> 8; return; }
+    this.storeSlow(va, 2, v, 0);
+  }
+  store32(va: number, v: number): void {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    const o = va & 4095;
+    if (this.wTag[i] === vpn && (o & 3) === 0) { this.wI32[i][o >> 2] = v; return; }
+    this.storeSlow(va, 4, v, 0);
+  }
+  store64(va: number, lo: number, hi: number): void {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & TLB_MASK;
+    const o = va & 4095;
+    if (this.wTag[i] === vpn && (o & 7) === 0) {
+      const p = this.wI32[i];
+      p[o >> 2] = lo;
+      p[(o >> 2) + 1] = hi;
+      return;
+    }
+    this.storeSlow(va, 8, lo, hi);
+  }
+
+  // ---------------- slow paths ----------------
+  /** Check the access [va, va+size) against the watchpoints; throws WATCH on a hit. kind: 0 load, 1 store, 2 AMO. */
+  checkWatch(va: number, size: number, kind: number): void {
+    if (this.ignoreStop) return;
+    for (const w of this.watchpoints) {
+      const match = w.kind === 'access' || kind === 2 || (kind === 1 ? w.kind === 'write' : w.kind === 'read');
+      if (match && va < w.addr + w.len && w.addr < va + size) {
+        this.lastWatch = { watch: w, accessAddr: va, accessSize: size, accessKind: kind === 0 ? 'read' : 'write' };
+        throw WATCH;
+      }
+    }
+  }
+
+  /** Virtual -> physical for a data or fetch access by the current privilege (MPRV for data). */
+  xlate(va: number, acc: number): number {
+    let prv = this.priv;
+    if (acc !== ACC_X && (this.mstatus & MSTATUS_MPRV) !== 0) prv = (this.mstatus >>> 11) & 3;
+    if (prv === PRV_M || (this.csr[2 * CSR.satp + 1] >>> 28) !== 8) return va < 0 ? va + TWO64 : va;
+    const pa = walk(this, va, acc, prv, true);
+    if (pa >= 0) return pa;
+    const page = pa === PAGE_FAULT;
+    if (acc === ACC_X) this.raise(page ? EXC.insnPage : EXC.insnAccess, va);
+    if (acc === ACC_R) this.raise(page ? EXC.loadPage : EXC.loadAccess, va);
+    return this.raise(page ? EXC.storePage : EXC.storeAccess, va);
+  }
+
+  /** Load of `size` bytes: unsigned for 1/2, int32 for 4; for 8, the value goes to rlo/rhi. */
+  loadSlow(va: number, size: number): number {
+    if (this.watching) this.checkWatch(va, size, 0);
+    if ((va & 4095) + size > 4096) {
+      // Crosses a page: byte by byte (a fault on the second page reports its first byte).
+      let lo = 0, hi = 0;
+      for (let k = 0; k < size; k++) {
+        const b = this.physLoad(this.xlate(va + k, ACC_R), 1, NaN, EXC.loadAccess, va + k);
+        if (k < 4) lo |= b << (8 * k); else hi |= b << (8 * (k - 4));
+      }
+      this.rlo = lo; this.rhi = hi;
+      return size < 4 ? lo : lo | 0;
+    }
+    return this.physLoad(this.xlate(va, ACC_R), size, va, EXC.loadAccess, va);
+  }
+
+  storeSlow(va: number, size: number, lo: number, hi: number): void {
+    if (this.watching) this.checkWatch(va, size, 1);
+    if ((va & 4095) + size > 4096) {
+      // Translate both pages before writing anything, so a fault leaves memory unchanged.
+      const split = 4096 - (va & 4095);
+      const pa1 = this.xlate(va, ACC_W);
+      const pa2 = this.xlate(va + split, ACC_W);
+      for (let k = 0; k < size; k++) {
+        const b = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
+        this.physStore(k < split ? pa1 + k : pa2 + k - split, 1, b, 0, NaN, EXC.storeAccess, va + k);
+      }
+      return;
+    }
+    this.physStore(this.xlate(va, ACC_W), size, lo, hi, va, EXC.storeAccess, va);
+  }
+
+  /**
+   * Physical load. `va` (or NaN) is the virtual address whose read-TLB entry may be filled;
+   * `fault`/`tval` are raised when nothing answers at `pa`.
+   */
+  physLoad(pa: number, size: number, va: number, fault: number, tval: number): number {
+    if (pa >= this.ramBase && pa + size <= this.ramEnd) {
+      const off = pa - this.ramBase;
+      const idx = Math.floor(off / 4096);
+      const u = this.ram.readPageU8(idx);
+      if (!this.watching && va === va) {
+        const vpn = Math.floor(va / 4096);
+        const i = vpn & TLB_MASK;
+        this.rTag[i] = vpn; this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
+      }
+      const o = off & 4095;
+      if (size === 1) return u[o];
+      if (size === 2) return u[o] | (u[o + 1] << 8);
+      const lo = u[o] | (u[o + 1] << 8) | (u[o + 2] << 16) | (u[o + 3] << 24);
+      if (size === 4) return lo;
+      this.rlo = lo;
+      this.rhi = u[o + 4] | (u[o + 5] << 8) | (u[o + 6] << 16) | (u[o + 7] << 24);
+      return lo;
+    }
+    // MMIO: a device may change an interrupt line during the access.
+    this.irqCheck = true;
+    if (size === 8) {
+      const lo = this.mmioRead(pa, 4, fault, tval);
+      const hi = this.mmioRead(pa + 4, 4, fault, tval);
+      this.rlo = lo | 0; this.rhi = hi | 0;
+      return lo | 0;
+    }
+    const v = this.mmioRead(pa, size, fault, tval);
+    return size === 4 ? v | 0 : v;
+  }
+
+  private mmioRead(pa: number, size: number, fault: number, tval: number): number {
+    if ((pa & (size - 1)) !== 0) {
+      let v = 0;
+      for (let k = size - 1; k >= 0; k--) v = v * 256 + this.mmioRead(pa + k, 1, fault, tval);
+      return v;
+    }
+    const v = this.bus.read(pa, size as 1 | 2 | 4);
+    if (v === undefined) this.raise(fault, tval);
+    return v;
+  }
+
+  physStore(pa: number, size: number, lo: number, hi: number, va: number, fault: number, tval: number): void {
+    if (pa >= this.ramBase && pa + size <= this.ramEnd) {
+      const off = pa - this.ramBase;
+      const idx = Math.floor(off / 4096);
+      if (this.isCode[idx] !== 0) this.dropCodePage(idx);
+      const wasPrivate = this.ram.isPrivate(idx);
+      const u = this.ram.writablePageU8(idx);
+      if (!wasPrivate) this.refreshReadTlb(idx);
+      if (!this.watching && va === va) {
+        const vpn = Math.floor(va / 4096);
+        const i = vpn & TLB_MASK;
+        this.wTag[i] = vpn; this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
+      }
+      const o = off & 4095;
+      u[o] = lo;
+      if (size === 1) return;
+      u[o + 1] = lo >>> 8;
+      if (size === 2) return;
+      u[o + 2] = lo >>> 16; u[o + 3] = lo >>> 24;
+      if (size === 4) return;
+      u[o + 4] = hi; u[o + 5] = hi >>> 8; u[o + 6] = hi >>> 16; u[o + 7] = hi >>> 24;
+      return;
+    }
+    this.irqCheck = true;
+    if (size === 8) {
+      this.mmioWrite(pa, 4, lo, fault, tval);
+      this.mmioWrite(pa + 4, 4, hi, fault, tval);
+      return;
+    }
+    this.mmioWrite(pa, size, lo, fault, tval);
+  }
+
+  private mmioWrite(pa: number, size: number, v: number, fault: number, tval: number): void {
+    if ((pa & (size - 1)) !== 0) {
+      for (let k = 0; k < size; k++) this.mmioWrite(pa + k, 1, (v >>> (8 * k)) & 0xff, fault, tval);
+      return;
+    }
+    if (!this.bus.write(pa, size as 1 | 2 | 4, v >>> 0)) this.raise(fault, tval);
+  }
+
+  /** Alignment, watchpoint and translation for LR/SC/AMO; returns the physical address. */
+  amoTranslate(va: number, size: number, kind: number): number {
+    if ((va & (size - 1)) !== 0) this.raise(kind === AMO_LR ? EXC.loadMisaligned : EXC.storeMisaligned, va);
+    if (this.watching) this.checkWatch(va, size, kind === AMO_LR ? 0 : 2);
+    return this.xlate(va, kind === AMO_LR ? ACC_R : ACC_W);
+  }
+
+  // ---------------- instruction fetch ----------------
+  /** Fetch the op at pc when it is not on the current fetch page. */
+  fetchSlow(pc: number): Op {
+    const vpn = Math.floor(pc / 4096);
+    const i = vpn & TLB_MASK;
+    let idx: number;
+    if (this.xTag[i] === vpn) {
+      idx = this.xPage[i];
+    } else {
+      const pa = this.xlate(pc, ACC_X);
+      if (!(pa >= this.ramBase && pa < this.ramEnd)) {
+        this.fetchOps = null;
+        this.fetchBase = NaN;
+        return this.decodeFromBus(pc, pa);
+      }
+      idx = Math.floor((pa - this.ramBase) / 4096);
+      this.xTag[i] = vpn;
+      this.xPage[i] = idx;
+    }
+    let ops = this.codeCache[idx];
+    if (ops === undefined) {
+      ops = new Array(2048);
+      this.codeCache[idx] = ops;
+      this.markCode(idx);
+    }
+    this.fetchBase = vpn * 4096;
+    this.fetchOps = ops;
+    this.fetchPage = idx;
+    return ops[(pc & 4095) >> 1] ?? this.decodeAt(pc);
+  }
+
+  /** Decode the instruction at pc on the current fetch page and cache it. */
+  decodeAt(pc: number): Op {
+    const o = pc & 4095;
+    const u = this.ram.readPageU8(this.fetchPage);
+    const lo16 = u[o] | (u[o + 1] << 8);
+    const ops = this.fetchOps!;
+    if ((lo16 & 3) !== 3) return (ops[o >> 1] = decode16(lo16));
+    if (o <= 4092) return (ops[o >> 1] = decode32(lo16 | (u[o + 2] << 16) | (u[o + 3] << 24), 4));
+    // The upper parcel is on the next page: translate it separately and do not cache.
+    const pa2 = this.xlate(pc + 2, ACC_X);
+    const hi16 = this.fetchParcel(pa2, pc + 2);
+    return decode32(lo16 | (hi16 << 16), 4);
+  }
+
+  private fetchParcel(pa: number, va: number): number {
+    if (pa >= this.ramBase && pa + 2 <= this.ramEnd) {
+      const off = pa - this.ramBase;
+      const u = this.ram.readPageU8(Math.floor(off / 4096));
+      return u[off & 4095] | (u[(off & 4095) + 1] << 8);
+    }
+    const v = this.bus.read(pa, 2);
+    if (v === undefined) this.raise(EXC.insnAccess, va);
+    return v;
+  }
+
+  /** Fetch from ROM or other non-RAM memory (not cached). */
+  private decodeFromBus(pc: number, pa: number): Op {
+    const lo16 = this.fetchParcel(pa, pc);
+    if ((lo16 & 3) !== 3) return decode16(lo16);
+    const pa2 = (pc & 4095) === 4094 ? this.xlate(pc + 2, ACC_X) : pa + 2;
+    return decode32(lo16 | (this.fetchParcel(pa2, pc + 2) << 16), 4);
+  }
+
+  private markCode(idx: number): void {
+    this.isCode[idx] = 1;
+    const wp = this.wPage;
+    for (let i = 0; i < TLB_SIZE; i++) if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; }
+  }
+
+  private dropCodePage(idx: number): void {
+    this.codeCache[idx] = undefined;
+    this.isCode[idx] = 0;
+    if (this.fetchPage === idx) { this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1; }
+  }
+
+  private refreshReadTlb(idx: number): void {
+    const rp = this.rPage;
+    for (let i = 0; i < TLB_SIZE; i++) {
+      if (rp[i] === idx) { this.rU8[i] = this.ram.readPageU8(idx); this.rI32[i] = this.ram.readPageI32(idx); }
+    }
+  }
+
+  /** Drop any cached decode/translation for a RAM page (DMA or debugger wrote it). */
+  invalidateCodePage(pageIndex: number): void {
+    if (pageIndex < 0 || pageIndex >= this.isCode.length) return;
+    this.dropCodePage(pageIndex);
+    for (let i = 0; i < TLB_SIZE; i++) {
+      if (this.rPage[i] === pageIndex) { this.rTag[i] = NaN; this.rPage[i] = -1; }
+      if (this.wPage[i] === pageIndex) { this.wTag[i] = NaN; this.wPage[i] = -1; }
+    }
+  }
+
+  /** Forget all decoded code (fence.i). */
+  flushCode(): void {
+    this.codeCache.fill(undefined);
+    this.isCode.fill(0);
+    this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
+  }
+
+  flushDataTlb(): void {
+    this.rTag.fill(NaN); this.rPage.fill(-1);
+    this.wTag.fill(NaN); this.wPage.fill(-1);
+  }
+
+  /** Drop all translations (satp, sfence.vma, privilege or MPRV/SUM/MXR change). */
+  flushTlb(): void {
+    this.flushDataTlb();
+    this.xTag.fill(NaN); this.xPage.fill(-1);
+    this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
+  }
+
+  /** Drop all caches (after loadState, RAM restore, debugger changes). */
+  flushCaches(): void {
+    this.flushTlb();
+    this.flushCode();
+  }
+}
+
+export { TWO32 };
