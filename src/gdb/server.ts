@@ -399,7 +399,8 @@ class Session {
     // All-stop: the action given for a specific thread is what the user asked for (step that
     // hart); otherwise the default action applies to the current hart.
     const specific = actions.find((a) => a.thread !== undefined && a.thread > 0);
-    const chosen = specific ?? actions.find((a) => a.thread === undefined || a.thread <= 0);
+    const fallback = actions.find((a) => a.thread === undefined || a.thread <= 0);
+    const chosen = specific ?? fallback;
     if (!chosen) return undefined;
     let hart = this.cHart;
     if (specific) {
@@ -409,7 +410,8 @@ class Session {
     }
     switch (chosen.op) {
       case 'continue':
-        return { kind: 'continue', hart };
+        // Threads without an action stay stopped: with no default action only this hart runs.
+        return specific && !fallback ? { kind: 'continue', hart, onlyHart: true } : { kind: 'continue', hart };
       case 'step':
         return { kind: 'step', hart };
       case 'rangeStep':

@@ -46,8 +46,12 @@ export type StopEvent =
 
 /** What to run. `hart` is the hart the user works on (the step subject). */
 export type ResumeAction =
-  /** Run all harts until a breakpoint, watchpoint, poweroff or interrupt(). */
-  | { kind: 'continue'; hart: number }
+  /**
+   * Run until a breakpoint, watchpoint, poweroff or interrupt(): all harts, or with
+   * `onlyHart` just `hart` while the others stay stopped (gdb's `vCont;c:N` with no default
+   * action, which it uses to move one thread over a breakpoint).
+   */
+  | { kind: 'continue'; hart: number; onlyHart?: boolean }
   /** Execute one instruction of `hart` (other harts may not run). Stop: SIGTRAP. */
   | { kind: 'step'; hart: number }
   /**

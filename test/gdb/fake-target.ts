@@ -228,6 +228,7 @@ export class FakeTarget implements DebugTarget {
         for (;;) {
           for (let i = 0; i < this.slice; i++) {
             for (let hart = 0; hart < this.hartCount; hart++) {
+              if (action.onlyHart && hart !== action.hart) continue;
               const r = this.exec(hart, false);
               if (r) return r;
             }

@@ -31,12 +31,26 @@ export async function startServer(target: FakeTarget, opts: GdbServerOptions = {
   return { server, port };
 }
 
+/** Options of runGdb. */
+export interface GdbRunOptions {
+  /** Send SIGINT to gdb (as Ctrl-C does) after this many ms. */
+  interruptAfterMs?: number;
+  /** Commands to run before `target remote`. */
+  setup?: string[];
+  timeoutMs?: number;
+}
+
 /** Run gdb-multiarch in batch mode with the given commands; resolves with stdout + stderr. */
-export function runGdb(port: number, commands: string[], timeoutMs = 30000): Promise<string> {
-  const args = ['-nx', '-batch', '-ex', 'set architecture riscv:rv64', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`];
+export function runGdb(port: number, commands: string[], opts: GdbRunOptions = {}): Promise<string> {
+  const args = ['-nx', '-batch', '-ex', 'set architecture riscv:rv64', '-ex', 'set pagination off'];
+  for (const c of opts.setup ?? []) args.push('-ex', c);
+  args.push('-ex', `target remote 127.0.0.1:${port}`);
   for (const c of commands) args.push('-ex', c);
   return new Promise((resolve) => {
-    execFile('gdb-multiarch', args, { timeout: timeoutMs }, (_err, stdout, stderr) => resolve(stdout + stderr));
+    const child = execFile('gdb-multiarch', args, { timeout: opts.timeoutMs ?? 30000 }, (_err, stdout, stderr) =>
+      resolve(stdout + stderr),
+    );
+    if (opts.interruptAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
   });
 }
 

@@ -197,6 +197,16 @@ describe('gdb server over TCP with a fake target', () => {
     stop = await client.vCont('s:1;c');
     expect(target.resumes.at(-1)).to.deep.equal({ kind: 'step', hart: 0 });
     expect(await client.command('vCont?')).to.equal('vCont;c;C;s;S;r');
+    // A continue for one thread with no default action: the others stay stopped.
+    await client.insertBreakpoint(0, RAM_BASE + 0x0c, 4);
+    stop = await client.vCont('c:2');
+    expect(target.resumes.at(-1)).to.deep.equal({ kind: 'continue', hart: 1, onlyHart: true });
+    expect(stop).to.deep.include({ thread: 2 });
+    expect(target.harts[0].pc).to.equal(BigInt(RAM_BASE + 8));
+    await client.vCont('c:1;c');
+    expect(target.resumes.at(-1)).to.deep.equal({ kind: 'continue', hart: 0 });
+    await client.removeBreakpoint(0, RAM_BASE + 0x0c, 4);
+    target.harts[0].pc = BigInt(RAM_BASE + 8);
     stop = await client.vCont(`r${(RAM_BASE + 8).toString(16)},${(RAM_BASE + 0x18).toString(16)}:1`);
     expect(stop).to.deep.include({ signal: 5, thread: 1 });
     expect(target.harts[0].pc).to.equal(BigInt(RAM_BASE + 0x18));
