@@ -60,9 +60,10 @@ export async function checkDeterminism(o: DeterminismOptions): Promise<Determini
       if (s.reason === 'poweroff') break;
       if (s.reason !== 'budget') throw new Error(`recording stopped early: ${s.reason} at ${s.icount}`);
     }
+    // The state as execution arrives here: what seek(at) must reproduce.
+    recorded.set(at, live.machine.stateHash());
     while (next < inputAt.length && inputAt[next] === at) live.queueInput(o.makeInput(next++, rand));
     await live.runForward({ budget: 0 }); // applies and logs the queued inputs here
-    recorded.set(at, live.machine.stateHash());
   }
   const endIcount = live.endIcount;
 

@@ -34,6 +34,12 @@ export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
 /** One stored snapshot and why it is kept. */
 export interface SnapshotEntry {
   readonly icount: number;
+  /**
+   * How many of the inputs logged at `icount` the snapshot state has applied: 0 for the
+   * position as execution arrives there (what seek returns); more for a state saved after a
+   * debugger write or queued input at that icount (a checkpoint, a reverse-stop pin).
+   */
+  readonly applied: number;
   snap: MachineSnapshot;
   /** Names of checkpoints at this icount (never thinned while non-empty). */
   names: string[];
@@ -43,7 +49,7 @@ export interface SnapshotEntry {
 
 export class SnapshotStore {
   readonly policy: SnapshotPolicy;
-  /** Sorted by icount, one per icount. */
+  /** Sorted by (icount, applied), at most one per pair. */
   private entries: SnapshotEntry[] = [];
   private pinSeq = 0;
   /** Reference counts of page buffers across all stored snapshots, for unique-page accounting. */
@@ -81,18 +87,27 @@ export class SnapshotStore {
     return lo;
   }
 
-  get(icount: number): SnapshotEntry | undefined {
-    const e = this.entries[this.index(icount)];
-    return e && e.icount === icount ? e : undefined;
+  /** The snapshot at `icount` with `applied` inputs applied (default 0: the arrival state). */
+  get(icount: number, applied = 0): SnapshotEntry | undefined {
+    for (let i = this.index(icount); i < this.entries.length && this.entries[i].icount === icount; i++) {
+      if (this.entries[i].applied === applied) return this.entries[i];
+    }
+    return undefined;
   }
 
+  /** True when there is an arrival-state snapshot at `icount`. */
   has(icount: number): boolean {
     return this.get(icount) !== undefined;
   }
 
-  /** The latest snapshot at or before `icount`. */
+  /**
+   * The latest snapshot from which execution can reach the arrival state at `icount`:
+   * before it, or at it with no input applied yet.
+   */
   latestAtOrBefore(icount: number): SnapshotEntry | undefined {
-    const i = this.index(icount + 1) - 1;
+    const at = this.get(icount);
+    if (at) return at;
+    const i = this.index(icount) - 1;
     return i >= 0 ? this.entries[i] : undefined;
   }
 
@@ -116,20 +131,22 @@ export class SnapshotStore {
   }
 
   /**
-   * Store a snapshot taken at `icount` (its canonical state: inputs logged at `icount` applied).
+   * Store a snapshot taken at `icount` with `applied` of the inputs logged there applied.
    * An existing entry there keeps its snapshot unless `replace`; `name` / `stop` add reasons to keep it.
    */
-  add(icount: number, snap: MachineSnapshot, opts: { name?: string; stop?: boolean; replace?: boolean } = {}): SnapshotEntry {
-    const i = this.index(icount);
-    let e = this.entries[i];
-    if (e && e.icount === icount) {
+  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; name?: string; stop?: boolean; replace?: boolean } = {}): SnapshotEntry {
+    const applied = opts.applied ?? 0;
+    let e = this.get(icount, applied);
+    if (e) {
       if (opts.replace) {
         this.account(e.snap, -1);
         e.snap = snap;
         this.account(snap, 1);
       }
     } else {
-      e = { icount, snap, names: [], stopPin: 0 };
+      let i = this.index(icount);
+      while (i < this.entries.length && this.entries[i].icount === icount && this.entries[i].applied < applied) i++;
+      e = { icount, applied, snap, names: [], stopPin: 0 };
       this.entries.splice(i, 0, e);
       this.account(snap, 1);
     }
@@ -222,7 +239,8 @@ export class SnapshotStore {
    */
   thin(anchors: readonly number[]): void {
     for (const e of this.entries.slice()) {
-      if (e.icount !== 0 && e.names.length === 0 && e.stopPin === 0 && !this.wanted(e.icount, anchors)) this.remove(e);
+      const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0;
+      if (!keep && (e.applied !== 0 || !this.wanted(e.icount, anchors))) this.remove(e);
     }
     while (this.bytes > this.policy.memoryBudget) {
       // Remove the snapshot whose removal widens the gap least relative to its distance from the anchors.
@@ -231,7 +249,7 @@ export class SnapshotStore {
       const far = Math.max(...anchors);
       for (let i = 1; i < this.entries.length; i++) {
         const e = this.entries[i];
-        if (e.names.length !== 0) continue;
+        if (e.names.length !== 0 || (e.icount === 0 && e.applied === 0)) continue;
         const next = i + 1 < this.entries.length ? this.entries[i + 1].icount : Math.max(far, e.icount);
         const gap = next - this.entries[i - 1].icount;
         const dist = Math.min(...anchors.map((a) => Math.abs(a - e.icount)));

@@ -4,9 +4,12 @@
  * reverse step / continue, last-write queries, changing the past — goes through here, so the
  * rules of design.md "Record, replay, reverse" live in one place.
  *
- * Position conventions: "position N" is the machine state after N instructions and after every
- * input logged at icount N has been applied (the canonical state at N). Snapshots hold canonical
- * states. A breakpoint or watchpoint hit at N means the instruction at N has not executed.
+ * Position conventions: "position N" is the machine state as execution arrives after N
+ * instructions, before the inputs logged at icount N are applied; those are applied when
+ * execution departs from N (just before the instruction at N) or right away when they are new
+ * (a debugger write, a queued console byte at the end of history). So what a live session showed
+ * when it stopped at N is exactly what seek(N) shows later. A breakpoint or watchpoint hit at N
+ * means the instruction at N has not executed.
  *
  * Long operations are async and cooperative: they run the machine in slices of a few
  * milliseconds and yield to the event loop between slices, so `interrupt()` (Ctrl-C) or an
@@ -17,7 +20,7 @@ import { NS_PER_INSN } from './clock.js';
 import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
 import { EventLog, type LogEntry } from './log.js';
 import type { Recording, RecordingConfig, RecordingImage } from './recording.js';
-import { SnapshotStore, type SnapshotPolicy } from './snapshots.js';
+import { SnapshotStore, type SnapshotEntry, type SnapshotPolicy } from './snapshots.js';
 
 /** Why a timeline operation ended. */
 export type TimelineStopReason =
@@ -135,8 +138,9 @@ export class Timeline {
   private readonly maxIdleWaitMs: number;
   private readonly expectedFinalHash?: string;
   private finalHashChecked = false;
-  /** Icount at which the logged inputs were last applied (so arrival applies them once). */
-  private appliedAt: number;
+  /** The machine state has applied the first `appliedN` inputs logged at icount `appliedIc`. */
+  private appliedIc = 0;
+  private appliedN = 0;
   private pending: InputEvent[] = [];
   private interruptRequested = false;
   private signal: AbortSignal | undefined;
@@ -160,8 +164,6 @@ export class Timeline {
     this.maxIdleWaitMs = opts.maxIdleWaitMs ?? 50;
     this.expectedFinalHash = opts.expectedFinalHash;
     this.snapshots = new SnapshotStore(opts.snapshots);
-    for (const e of this.log.at(0)) machine.applyInput(e.event);
-    this.appliedAt = 0;
     this.snapshots.add(0, machine.snapshot());
   }
 
@@ -201,6 +203,7 @@ export class Timeline {
   recordDebuggerWrite(ev: InputEvent): void {
     this.assertIdle();
     const pos = this.icount;
+    this.depart(); // inputs already logged here come before this one
     if (pos < this.end || !this.isLive) {
       this.log.truncateAfter(pos);
       for (const n of this.snapshots.dropAfter(pos)) this.lostCheckpoints.add(n);
@@ -213,12 +216,25 @@ export class Timeline {
 
   /** Log and apply an input at the current position (which is the end of history). */
   private applyNewInput(ev: InputEvent): void {
-    const pos = this.icount;
-    this.log.append(pos, ev);
+    this.depart();
+    this.log.append(this.icount, ev);
     this.machine.applyInput(ev);
-    this.appliedAt = pos;
-    // Snapshots hold canonical states: one taken here before this input is stale now.
-    if (this.snapshots.has(pos)) this.snapshots.add(pos, this.machine.snapshot(), { replace: true });
+    this.appliedN++;
+  }
+
+  /** Inputs logged at the current icount applied so far by the machine state. */
+  private appliedHere(): number {
+    return this.appliedIc === this.icount ? this.appliedN : 0;
+  }
+
+  /** Apply the inputs logged at the current icount not applied yet: execution leaves here. */
+  private depart(upTo = Infinity): void {
+    const pos = this.icount;
+    const entries = this.log.at(pos);
+    const n = Math.min(upTo, entries.length);
+    for (let k = this.appliedHere(); k < n; k++) this.machine.applyInput(entries[k].event);
+    this.appliedIc = pos;
+    this.appliedN = Math.max(this.appliedHere(), n);
   }
 
   /** Stop the running operation at the next slice boundary (Ctrl-C). */
@@ -296,38 +312,35 @@ export class Timeline {
     return r;
   }
 
+  private restoreEntry(e: SnapshotEntry): void {
+    this.machine.restore(e.snap);
+    this.appliedIc = e.icount;
+    this.appliedN = e.applied;
+  }
+
   private restore(icount: number): void {
     const e = this.snapshots.latestAtOrBefore(icount);
     if (!e) throw new Error(`no snapshot at or before icount ${icount}`);
-    this.machine.restore(e.snap);
-    this.appliedAt = e.icount;
+    this.restoreEntry(e);
   }
 
-  /**
-   * After execution moved: apply the inputs logged here (once) and take a planned snapshot.
-   * Returns true when inputs were applied (a stop reported just before them may be stale).
-   */
-  private arrive(anchors: readonly number[]): boolean {
+  /** After execution moved: take a snapshot if the spacing rule plans one here. */
+  private arrive(anchors: readonly number[]): void {
     const pos = this.icount;
-    let fresh = false;
-    if (this.appliedAt !== pos) {
-      const entries = this.log.at(pos);
-      for (const e of entries) this.machine.applyInput(e.event);
-      fresh = entries.length > 0;
-      this.appliedAt = pos;
-      if (pos === this.end && !this.isLive && !this.finalHashChecked && this.expectedFinalHash !== undefined) {
-        this.finalHashChecked = true;
-        const h = this.machine.stateHash();
-        if (h !== this.expectedFinalHash) {
-          throw new ReplayDivergenceError(`replay diverged: state hash at the end of history (icount ${pos}) is ${h}, the recording says ${this.expectedFinalHash}`);
-        }
-      }
-    }
-    if (!this.snapshots.has(pos) && this.snapshots.wanted(pos, anchors)) {
+    if (!this.snapshots.has(pos) && this.appliedHere() === 0 && this.snapshots.wanted(pos, anchors)) {
       this.snapshots.add(pos, this.machine.snapshot());
       this.snapshots.thin(anchors);
     }
-    return fresh;
+  }
+
+  /** At the end of a replayed recording, with its inputs applied: compare with the recorded hash. */
+  private checkFinalHash(): void {
+    if (this.finalHashChecked || this.expectedFinalHash === undefined || this.icount !== this.end) return;
+    this.finalHashChecked = true;
+    const h = this.machine.stateHash();
+    if (h !== this.expectedFinalHash) {
+      throw new ReplayDivergenceError(`replay diverged: state hash at the end of history (icount ${this.end}) is ${h}, the recording says ${this.expectedFinalHash}`);
+    }
   }
 
   private withArmed<T>(bps: number[] | null, wps: Watchpoint[] | null, body: () => Promise<T>): Promise<T> {
@@ -359,24 +372,25 @@ export class Timeline {
       if (this.stopRequested()) return { kind: 'interrupted' };
       const pos = this.icount;
       const limit = Math.min(target, this.log.nextIcountAfter(pos), this.snapshots.nextPlanned(pos, anchors), pos + this.slice);
+      this.depart();
       const r = this.run(limit - pos);
-      const fresh = this.arrive(anchors);
+      this.arrive(anchors);
       switch (r.reason) {
         case 'breakpoint':
         case 'watchpoint': {
-          // Inputs logged here apply before the instruction here: let the next run re-check.
-          if (fresh) break;
           const hit: HistoryHit = { icount: this.icount, reason: r.reason, hart: r.hart, ...(r.watch ? { watch: r.watch } : {}) };
           const pc = this.machine.pcOf?.(r.hart);
           if (pc !== undefined) hit.pc = pc;
           if (!onHit || onHit(hit)) return { kind: 'stopped', r };
+          this.depart();
           const s = this.run(1, true); // step over the reported instruction
           if (s.executed !== 1) this.divergence(`could not step over a ${r.reason} (${s.reason})`);
           this.arrive(anchors);
           break;
         }
         case 'idle':
-          if (this.icount < target && !fresh) this.divergence('all harts idle where the log has no input');
+          // Every input logged here was applied before this run: the recording did not stall here.
+          if (r.executed === 0 && this.icount < target) this.divergence('all harts idle where the log has no input');
           break;
         case 'poweroff':
           return { kind: 'poweroff', r };
@@ -401,7 +415,7 @@ export class Timeline {
 
   /** Pin a snapshot at the current position (a point where a reverse operation stopped). */
   private pinHere(): void {
-    this.snapshots.add(this.icount, this.machine.snapshot(), { stop: true });
+    this.snapshots.add(this.icount, this.machine.snapshot(), { stop: true, applied: this.appliedHere() });
   }
 
   // ---- forward ---------------------------------------------------------------------------
@@ -424,7 +438,11 @@ export class Timeline {
         if (atEnd && this.isLive) while (this.pending.length > 0) this.applyNewInput(this.pending.shift()!);
         if (this.icount >= budgetEnd) return this.stop('budget');
         if (this.stopRequested()) return this.stop('interrupted');
-        if (atEnd && !this.isLive) return this.stop('replaylog-end');
+        if (atEnd && !this.isLive) {
+          this.depart();
+          this.checkFinalHash();
+          return this.stop('replaylog-end');
+        }
         const pos = this.icount;
         const anchors = [pos, this.end];
         let n = 1;
@@ -433,20 +451,20 @@ export class Timeline {
           if (!atEnd) limit = Math.min(limit, this.end, this.log.nextIcountAfter(pos));
           n = limit - pos;
         }
+        this.depart();
         const r = this.run(n, stepOff);
         stepOff = false;
         if (atEnd) this.end = Math.max(this.end, this.icount);
-        const fresh = this.arrive(anchors);
+        this.arrive(anchors);
         switch (r.reason) {
           case 'breakpoint':
           case 'watchpoint':
-            if (fresh) break; // inputs logged here apply first: re-check on the next run
             return this.stop(r.reason, r.watch ? { watch: r.watch } : {});
           case 'poweroff':
             return this.stop('poweroff', r.exitCode !== undefined ? { exitCode: r.exitCode } : {});
           case 'idle':
             if (!atEnd) {
-              if (this.icount < this.end && !fresh) this.divergence('all harts idle where the log has no input');
+              if (r.executed === 0 && this.icount < this.end) this.divergence('all harts idle where the log has no input');
             } else if (r.executed === 0 && this.isLive) {
               if (!(await this.idleWarp())) return this.stop('interrupted');
             }
@@ -543,13 +561,13 @@ export class Timeline {
           let lastHart = -1;
           while (this.icount < upper) {
             if (this.stopRequested()) return 'interrupted';
+            this.depart();
             const r = this.run(1);
             if (r.executed === 1 && (hart === undefined || r.hart === hart)) {
               last = this.icount - 1;
               lastHart = r.hart;
             }
-            if (r.executed === 0 && r.reason !== 'idle') this.divergence(`machine stopped (${r.reason}) while scanning`);
-            if (r.executed === 0 && this.appliedAt === this.icount) this.divergence('all harts idle where the log has no input');
+            if (r.executed === 0) this.divergence(`machine made no progress (${r.reason}) while scanning history`);
             this.arrive(this.anchors(start));
             await this.maybeYield();
           }
@@ -583,8 +601,7 @@ export class Timeline {
     let upper = start;
     while (upper > 0) {
       const e = this.snapshots.latestAtOrBefore(upper - 1)!;
-      this.machine.restore(e.snap);
-      this.appliedAt = e.icount;
+      this.restoreEntry(e);
       const hits: HistoryHit[] = [];
       const out = await this.replayTo(upper, this.anchors(start), (h) => {
         hits.push(h);
@@ -634,6 +651,7 @@ export class Timeline {
     return this.op(opts, async () => {
       const start = this.icount;
       if (start === 0) return null;
+      const startApplied = this.appliedHere();
       this.pinHere();
       const savedHart = this.hart;
       const found = await this.withArmed([], [{ addr, len, kind: 'write' }], () => this.scanBack(start, () => true));
@@ -641,7 +659,12 @@ export class Timeline {
       // must not move the position, so a Ctrl-C during the scan does not cut this short.
       this.interruptRequested = false;
       this.signal = undefined;
-      await this.seekWithin(start);
+      const pinned = this.snapshots.get(start, startApplied);
+      if (pinned) this.restoreEntry(pinned);
+      else {
+        await this.seekWithin(start);
+        this.depart(startApplied);
+      }
       this.hart = savedHart;
       if (found === 'interrupted') return 'interrupted';
       return found === 'begin' ? null : found;
@@ -653,7 +676,13 @@ export class Timeline {
   /** Position, virtual time (ns since power-on) and current hart. */
   when(): { icount: number; virtualNs: number; hart: number } {
     const ic = this.icount;
-    return { icount: ic, virtualNs: ic * NS_PER_INSN + this.log.warpNsThrough(ic), hart: this.hart };
+    let warp = ic > 0 ? this.log.warpNsThrough(ic - 1) : 0;
+    const here = this.log.at(ic);
+    for (let k = 0; k < this.appliedHere(); k++) {
+      const ev = here[k].event;
+      if (ev.kind === 'warp') warp += ev.ns;
+    }
+    return { icount: ic, virtualNs: ic * NS_PER_INSN + warp, hart: this.hart };
   }
 
   /** Name the current position (default name "cpN"); a snapshot kept until its history is discarded. */
@@ -662,7 +691,7 @@ export class Timeline {
     const n = name ?? `cp${++this.checkpointSeq}`;
     this.snapshots.removeName(n);
     this.lostCheckpoints.delete(n);
-    this.snapshots.add(this.icount, this.machine.snapshot(), { name: n });
+    this.snapshots.add(this.icount, this.machine.snapshot(), { name: n, applied: this.appliedHere() });
     return { name: n, icount: this.icount };
   }
 
@@ -681,8 +710,7 @@ export class Timeline {
       if (this.lostCheckpoints.has(name)) throw new Error(`checkpoint ${name} was in history discarded by a change of the past`);
       throw new Error(`no checkpoint named ${name}`);
     }
-    this.machine.restore(e.snap);
-    this.appliedAt = e.icount;
+    this.restoreEntry(e);
     this.snapshots.thin(this.anchors());
     return this.stop('step');
   }
@@ -706,8 +734,17 @@ export class Timeline {
     };
   }
 
-  /** The history as a recording (the caller supplies what the machine was built from). */
-  toRecording(config: RecordingConfig, images: RecordingImage[], finalStateHash?: string): Recording {
+  /**
+   * The history as a recording (the caller supplies what the machine was built from). Positioned
+   * at the end of history, it includes the state hash there (inputs applied) for replay to verify.
+   */
+  toRecording(config: RecordingConfig, images: RecordingImage[]): Recording {
+    this.assertIdle();
+    let finalStateHash: string | undefined;
+    if (this.icount === this.end) {
+      this.depart();
+      finalStateHash = this.machine.stateHash();
+    }
     return { config, images, log: this.log.toArray(), endIcount: this.end, ...(finalStateHash !== undefined ? { finalStateHash } : {}) };
   }
 }

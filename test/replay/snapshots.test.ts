@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { SnapshotStore } from '../../dist/replay/snapshots.js';
+import type { MachineSnapshot } from '../../dist/machine/types.js';
+
+const fake = (icount: number, approxBytes = 1000): MachineSnapshot => ({ icount, approxBytes });
+
+/** Drive the store as a forward run from 0 to `end` would: stop at each planned point. */
+function simulateRun(store: SnapshotStore, end: number): void {
+  store.add(0, fake(0));
+  let pos = 0;
+  for (;;) {
+    const next = store.nextPlanned(pos, [pos]);
+    if (next > end) break;
+    pos = next;
+    store.add(pos, fake(pos));
+    store.thin([pos]);
+  }
+  store.thin([end]);
+}
+
+describe('replay/snapshots', () => {
+  it('spaces snapshots densely near the present and geometrically sparser far back', () => {
+    const interval = 100;
+    const perLevel = 4;
+    const end = 1_000_000;
+    const store = new SnapshotStore({ interval, perLevel, memoryBudget: Infinity });
+    simulateRun(store, end);
+    const ics = store.list().map((e) => e.icount);
+    expect(ics[0]).to.equal(0);
+    // Near the end: one every `interval`.
+    expect(ics.slice(-perLevel)).to.deep.equal([end - 300, end - 200, end - 100, end]);
+    // Logarithmic count, not linear (10,000 points were passed).
+    expect(ics.length).to.be.lessThan(perLevel * 15);
+    expect(ics.length).to.be.greaterThan(perLevel * 5);
+    // Every gap is at most twice its distance from the present over perLevel (so a reverse
+    // step far back replays at most ~distance/perLevel*2 instructions).
+    for (let i = 1; i < ics.length; i++) {
+      const gap = ics[i] - ics[i - 1];
+      expect(gap, `gap before ${ics[i]}`).to.be.at.most(Math.max(interval, (2 * (end - ics[i - 1])) / perLevel));
+    }
+  });
+
+  it('thins to the memory budget, far ones first, always keeping icount 0 and named checkpoints', () => {
+    const store = new SnapshotStore({ interval: 100, perLevel: 8, memoryBudget: 12_000 });
+    store.add(0, fake(0));
+    store.add(150, fake(150), { name: 'start-of-loop' });
+    let pos = 0;
+    for (;;) {
+      const next = store.nextPlanned(pos, [pos]);
+      if (next > 200_000) break;
+      pos = next;
+      store.add(pos, fake(pos));
+      store.thin([pos]);
+      expect(store.bytes).to.be.at.most(12_000);
+    }
+    const ics = store.list().map((e) => e.icount);
+    expect(ics).to.include(0);
+    expect(ics).to.include(150);
+    expect(store.named('start-of-loop')!.icount).to.equal(150);
+    expect(ics.length).to.equal(12);
+    // The newest ones survive at full density.
+    expect(ics.slice(-3)).to.deep.equal([199_800, 199_900, 200_000]);
+  });
+
+  it('counts pages shared between snapshots once', () => {
+    const pages = Array.from({ length: 4 }, () => new Uint8Array(4096));
+    const store = new SnapshotStore({ memoryBudget: Infinity });
+    const s = (icount: number, refs: (Uint8Array | null)[]): MachineSnapshot =>
+      ({ icount, approxBytes: 999_999, pageRefs: refs, stateBytes: 100 });
+    store.add(0, s(0, [pages[0], pages[1], null]));
+    expect(store.bytes).to.equal(2 * 4096 + 100);
+    store.add(10, s(10, [pages[0], pages[2], pages[3]]));
+    expect(store.bytes).to.equal(4 * 4096 + 200);
+    store.dropAfter(5);
+    expect(store.bytes).to.equal(2 * 4096 + 100);
+  });
+
+  it('finds the latest snapshot at or before an icount and drops discarded history', () => {
+    const store = new SnapshotStore({ maxStopPins: 2 });
+    for (const ic of [0, 100, 200, 300]) store.add(ic, fake(ic));
+    store.add(250, fake(250), { name: 'cp' });
+    expect(store.latestAtOrBefore(99)!.icount).to.equal(0);
+    expect(store.latestAtOrBefore(100)!.icount).to.equal(100);
+    expect(store.latestAtOrBefore(10_000)!.icount).to.equal(300);
+    expect(store.dropAfter(200)).to.deep.equal(['cp']);
+    expect(store.list().map((e) => e.icount)).to.deep.equal([0, 100, 200]);
+    // Only the newest stop pins stay pinned.
+    store.add(101, fake(101), { stop: true });
+    store.add(102, fake(102), { stop: true });
+    store.add(103, fake(103), { stop: true });
+    expect(store.list().filter((e) => e.stopPin !== 0).map((e) => e.icount)).to.deep.equal([102, 103]);
+  });
+});
