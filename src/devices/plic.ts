@@ -188,8 +188,8 @@ export class Plic implements MmioDevice {
       const c = Math.floor((off - ENABLE_BASE) / ENABLE_STRIDE);
       const w = ((off - ENABLE_BASE) % ENABLE_STRIDE) >> 2;
       if (c >= this.ncontexts || w >= WORDS) return;
+      // Source 0's enable bit is writable as on QEMU (harmless: source 0 is never pending).
       let v = value;
-      if (w === 0) v &= ~1; // source 0 does not exist
       if (w === WORDS - 1 && PLIC_NUM_SOURCES % 32 !== 0) v &= (1 << (PLIC_NUM_SOURCES % 32)) - 1;
       this.enable[c * WORDS + w] = v >>> 0;
       this.updateOutputs();
