@@ -64,6 +64,13 @@ export type ResumeAction =
   /**
    * Go back to the last breakpoint / watchpoint hit before now (a breakpoint at the current
    * pc does not count on start), or to the beginning of history (cause replaylog:begin).
+   *
+   * Watchpoints backwards (verified against gdb-multiarch 13): report the stop in the state
+   * just *after* the accessing instruction, as it stood going forward (pc at the next
+   * instruction, memory already written), with `watch|rwatch|awatch` + address. gdb then
+   * sends `bs` itself to step back over the access (watchpoints removed), lands on the
+   * accessing instruction with memory as before it and prints the values. If the access is
+   * the instruction executed just before now, report at once without moving.
    */
   | { kind: 'reverseContinue'; hart: number };
 

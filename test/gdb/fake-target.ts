@@ -247,6 +247,19 @@ export class FakeTarget implements DebugTarget {
       }
       case 'reverseContinue': {
         while (this.history.length > 0) {
+          // A store into a watched range: stop *after* it (as it stood going forward); gdb,
+          // treating riscv watchpoints as non-steppable, reverse-steps over it itself.
+          const last = this.history[this.history.length - 1];
+          if (last.mem) {
+            const a = Number(last.mem.paddr);
+            const w = this.breakpoints.find(
+              (b) => (b.kind === 'write' || b.kind === 'access') && a < b.addr + b.len && b.addr < a + 8,
+            );
+            if (w) {
+              const kind = w.kind === 'write' ? 'watch' : 'awatch';
+              return { kind: 'signal', signal: SIGTRAP, hart: last.hart, cause: { kind, addr: Math.max(a, w.addr) } };
+            }
+          }
           const e = this.undo();
           const pc = Number(sext(e.pc));
           if (this.breakpoints.some((b) => (b.kind === 'sw' || b.kind === 'hw') && b.addr === pc))

@@ -112,6 +112,30 @@ try {
     expect(target.resumes.map((r) => r.kind)).to.include.members(['reverseStep', 'reverseContinue']);
   });
 
+  it('reverse-continues to earlier writes of a watched location, standing at the store', async () => {
+    const target1 = makeTarget(1);
+    const s = await startServer(target1);
+    const out = await runGdb(s.port, [
+      'watch *(long*)0x80001008',
+      'continue',
+      'continue',
+      'continue',
+      'reverse-continue',
+      'p $pc',
+      'x/gx 0x80001008',
+      'reverse-continue',
+      'x/gx 0x80001008',
+    ]);
+    await s.server.close();
+    expect(out).to.match(/Old value = 13\s+New value = 19\s+0x0000000080000018 in/);
+    // Backwards gdb shows the later value as "Old" and stands on the store, memory as before it.
+    expect(out).to.match(/Old value = 19\s+New value = 13\s+0x0000000080000014 in/);
+    expect(out).to.match(/^\$1 = \(void \(\*\)\(\)\) 0x80000014$/m);
+    expect(out).to.match(/^0x80001008:\s+0x000000000000000d$/m);
+    expect(out).to.match(/Old value = 13\s+New value = 7\s+0x0000000080000014 in/);
+    expect(out).to.match(/^0x80001008:\s+0x0000000000000007$/m);
+  });
+
   it('lists harts as threads and switches between them', async () => {
     const out = await runGdb(port, ['info threads', 'thread 2', 'p $mhartid', 'stepi', 'info threads']);
     expect(out).to.match(/^\* 1\s+Thread 1 "hart 0" 0x0000000080000000 in \?\? \(\)$/m);
