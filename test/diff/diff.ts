@@ -133,7 +133,7 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
   // History ring: copies of QEMU's states for the last few steps.
   const ring: { step: number; pc: Int32Array; x: Int32Array; f: Int32Array; csr: Map<string, string> }[] = [];
   const saveRing = (step: number, s: QemuState): void => {
-    const slot = ring.length < histLen + 1 ? { step, pc: new Int32Array(2), x: new Int32Array(64), f: new Int32Array(64), csr: new Map<string, string>() } : ring.shift()!;
+    const slot = ring.length < histLen + 2 ? { step, pc: new Int32Array(2), x: new Int32Array(64), f: new Int32Array(64), csr: new Map<string, string>() } : ring.shift()!;
     slot.step = step; slot.pc.set(s.pc); slot.x.set(s.x); slot.f.set(s.f);
     for (const [k, v] of s.csr) slot.csr.set(k, hex64(v[1], v[0]));
     ring.push(slot);
@@ -148,6 +148,8 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
   const report = (diffs: RegDiff[], s: QemuState): void => {
     const dis = disassembly(opts.elf);
     const history: string[] = [];
+    // Pair each saved state with its successor; the last one's successor is the state that differs.
+    saveRing(step, s);
     for (let i = 0; i + 1 < ring.length; i++) {
       const a = ring[i], b = ring[i + 1];
       const changes: string[] = [];
