@@ -88,8 +88,8 @@ function minMax(st: FpState, rs1: number, rs2: number, fmt: Fmt, max: boolean): 
     else less = a < b;
     pick = less !== max ? rs1 : rs2;
   }
-  if (fmt.double) { out.lo = st.f[2 * pick]; out.hi = st.f[2 * pick + 1]; }
-  else { out.lo = bits32(st, pick); out.hi = 0xffffffff; }
+  if (fmt.double) { out.lo = st.f[2 * pick] | 0; out.hi = st.f[2 * pick + 1] | 0; }
+  else { out.lo = bits32(st, pick) | 0; out.hi = -1; }
 }
 
 /** Binary arithmetic with NaN screening; op 0 add, 1 sub, 2 mul, 3 div. */
@@ -180,8 +180,8 @@ export function fpExecute(insn: number, st: FpState): boolean {
       const b = fmt.double ? st.f[2 * rs2 + 1] : bits32(st, rs2);
       const sb = funct3 === 0 ? b : funct3 === 1 ? ~b : a ^ b;
       const w = ((a & 0x7fffffff) | (sb & 0x80000000)) >>> 0;
-      if (hiIdx) { out.lo = st.f[2 * rs1]; out.hi = w; }
-      else { out.lo = w; out.hi = 0xffffffff; }
+      if (hiIdx) { out.lo = st.f[2 * rs1] | 0; out.hi = w | 0; }
+      else { out.lo = w | 0; out.hi = -1; }
       writeF(st, rd);
       break;
     }

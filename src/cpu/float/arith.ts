@@ -7,7 +7,7 @@
  * Results and flags go to `out` (round.ts).
  */
 import { pow2, ldexp, exponentOf, twoSum, twoSumErr, twoProductErr } from './bits.js';
-import { Fmt, NV, DZ, RDN, out, setPair, setBig, roundPack, packZero, packNaN, packInfOrMax } from './round.js';
+import { Fmt, F64 as F64X, NV, DZ, RDN, out, setPair, setBig, roundPack, packZero, packNaN, packInfOrMax } from './round.js';
 
 export function signBit(x: number): number { return x < 0 || (x === 0 && 1 / x < 0) ? 1 : 0; }
 
@@ -43,7 +43,7 @@ export function fadd(a: number, b: number, fmt: Fmt, rm: number): void {
     else if (eb - ea > 60) a = a < 0 ? -pow2(eb - 80) : pow2(eb - 80);
     a *= pow2(-64); b *= pow2(-64); scale = 64;
   }
-  let r = twoSum(a, b), e = twoSumErr;
+  let r = twoSum(a, b), e = twoSumErr();
   if (r === 0) { packZero(rm === RDN ? 1 : 0, fmt); return; } // exact cancellation
   const s = r < 0 ? 1 : 0;
   if (s) { r = -r; e = -e; }
@@ -106,6 +106,46 @@ export function fsqrt(a: number, fmt: Fmt, rm: number): void {
   roundPack(0, setPair(r, rem === 0 ? 0 : rem > 0 ? r * EPS60 : -r * EPS60, ea / 2), fmt, rm);
 }
 
+/**
+ * binary64 FMA without BigInt in the common case. With a = ma 2^ea, b = mb 2^eb (m in [1, 2)),
+ * the value is 2^(ea+eb) (P + pe + c') with P + pe = ma mb exactly and c' = c 2^-(ea+eb).
+ * Three TwoSums give x = r + w + v exactly, r = RN(s + u). When v = 0, (r, w) is an exact pair;
+ * otherwise |w + v| < ulp(r)/2 strictly and r not a power of two mean only the sign of the tail
+ * matters, which RN(w + v) keeps. Anything else (exponents too far apart for the scaled sums to
+ * stay exact, a possible false tie) returns false for the exact BigInt path.
+ */
+function fma64Fast(a: number, b: number, c: number, sp: number, rm: number): boolean {
+  a = Math.abs(a); b = Math.abs(b);
+  const ea = exponentOf(a), eb = exponentOf(b);
+  const ma = ldexp(a, -ea), mb = ldexp(b, -eb);
+  let P = ma * mb, pe = twoProductErr(ma, mb, P);
+  if (sp) { P = -P; pe = -pe; }
+  const scale = ea + eb;
+  let r: number, e: number;
+  if (c === 0) { r = P; e = pe; }
+  else {
+    const ec = exponentOf(Math.abs(c));
+    if (ec - scale > 900 || ec - scale < -900) return false;
+    const cs = ldexp(c, -scale);
+    const sSum = twoSum(P, cs), t = twoSumErr();
+    const u = twoSum(t, pe), v = twoSumErr();
+    r = twoSum(sSum, u);
+    const w = twoSumErr();
+    if (v === 0) e = w;
+    else {
+      e = w + v;
+      if (r === 0) return false;
+      const ar = Math.abs(r), E = exponentOf(ar);
+      if (ar === pow2(E) || Math.abs(e) >= pow2(E - 53)) return false;
+    }
+  }
+  if (r === 0) { packZero(rm === RDN ? 1 : 0, F64X); return true; }
+  const s = r < 0 ? 1 : 0;
+  if (s) { r = -r; e = -e; }
+  roundPack(s, setPair(r, e, scale), F64X, rm);
+  return true;
+}
+
 /** Integer significand and exponent of a finite non-zero double: |x| = M * 2^e. */
 function bigParts(x: number): [bigint, number] {
   x = Math.abs(x);
@@ -139,6 +179,7 @@ export function ffma(a: number, b: number, c: number, negProd: number, negC: num
     fadd(sp ? -Math.abs(p) : Math.abs(p), c, fmt, rm);
     return;
   }
+  if (fma64Fast(a, b, c, sp, rm)) return;
   const [Ma, ea] = bigParts(a), [Mb, eb] = bigParts(b);
   let P = Ma * Mb;
   let ep = ea + eb;

@@ -58,12 +58,13 @@ export function f32ToBits(x: number): number {
   return u32[0];
 }
 
-/** Error of the last twoSum: a + b = s + twoSumErr exactly (no overflow assumed). */
-export let twoSumErr = 0;
+const ERR = new Float64Array(1); // not a module `let`: stores of doubles there are boxed
+/** Error of the last twoSum: a + b = s + twoSumErr() exactly (no overflow assumed). */
+export function twoSumErr(): number { return ERR[0]; }
 export function twoSum(a: number, b: number): number {
   const s = a + b;
   const bb = s - a;
-  twoSumErr = (a - (s - bb)) + (b - bb);
+  ERR[0] = (a - (s - bb)) + (b - bb);
   return s;
 }
 

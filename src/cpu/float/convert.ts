@@ -72,8 +72,8 @@ export function intToFloat(lo: number, hi: number, kind: number, fmt: Fmt, rm: n
   switch (kind) {
     case CVT_W: r = lo | 0; break;
     case CVT_WU: r = lo >>> 0; break;
-    case CVT_L: r = twoSum((hi | 0) * TWO32, lo >>> 0); e = twoSumErr; break;
-    default: r = twoSum((hi >>> 0) * TWO32, lo >>> 0); e = twoSumErr; break;
+    case CVT_L: r = twoSum((hi | 0) * TWO32, lo >>> 0); e = twoSumErr(); break;
+    default: r = twoSum((hi >>> 0) * TWO32, lo >>> 0); e = twoSumErr(); break;
   }
   if (r === 0) { packZero(0, fmt); return; }
   const s = r < 0 ? 1 : 0;

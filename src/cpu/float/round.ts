@@ -24,12 +24,13 @@ export const F64: Fmt = { p: 53, emin: -1022, emax: 1023, bias: 1023, double: tr
 export const out = { lo: 0, hi: 0, flags: 0 };
 
 // Current source (module state avoids allocations on the hot path).
+// Doubles live in a typed array: module-level `let` numbers would be boxed on every write.
+// R[0] significand m in [1, 2] and R[1] tail t of a pair source; classify() leaves the integer
+// part in R[2] and the fraction class in R[3] (0 exact, 1 below half, 2 exactly half, 3 above).
+const R = new Float64Array(4);
 let srcBig = false;
-let sm = 0, st = 0;            // pair: significand m in [1, 2], tail t (value m + t, scaled)
-let bS = 0n, bL = 0;           // big: S with bit length bL
-// classify() output
-let cI = 0, cCls = 0;
-const STICKY = pow2(-60);          // cls: 0 exact, 1 below half, 2 exactly half, 3 above half
+let bS = 0n, bL = 0;           // big source: S with bit length bL
+const STICKY = pow2(-60);
 
 /** Describe value = (r + e) * 2^scale (r > 0). Returns floor(log2(value)). */
 export function setPair(r: number, e: number, scale: number): number {
@@ -41,7 +42,7 @@ export function setPair(r: number, e: number, scale: number): number {
   let m = ldexp(r, -E), t = ldexp(e, -E);
   // Just below a power of two the grid is twice as fine: describe the value as (2 - tiny) * 2^(E-1).
   if (m === 1 && t < 0) { m = 2; t *= 2; E -= 1; }
-  sm = m; st = t;
+  R[0] = m; R[1] = t;
   return E + scale;
 }
 
@@ -52,29 +53,29 @@ export function setBig(S: bigint, e0: number): number {
   return bL - 1 + e0;
 }
 
-/** Split significand*2^k into integer part cI and the class of the remaining fraction. */
+/** Split significand*2^k into its integer part R[2] and the class R[3] of the remaining fraction. */
 function classify(k: number): void {
   if (srcBig) {
     const sh = bL - 1 - k;
-    if (sh <= 0) { cI = Number(bS << BigInt(-sh)); cCls = 0; return; }
+    if (sh <= 0) { R[2] = Number(bS << BigInt(-sh)); R[3] = 0; return; }
     const sb = BigInt(sh);
     const I = bS >> sb;
     const rem = bS - (I << sb);
     const half = 1n << (sb - 1n);
-    cI = Number(I);
-    cCls = rem === 0n ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
+    R[2] = Number(I);
+    R[3] = rem === 0n ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
     return;
   }
-  if (k < -2) { cI = 0; cCls = 1; return; } // value < 1/4 unit: only its non-zeroness matters
-  const y = sm * pow2(k), ey = st * pow2(k);
+  if (k < -2) { R[2] = 0; R[3] = 1; return; } // value < 1/4 unit: only its non-zeroness matters
+  const y = R[0] * pow2(k), ey = R[1] * pow2(k);
   let I = Math.floor(y), f = y - I;
   if (f === 0) {
-    if (ey === 0) { cI = I; cCls = 0; return; }
+    if (ey === 0) { R[2] = I; R[3] = 0; return; }
     if (ey < 0) { I -= 1; f = 1; }
   }
   const d = (f - 0.5) + ey; // sign of the exact (f + ey) - 1/2; exact where it matters
-  cI = I;
-  cCls = d < 0 ? 1 : d === 0 ? 2 : 3;
+  R[2] = I;
+  R[3] = d < 0 ? 1 : d === 0 ? 2 : 3;
 }
 
 function increment(rm: number, sign: number, I: number, cls: number): number {
@@ -91,24 +92,24 @@ function increment(rm: number, sign: number, I: number, cls: number): number {
 /** Write the largest finite value or infinity of the given sign. */
 export function packInfOrMax(sign: number, fmt: Fmt, inf: boolean): void {
   if (fmt.double) {
-    out.hi = ((sign << 31) | (inf ? 0x7ff00000 : 0x7fefffff)) >>> 0;
-    out.lo = inf ? 0 : 0xffffffff;
+    out.hi = ((sign << 31) | (inf ? 0x7ff00000 : 0x7fefffff)) | 0;
+    out.lo = inf ? 0 : -1;
   } else {
-    out.lo = ((sign << 31) | (inf ? 0x7f800000 : 0x7f7fffff)) >>> 0;
-    out.hi = 0xffffffff;
+    out.lo = ((sign << 31) | (inf ? 0x7f800000 : 0x7f7fffff)) | 0;
+    out.hi = -1;
   }
 }
 
 /** Write a signed zero. */
 export function packZero(sign: number, fmt: Fmt): void {
-  if (fmt.double) { out.hi = (sign << 31) >>> 0; out.lo = 0; }
-  else { out.lo = (sign << 31) >>> 0; out.hi = 0xffffffff; }
+  if (fmt.double) { out.hi = (sign << 31) | 0; out.lo = 0; }
+  else { out.lo = (sign << 31) | 0; out.hi = -1; }
 }
 
 /** Write the canonical quiet NaN. */
 export function packNaN(fmt: Fmt): void {
   if (fmt.double) { out.hi = 0x7ff80000; out.lo = 0; }
-  else { out.lo = 0x7fc00000; out.hi = 0xffffffff; }
+  else { out.lo = 0x7fc00000; out.hi = -1; }
 }
 
 /**
@@ -119,8 +120,8 @@ export function roundPack(sign: number, Et: number, fmt: Fmt, rm: number): void 
   const p = fmt.p;
   const k = Et >= fmt.emin ? p - 1 : p - 1 - (fmt.emin - Et);
   classify(k);
-  const cls = cCls;
-  const N = cI + increment(rm, sign, cI, cls);
+  const cls = R[3], I = R[2];
+  const N = I + increment(rm, sign, I, cls);
   if (k === p - 1 && (N === pow2(p) ? Et + 1 : Et) > fmt.emax) {
     out.flags |= OF | NX;
     packInfOrMax(sign, fmt, rm === RNE || rm === RMM || (rm === RUP && sign === 0) || (rm === RDN && sign === 1));
@@ -132,7 +133,7 @@ export function roundPack(sign: number, Et: number, fmt: Fmt, rm: number): void 
       let tiny = true;
       if (Et === fmt.emin - 1) {
         classify(p - 1);
-        if (cI + increment(rm, sign, cI, cCls) === pow2(p)) tiny = false;
+        if (R[2] + increment(rm, sign, R[2], R[3]) === pow2(p)) tiny = false;
       }
       if (tiny) out.flags |= UF;
     }
@@ -141,10 +142,10 @@ export function roundPack(sign: number, Et: number, fmt: Fmt, rm: number): void 
   const A = k === p - 1 ? Et + fmt.bias - 1 : 0;
   if (fmt.double) {
     const nHi = Math.floor(N / 4294967296);
-    out.lo = (N - nHi * 4294967296) >>> 0;
-    out.hi = ((sign << 31) | (A * 1048576 + nHi)) >>> 0;
+    out.lo = (N - nHi * 4294967296) | 0;
+    out.hi = ((sign << 31) | (A * 1048576 + nHi)) | 0;
   } else {
-    out.lo = ((sign << 31) | (A * 8388608 + N)) >>> 0;
-    out.hi = 0xffffffff;
+    out.lo = ((sign << 31) | (A * 8388608 + N)) | 0;
+    out.hi = -1;
   }
 }
