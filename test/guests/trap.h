@@ -1,5 +1,5 @@
-/* Trap scaffolding for the ISA tests: an M-mode handler that records mcause/mepc/mtval in
-   s8/s9/s10 and resumes at the address in s11, in M-mode with interrupts off. */
+/* Trap scaffolding for the ISA tests: an M-mode handler that records mcause/mepc/mtval/mstatus in
+   s8/s9/s10/tp and resumes at the address in s11, in M-mode with interrupts off. */
 #define TRAP_SETUP               \
   li t0, -1;                     \
   csrw pmpaddr0, t0;             \
@@ -13,6 +13,7 @@ m_trap:                          \
   csrr s8, mcause;               \
   csrr s9, mepc;                 \
   csrr s10, mtval;               \
+  csrr tp, mstatus;              \
   csrw mepc, s11;                \
   li t6, 3 << 11;                \
   csrs mstatus, t6;              \
