@@ -130,10 +130,14 @@ function fma(st: FpState, insn: number, fmt: Fmt, rm: number): void {
 /**
  * Executes one OP-FP (opcode 0x53) or fused multiply-add (0x43 FMADD, 0x47 FMSUB, 0x4b FNMSUB,
  * 0x4f FNMADD) instruction of the F and D extensions (RV64: includes fcvt.l/lu and
- * fmv.x.d/fmv.d.x). Reads/writes st.x and st.f, accrues exception flags into st.fcsr bits 4:0
- * and resolves rm=7 from st.fcsr bits 7:5.
- * Returns false (and changes nothing) for an illegal encoding: reserved rounding mode,
- * unsupported fmt (H/Q), unknown funct fields.
+ * fmv.x.d/fmv.d.x).
+ * Reads/writes st.x (integer regs, lo/hi int32 pairs; x0 is never written) and st.f (raw bits
+ * lo/hi; singles NaN-boxed; a single operand that is not properly NaN-boxed reads as the
+ * canonical NaN), accrues exception flags into st.fcsr bits 4:0 (NX=1, UF=2, OF=4, DZ=8,
+ * NV=16) and resolves rm=7 (dynamic) from st.fcsr bits 7:5.
+ * Returns false (and changes nothing) for an illegal encoding: reserved rm (5, 6, or 7 with
+ * frm 5..7) on an instruction that rounds (arithmetic, FMA, every fcvt), unsupported fmt (H/Q),
+ * unknown funct5/funct3 or a non-zero fixed rs2 field.
  */
 export function fpExecute(insn: number, st: FpState): boolean {
   const opcode = insn & 0x7f;
