@@ -116,7 +116,7 @@ export class FakeMachine implements ReplayableMachine {
   /** Wake sleepers at the deadline; move to the next runnable hart when the quantum is used. */
   private normalize(): void {
     const s = this.s;
-    if (this.nowNs() >= s.deadline) {
+    if (!this.opts.noTimer && this.nowNs() >= s.deadline) {
       let woke = false;
       for (const h of s.harts) if (h.waiting) { h.waiting = false; h.acc ^= 0x5a5a; woke = true; }
       if (woke) s.deadline = this.nowNs() + 500 + (s.harts[0].acc & 1023);
@@ -143,7 +143,7 @@ export class FakeMachine implements ReplayableMachine {
       h.acc ^= this.ram.readPageI32(a.addr >>> 12)[(a.addr & 0xfff) >>> 2];
     }
     h.acc = mix(h.acc, h.pc);
-    if (this.idleEnabled && h.pc === WFI_PC) h.waiting = this.nowNs() < this.s.deadline;
+    if (this.idleEnabled && h.pc === WFI_PC) h.waiting = this.opts.noTimer === true || this.nowNs() < this.s.deadline;
     if ((h.acc & 7) === 0) h.pc = CODE_BASE + 4 * ((h.acc >>> 3) % PROGRAM_LEN);
     else h.pc = k + 1 >= PROGRAM_LEN ? CODE_BASE : h.pc + 4;
     this.s.icount++;
