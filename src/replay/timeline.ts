@@ -98,6 +98,13 @@ export interface RunForwardOptions extends OperationOptions {
 export interface ReverseContinueOptions extends OperationOptions {
   /** A condition evaluated at each candidate hit, with the timeline positioned there. */
   predicate?: (hit: HistoryHit) => boolean;
+  /**
+   * Where a watchpoint stop leaves the position: 'before' (default) at the accessing
+   * instruction, memory as before it; 'after' just after it, as it stood going forward —
+   * what gdb-multiarch expects over RSP (it then sends `bs` itself to step back over the
+   * access and prints old and new values). Breakpoint stops are unaffected.
+   */
+  watchStop?: 'before' | 'after';
 }
 
 /** What `info()` reports. */
@@ -152,7 +159,7 @@ export class Timeline {
   private hart = 0;
   private checkpointSeq = 0;
   private lostCheckpoints = new Set<string>();
-  private busy = false;
+  private running = false;
 
   constructor(readonly machine: ReplayableMachine, opts: TimelineOptions = {}) {
     if (machine.icount !== 0) throw new Error(`a timeline starts at icount 0; the machine is at ${machine.icount}`);
@@ -237,7 +244,11 @@ export class Timeline {
     this.appliedN = Math.max(this.appliedHere(), n);
   }
 
-  /** Stop the running operation at the next slice boundary (Ctrl-C). */
+  /**
+   * Stop the running operation at the next slice boundary (Ctrl-C). Requested while no
+   * operation runs, it stops the next one at once (a Ctrl-C racing with a resume is not lost);
+   * callers that want "no-op when idle" check `busy` first.
+   */
   interrupt(): void {
     this.interruptRequested = true;
     this.wake.onWake?.();
@@ -245,14 +256,18 @@ export class Timeline {
 
   // ---- plumbing --------------------------------------------------------------------------
 
+  /** True while a long operation runs. */
+  get busy(): boolean {
+    return this.running;
+  }
+
   private assertIdle(): void {
-    if (this.busy) throw new Error('the timeline is busy with another operation');
+    if (this.running) throw new Error('the timeline is busy with another operation');
   }
 
   private async op<T>(opts: OperationOptions, body: () => Promise<T>): Promise<T> {
     this.assertIdle();
-    this.busy = true;
-    this.interruptRequested = false;
+    this.running = true;
     this.signal = opts.signal;
     this.progressCb = opts.onProgress;
     this.lastProgress = hostNowMs();
@@ -263,9 +278,11 @@ export class Timeline {
       return await body();
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
+      // An interrupt is consumed by the operation it stopped (or that ended meanwhile).
+      this.interruptRequested = false;
       this.signal = undefined;
       this.progressCb = undefined;
-      this.busy = false;
+      this.running = false;
       this.snapshots.thin(this.anchors());
     }
   }
@@ -639,6 +656,12 @@ export class Timeline {
       }
       this.hart = found.hart;
       this.pinHere();
+      if (found.reason === 'watchpoint' && opts.watchStop === 'after') {
+        const out = await this.seekWithin(found.icount + 1);
+        if (out.kind === 'interrupted') return this.stop('interrupted');
+        this.hart = found.hart;
+        this.pinHere();
+      }
       return this.stop(found.reason, found.watch ? { watch: found.watch } : {});
     });
   }

@@ -52,6 +52,14 @@ describe('replay/timeline: interrupting long operations', function () {
     expect(await t.seek(4_000_000)).to.include({ reason: 'step', icount: 4_000_000 });
   });
 
+  it('an interrupt requested just before an operation starts stops it, and is then consumed', async () => {
+    const t = new Timeline(new FakeMachine({ idle: false }), { clockMode: 'virtual' });
+    t.interrupt();
+    expect(t.busy).to.equal(false);
+    expect(await t.runForward({ budget: 1000 })).to.include({ reason: 'interrupted', icount: 0 });
+    expect(await t.runForward({ budget: 1000 })).to.include({ reason: 'budget', icount: 1000 });
+  });
+
   it('reports progress of a long seek, throttled', async () => {
     const t = new Timeline(new FakeMachine({ idle: false }), { clockMode: 'virtual', snapshots: SPARSE });
     await t.runForward({ budget: 3_000_000 });

@@ -100,6 +100,31 @@ describe('replay/timeline: seek and reverse execution', () => {
     expect(word(fake(t), addr)).to.equal(prev.before);
   });
 
+  it('reverse watchpoints can stop just after the access, as gdb over RSP expects, then gdb steps back', async () => {
+    const all = oracleStops({ seed: 9 }, N, (m) => m.watchpoints.push({ addr: 0, len: 0x10000, kind: 'write' }));
+    const counts = new Map<number, number>();
+    for (const s of all.stops) counts.set(s.watch!.accessAddr, (counts.get(s.watch!.accessAddr) ?? 0) + 1);
+    const addr = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const w = { addr, len: 4, kind: 'write' as const };
+    const oracle = oracleStops({ seed: 9 }, N, (m) => m.watchpoints.push(w));
+    const [prev, last] = oracle.stops.slice(-2);
+    const t = liveTimeline({ seed: 9 });
+    await t.runForward({ budget: N });
+    t.machine.watchpoints.push(w);
+    let s = await t.reverseContinue({ watchStop: 'after' });
+    expect(s).to.include({ reason: 'watchpoint', icount: last.icount + 1 });
+    expect(word(fake(t), addr), 'memory already written').to.equal(last.after);
+    // Again from just after the access: reported at once, without moving.
+    s = await t.reverseContinue({ watchStop: 'after' });
+    expect(s).to.include({ reason: 'watchpoint', icount: last.icount + 1 });
+    // gdb's own bs (watchpoints removed) lands on the store with memory as before it.
+    t.machine.watchpoints.length = 0;
+    expect(await t.reverseStep()).to.include({ reason: 'step', icount: last.icount });
+    expect(word(fake(t), addr)).to.equal(last.before);
+    t.machine.watchpoints.push(w);
+    expect(await t.reverseContinue({ watchStop: 'after' })).to.include({ reason: 'watchpoint', icount: prev.icount + 1 });
+  });
+
   it('last-write finds the last store to a range without moving', async () => {
     const all = oracleStops({ seed: 9 }, N, (m) => m.watchpoints.push({ addr: 0x100, len: 0x40, kind: 'write' }));
     const last = all.stops[all.stops.length - 1];
