@@ -444,6 +444,29 @@ describe('gdb server: retransmission and acks (raw bytes)', () => {
   });
 });
 
+describe('gdb server: stop reasons depend on what the client supports', () => {
+  it('omits swbreak/hwbreak for a client that did not announce them, keeps replaylog and watch', async () => {
+    const target = makeTarget(1);
+    const { server, port } = await startServer(target);
+    const client = await RspClient.connect(port);
+    expect(await client.request('qSupported:multiprocess-')).to.contain('swbreak+');
+    await client.insertBreakpoint(0, RAM_BASE + 4, 4);
+    const stop = await client.cont();
+    expect(stop.raw).to.match(/^T05thread:1;20:0400008000000000;02:0080008000000000;08:0{16};$/);
+    target.resume = async () => ({ kind: 'signal', signal: 5, hart: 0, cause: { kind: 'replaylog', at: 'end' } });
+    expect(await client.cont()).to.deep.include({ reason: 'replaylog', reasonValue: 'end' });
+    target.resume = async () => ({ kind: 'signal', signal: 5, hart: 0, cause: { kind: 'awatch', addr: KERNEL_VA } });
+    expect(await client.cont()).to.deep.include({ reason: 'awatch', reasonValue: 'ffffffc000000000' });
+    target.resume = async () => {
+      throw new Error('target failure');
+    };
+    expect(await client.request('c')).to.equal('E01');
+    expect(await client.request('G00')).to.equal('E16');
+    client.close();
+    await server.close();
+  });
+});
+
 describe('gdb server: guest poweroff', () => {
   it('reports W with the exit code, and again on further resumes', async () => {
     const target = new FakeTarget(1);
