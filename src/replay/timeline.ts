@@ -77,6 +77,8 @@ export interface TimelineOptions {
   snapshots?: Partial<SnapshotPolicy>;
   /** stateHash() expected at endIcount (from the recording): checked when replay reaches it. */
   expectedFinalHash?: string;
+  /** Number of harts, when the machine does not say (`machine.hartCount`); default 1. */
+  hartCount?: number;
 }
 
 /** Options shared by long operations. */
@@ -160,6 +162,7 @@ export class Timeline {
   private checkpointSeq = 0;
   private lostCheckpoints = new Set<string>();
   private running = false;
+  private readonly harts: number;
 
   constructor(readonly machine: ReplayableMachine, opts: TimelineOptions = {}) {
     if (machine.icount !== 0) throw new Error(`a timeline starts at icount 0; the machine is at ${machine.icount}`);
@@ -170,6 +173,7 @@ export class Timeline {
     this.clockMode = opts.clockMode ?? 'realtime';
     this.maxIdleWaitMs = opts.maxIdleWaitMs ?? 50;
     this.expectedFinalHash = opts.expectedFinalHash;
+    this.harts = machine.hartCount ?? opts.hartCount ?? 1;
     this.snapshots = new SnapshotStore(opts.snapshots);
     this.snapshots.add(0, machine.snapshot());
   }
@@ -559,7 +563,7 @@ export class Timeline {
     return this.op(opts, async () => {
       const start = this.icount;
       if (start === 0) return this.stop('replaylog-begin');
-      if ((this.machine.hartCount ?? 1) <= 1) {
+      if (this.harts <= 1) {
         const out = await this.seekWithin(start - 1);
         if (out.kind === 'interrupted') return this.stop('interrupted');
         this.hart = 0;

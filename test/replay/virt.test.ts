@@ -1,0 +1,138 @@
+/**
+ * The replay engine on the real virt board: determinism of recorded runs (console input,
+ * timer interrupts and idle warps, several harts), reverse execution on sample programs.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { parseElf } from '../../dist/machine/elf.js';
+import { VirtMachine } from '../../dist/machine/virt.js';
+import { checkDeterminism } from '../../dist/replay/determinism.js';
+import { Timeline } from '../../dist/replay/timeline.js';
+
+const root = new URL('../../', import.meta.url);
+const file = (p: string) => new Uint8Array(readFileSync(new URL(p, root)));
+const sym = (elf: string, name: string) => {
+  const s = parseElf(file(elf)).symbols.find((x) => x.name === name);
+  if (!s) throw new Error(`no symbol ${name} in ${elf}`);
+  return s.value;
+};
+const SNAP = { interval: 2000, perLevel: 8, memoryBudget: Infinity };
+
+function board(kernel: string, smp = 1) {
+  let out = '';
+  const m = new VirtMachine({ kernel: file(kernel), smp, onConsoleOutput: (b) => { out += Buffer.from(b).toString('latin1'); } });
+  return { m, out: () => out };
+}
+
+function u64(m: VirtMachine, paddr: number): bigint {
+  const b = m.bus.readBytes(paddr, 8)!;
+  return new DataView(b.buffer, b.byteOffset).getBigInt64(0, true);
+}
+
+describe('replay on the virt board', function () {
+  this.timeout(120_000);
+
+  it('bughunt: watch + reverse-continue lands on the culprit store, then on the write before it', async () => {
+    const elf = 'samples/bughunt/bughunt.elf';
+    const { m, out } = board(elf);
+    const t = new Timeline(m, { clockMode: 'virtual', snapshots: SNAP });
+    m.breakpoints.add(sym(elf, 'report_corruption'));
+    const s = await t.runForward();
+    expect(s.reason).to.equal('breakpoint');
+    expect(out()).to.contain('a year of interest on 1000 gives 1122');
+    m.breakpoints.clear();
+    const balance = sym(elf, 'alice') + 8 + 4 * 8;
+    expect(u64(m, balance)).to.equal(63n);
+    m.watchpoints.push({ addr: balance, len: 8, kind: 'write' });
+
+    const r1 = await t.reverseContinue();
+    expect(r1.reason).to.equal('watchpoint');
+    expect(r1.watch!.accessAddr).to.equal(balance);
+    const pc1 = Number(m.harts[0].getPC());
+    expect(pc1).to.be.within(sym(elf, 'remember'), sym(elf, 'deposit') - 1);
+    expect(u64(m, balance), 'memory as before the culprit store').to.equal(600n);
+
+    const r2 = await t.reverseContinue();
+    expect(r2.reason).to.equal('watchpoint');
+    expect(r2.icount).to.be.lessThan(r1.icount);
+    const pc2 = Number(m.harts[0].getPC());
+    expect(pc2).to.be.within(sym(elf, 'deposit'), sym(elf, 'main') - 1);
+    expect(u64(m, balance)).to.equal(537n);
+
+    // last-write from the failure finds the culprit too.
+    await t.seek(s.icount);
+    const lw = await t.lastWrite(balance, 8);
+    expect(lw).to.include({ icount: r1.icount, hart: 0 });
+    expect(t.icount).to.equal(s.icount);
+  });
+
+  it('hello: ten stepi then ten reverse-stepi return the same pcs in reverse order', async () => {
+    const { m } = board('samples/hello/hello.elf');
+    const t = new Timeline(m, { clockMode: 'virtual', snapshots: SNAP });
+    await t.runForward({ budget: 3000 });
+    const pcs: bigint[] = [];
+    for (let i = 0; i < 10; i++) {
+      pcs.push(m.harts[0].getPC());
+      expect((await t.runForward({ stepHart: 0 })).reason).to.equal('step');
+    }
+    for (let i = 9; i >= 0; i--) {
+      expect((await t.reverseStep()).reason).to.equal('step');
+      expect(m.harts[0].getPC()).to.equal(pcs[i]);
+    }
+    expect(t.icount).to.equal(3000);
+  });
+
+  it('timer: idle warps are logged and replay to the same poweroff, output and state', async () => {
+    const a = board('test/machine/fixtures/timer.elf');
+    const t = new Timeline(a.m, { clockMode: 'virtual', snapshots: SNAP });
+    const s = await t.runForward();
+    expect(s).to.include({ reason: 'poweroff', exitCode: 7 });
+    expect(t.log.toArray().some((e) => e.event.kind === 'warp')).to.equal(true);
+    expect(t.when().virtualNs).to.be.greaterThan(1e9);
+    const b = board('test/machine/fixtures/timer.elf');
+    const r = new Timeline(b.m, { mode: 'replay', log: t.log.toArray(), endIcount: t.endIcount, snapshots: SNAP });
+    const e = await r.runForward();
+    expect(e.icount).to.equal(s.icount);
+    expect(b.m.stateHash()).to.equal(a.m.stateHash());
+    expect(b.out()).to.equal(a.out());
+  });
+
+  it('smp: a recording with console input replays to identical states at 100+ random icounts', async () => {
+    const ncpus = sym('test/machine/fixtures/smp.elf', 'ncpus');
+    const report = await checkDeterminism({
+      makeMachine: () => {
+        const { m } = board('test/machine/fixtures/smp.elf', 2);
+        m.applyInput({ kind: 'mem', paddr: ncpus, bytes: Uint8Array.of(2, 0, 0, 0) });
+        return m;
+      },
+      instructions: 60_000,
+      inputs: 12,
+      makeInput: (i) => ({ kind: 'console', bytes: Uint8Array.of(0x30 + i) }),
+      checks: 110,
+      snapshots: SNAP,
+    });
+    expect(report.checked).to.be.at.least(100);
+    expect(report.mismatches).to.deep.equal([]);
+  });
+
+  it('smp: reverse-stepi of one hart goes back to that hart\'s previous instruction', async () => {
+    const { m } = board('test/machine/fixtures/smp.elf', 2);
+    const t = new Timeline(m, { clockMode: 'virtual', snapshots: SNAP, hartCount: 2 });
+    t.recordDebuggerWrite({ kind: 'mem', paddr: sym('test/machine/fixtures/smp.elf', 'ncpus'), bytes: Uint8Array.of(2, 0, 0, 0) });
+    await t.runForward({ budget: 5500 });
+    // Which hart executed each instruction, from a stepped replay of the same history.
+    const end = t.icount;
+    await t.seek(0);
+    const who: number[] = [];
+    while (t.icount < end) {
+      await t.runForward({ budget: 1 });
+      who.push(t.currentHart);
+    }
+    expect(new Set(who).size).to.equal(2);
+    for (const hart of [1, 0, 1]) {
+      let j = t.icount - 1;
+      while (who[j] !== hart) j--;
+      expect(await t.reverseStep(hart)).to.include({ reason: 'step', icount: j, hart });
+    }
+  });
+});
