@@ -203,14 +203,16 @@ export class MachineTarget implements DebugTarget {
     this.interrupted = false;
     const tl = this.timeline;
     switch (action.kind) {
+      // gdb removes its own breakpoint at the pc before resuming and steps over a reported
+      // access itself, so a forward resume must not skip a stop on its first instruction.
       case 'continue':
-        return this.toStopEvent(await tl.runForward({ ignoreFirstStop: true }));
+        return this.toStopEvent(await tl.runForward({}));
       case 'step':
-        return this.toStopEvent(await tl.runForward({ stepHart: action.hart, ignoreFirstStop: true }));
+        return this.toStopEvent(await tl.runForward({ stepHart: action.hart }));
       case 'rangeStep': {
         const h = this.machine.harts[action.hart];
         for (;;) {
-          const s = await tl.runForward({ stepHart: action.hart, ignoreFirstStop: true });
+          const s = await tl.runForward({ stepHart: action.hart });
           if (s.reason !== 'step') return this.toStopEvent(s);
           const pc = Number(BigInt.asIntN(64, h.getPC()));
           if (pc < action.start || pc >= action.end) return this.toStopEvent(s);
@@ -219,8 +221,16 @@ export class MachineTarget implements DebugTarget {
       }
       case 'reverseStep':
         return this.toStopEvent(await tl.reverseStep(this.hartCount > 1 ? action.hart : undefined, { onProgress: this.progress('reverse-step') }));
-      case 'reverseContinue':
-        return this.toStopEvent(await tl.reverseContinue({ onProgress: this.progress('reverse-continue') }));
+      case 'reverseContinue': {
+        const s = await tl.reverseContinue({ onProgress: this.progress('reverse-continue') });
+        if (s.reason !== 'watchpoint') return this.toStopEvent(s);
+        // gdb treats riscv watchpoints as non-steppable in both directions: it wants the report
+        // in the state just after the access (as it stood going forward) and steps back over
+        // the access itself, landing on it with memory as before it.
+        const after = await tl.seek(s.icount + 1);
+        if (after.reason === 'interrupted') return this.toStopEvent(after);
+        return this.toStopEvent({ ...s, icount: tl.icount });
+      }
     }
   }
 
