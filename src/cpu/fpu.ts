@@ -37,9 +37,26 @@ function nanKind(st: FpState, r: number, fmt: Fmt): number {
   return isSNaN32(b) ? 2 : isNaN32(b) ? 1 : 0;
 }
 
+// Float views over the register file's memory (set per call by bindViews): reading a double
+// straight from it is much cheaper than assembling it from two words.
+let viewBuf: ArrayBufferLike | undefined;
+let viewOff = -1;
+let f64v: Float64Array | undefined;
+let f32v: Float32Array | undefined;
+
+function bindViews(st: FpState): void {
+  const f = st.f;
+  if (f.buffer === viewBuf && f.byteOffset === viewOff) return;
+  viewBuf = f.buffer; viewOff = f.byteOffset;
+  if (f.byteOffset % 8 === 0) { f64v = new Float64Array(f.buffer, f.byteOffset, 32); f32v = new Float32Array(f.buffer, f.byteOffset, 64); }
+  else { f64v = undefined; f32v = undefined; }
+}
+
 /** Value of a non-NaN operand as an exact double. */
 function val(st: FpState, r: number, fmt: Fmt): number {
-  return fmt.double ? f64FromBits(st.f[2 * r], st.f[2 * r + 1]) : f32FromBits(bits32(st, r));
+  if (fmt.double) return f64v !== undefined ? f64v[r] : f64FromBits(st.f[2 * r], st.f[2 * r + 1]);
+  if (st.f[2 * r + 1] !== 0xffffffff) return NaN; // unreachable: unboxed operands are screened as NaNs
+  return f32v !== undefined ? f32v[2 * r] : f32FromBits(st.f[2 * r]);
 }
 
 /** Effective rounding mode, or -1 if reserved (illegal instruction). */
@@ -147,6 +164,7 @@ export function fpExecute(insn: number, st: FpState): boolean {
   if (fmtField > 1) return false;
   const fmt = fmtField ? F64 : F32;
   out.flags = 0;
+  bindViews(st);
 
   if (opcode === 0x43 || opcode === 0x47 || opcode === 0x4b || opcode === 0x4f) {
     const rm = roundingMode(funct3, st.fcsr);
