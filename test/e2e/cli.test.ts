@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, runCli } from './harness.js';
+
+const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
+
+describe('rvrr run (as a user runs it)', function () {
+  this.timeout(120_000);
+
+  it('runs the bare-metal hello sample: console output and exit code 0', () => {
+    const r = runCli(['run', '--kernel', 'samples/hello/hello.elf']);
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal(read('samples/hello/expected.txt'));
+    expect(r.code).to.equal(0);
+  });
+
+  it("exits with the guest's failure code (0x3333 | code << 16)", () => {
+    const r = runCli(['run', '--kernel', 'samples/bughunt/bughunt.elf']);
+    expect(r.stdout).to.equal(read('samples/bughunt/expected.txt'));
+    expect(r.code).to.equal(3);
+  });
+
+  it('runs the sample kernel: two user processes, timer interrupts, output as on QEMU', () => {
+    const r = runCli(['run', '--kernel', 'samples/kernel/kernel.elf']);
+    expect(r.stdout).to.equal(read('samples/kernel/expected-nodisk.txt'));
+    expect(r.code).to.equal(0);
+  });
+
+  describe('bad input: one clear line, non-zero exit', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-cli-'));
+    const elf = fs.readFileSync(path.join(ROOT, 'samples/hello/hello.elf'));
+    const cases: [string, Buffer | string, RegExp][] = [
+      ['not-elf.bin', Buffer.from('this is not an ELF file at all, just text\n'), /not an ELF file/i],
+      ['truncated.elf', elf.subarray(0, 200), /truncated/i],
+      ['rv32.elf', Buffer.concat([elf.subarray(0, 4), Buffer.from([1]), elf.subarray(5)]), /64-bit/i],
+      ['x86.elf', Buffer.concat([elf.subarray(0, 18), Buffer.from([62, 0]), elf.subarray(20)]), /RISC-V/i],
+    ];
+    for (const [name, bytes, msg] of cases) {
+      it(`rejects ${name}`, () => {
+        const f = path.join(tmp, name);
+        fs.writeFileSync(f, bytes);
+        const r = runCli(['run', '--kernel', f]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(msg);
+        expect(r.stderr.trim().split('\n')).to.have.length(1);
+        expect(r.stderr).to.match(/^rvrr: /);
+      });
+    }
+
+    it('rejects a missing file', () => {
+      const r = runCli(['run', '--kernel', path.join(tmp, 'nope.elf')]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/cannot read kernel .*no such file/);
+    });
+
+    it('rejects a disk image whose size is not a multiple of 512', () => {
+      const d = path.join(tmp, 'odd.img');
+      fs.writeFileSync(d, Buffer.alloc(1000));
+      const r = runCli(['run', '--kernel', 'samples/hello/hello.elf', '--drive', d]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/not a multiple of 512/);
+    });
+
+    it('rejects a bad --smp and a bad --memory', () => {
+      expect(runCli(['run', '--kernel', 'samples/hello/hello.elf', '--smp', '9']).stderr).to.match(/--smp 9: must be 1\.\.8/);
+      expect(runCli(['run', '--kernel', 'samples/hello/hello.elf', '--memory', 'lots']).stderr).to.match(/bad memory size 'lots'/);
+    });
+
+    it('rejects too little memory for the kernel', () => {
+      const r = runCli(['run', '--kernel', 'samples/kernel/kernel.elf', '--memory', '64K']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^rvrr: .*(memory|RAM)/m);
+    });
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * End-to-end helpers: start the real CLI (`node dist/cli.js ...`) as a user would and drive it
+ * with real gdb-multiarch in batch mode, returning what the user would see.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+
+export function haveGdb(): boolean {
+  return spawnSync('gdb-multiarch', ['--version']).status === 0;
+}
+
+/** Run the CLI to completion. */
+export function runCli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    input: opts.input ?? '',
+    timeout: opts.timeoutMs ?? 120_000,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A running `rvrr serve` / `rvrr replay`. */
+export interface Server {
+  port: number;
+  proc: ChildProcess;
+  stderr(): string;
+  stdout(): string;
+  stop(): Promise<void>;
+}
+
+/** Start `rvrr <args> --port 0` and wait for its listening line. */
+export function startServer(args: string[]): Promise<Server> {
+  const proc = spawn(process.execPath, [CLI, ...args, '--port', '0'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
+    proc.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /gdb server listening on [^:]+:(\d+)\n.*attach with.*\n/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          port: Number(m[1]),
+          proc,
+          stderr: () => err,
+          stdout: () => out,
+          stop: () =>
+            new Promise<void>((res) => {
+              if (proc.exitCode !== null) return res();
+              proc.once('exit', () => res());
+              proc.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before listening: ${err}`));
+    });
+  });
+}
+
+/** Run gdb-multiarch in batch mode on `elf` against the server; returns stdout+stderr. */
+export function gdbBatch(port: number, elf: string | undefined, commands: string[], timeoutMs = 120_000): Promise<string> {
+  const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64', '-ex', `target remote :${port}`];
+  for (const c of commands) args.push('-ex', c);
+  if (elf !== undefined) args.push(path.resolve(ROOT, elf));
+  return new Promise((resolve, reject) => {
+    const p = spawn('gdb-multiarch', args, { cwd: ROOT });
+    let text = '';
+    p.stdout.on('data', (b: Buffer) => (text += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (text += b.toString()));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`gdb timed out; output so far:\n${text}`));
+    }, timeoutMs);
+    p.on('exit', () => {
+      clearTimeout(t);
+      resolve(text);
+    });
+  });
+}
