@@ -53,8 +53,8 @@ export const EXC = {
   storeMisaligned: 6, storeAccess: 7, ecallU: 8, ecallS: 9, ecallM: 11,
   insnPage: 12, loadPage: 13, storePage: 15,
 } as const;
-/** medeleg writable bits: every standard exception except ecall from M (bit 11). */
-export const MEDELEG_MASK = 0xb3ff;
+/** medeleg writable bits: causes 0-15 except 14, as QEMU 7.2 (whose H bits 20-23 this hart lacks). */
+export const MEDELEG_MASK = 0xbfff;
 
 /** misa: MXL = 2 (RV64) and extensions A C D F I M S U. */
 export const MISA_LO = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);

@@ -30,7 +30,7 @@ export function unboundEncodings(names: string[]): string[] {
 export function decode32(w: number, len: number, raw: number = w): Op {
   w = w | 0;
   const enc = lookup(w);
-  if (enc === undefined) return new Op(priv.illegal, 0, 0, 0, 0, w, raw, len, 'illegal');
+  if (enc === undefined) return new Op(priv.illegal, 0, 0, 0, 0, w, raw >>> 0, len, 'illegal');
   const rd = (w >>> 7) & 31, rs1 = (w >>> 15) & 31, rs2 = (w >>> 20) & 31;
   let imm = 0;
   switch (enc.format) {
@@ -45,7 +45,7 @@ export function decode32(w: number, len: number, raw: number = w): Op {
   }
   let fn = HANDLERS.get(enc.name)!;
   if (rd === 0 && PURE.has(enc.name)) fn = rv64i.nop;
-  return new Op(fn, 2 * rd, 2 * rs1, 2 * rs2, imm, w, raw, len, enc.name);
+  return new Op(fn, 2 * rd, 2 * rs1, 2 * rs2, imm, w, raw >>> 0, len, enc.name);
 }
 
 /** Decode a 16-bit parcel (RVC); reserved encodings become an illegal op with tval = the parcel. */

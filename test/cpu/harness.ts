@@ -39,7 +39,20 @@ export function makeMachine(ramSize = 16 << 20): TestMachine {
     write: (off, _size, v) => { if (off === 0) m.uart += String.fromCharCode(v & 0xff); },
     reset: () => {}, saveState: () => ({}), loadState: () => {},
   };
+  // A CLINT reduced to msip and mtime (no timer compare), for programs that use them.
+  const msip: MmioDevice = {
+    name: 'clint',
+    read: (off) => {
+      const t = clock.mtime();
+      if (off === 0xbff8) return t % 4294967296;
+      if (off === 0xbffc) return Math.floor(t / 4294967296);
+      return 0;
+    },
+    write: (off, _size, v) => { if (off === 0) m.hart.setPending(3, (v & 1) !== 0); },
+    reset: () => {}, saveState: () => ({}), loadState: () => {},
+  };
   bus.map(0x100000, 0x1000, finisher);
+  bus.map(0x2000000, 0x10000, msip);
   bus.map(0x10000000, 0x100, uart);
   m.hart = new Hart(0, bus, clock);
   ram.onExternalWrite = (idx) => m.hart.invalidateCodePage(idx);
