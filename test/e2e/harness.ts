@@ -3,6 +3,8 @@
  * with real gdb-multiarch in batch mode, returning what the user would see.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,8 +72,10 @@ export function startServer(args: string[]): Promise<Server> {
 
 /** Run gdb-multiarch in batch mode on `elf` against the server; returns stdout+stderr. */
 export function gdbBatch(port: number, elf: string | undefined, commands: string[], timeoutMs = 120_000): Promise<string> {
-  const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64', '-ex', `target remote :${port}`];
-  for (const c of commands) args.push('-ex', c);
+  // Commands go through a script file so that multi-line commands (while, define) work.
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-gdb-')), 'session.gdb');
+  fs.writeFileSync(script, commands.join('\n') + '\n');
+  const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64', '-ex', `target remote :${port}`, '-x', script];
   if (elf !== undefined) args.push(path.resolve(ROOT, elf));
   return new Promise((resolve, reject) => {
     const p = spawn('gdb-multiarch', args, { cwd: ROOT });
