@@ -44,6 +44,12 @@ export interface DiffOptions {
   ignoreCsrs?: string[];
   /** How many preceding instructions a divergence report shows (default 8). */
   history?: number;
+  /**
+   * Treat the two known step-accounting differences (a faulting fetch is a step for our hart
+   * but has no QEMU record; an interrupt's handler entry has a QEMU record but is not a step
+   * for our hart) as divergences instead of aligning them. Default false.
+   */
+  strictTrapAlignment?: boolean;
   /** Creates our machine for the ELF; default: dist/machine/virt.js VirtMachine, 128 MiB. */
   makeMachine?: (kernel: Uint8Array, onConsole: (b: Uint8Array) => void) => Promise<DiffMachine>;
 }
@@ -196,6 +202,28 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
     return diffs;
   };
 
+  let fetchFaultSteps = 0, interruptEntries = 0, replays = 0;
+  const sameAsPrevious = (s: QemuState): boolean => {
+    const p = ring[ring.length - 1];
+    if (!p || p.pc[0] !== s.pc[0] || p.pc[1] !== s.pc[1]) return false;
+    for (let i = 0; i < 64; i++) if (p.x[i] !== s.x[i] || p.f[i] !== s.f[i]) return false;
+    for (const [k, v] of s.csr) if (p.csr.get(k) !== hex64(v[1], v[0])) return false;
+    return true;
+  };
+  /** Which known difference in step accounting explains QEMU's state, if any. */
+  const trapAlignment = (s: QemuState): 'fetch-fault' | 'interrupt' | undefined => {
+    const pc = hart.getPC();
+    for (const [cause, epc] of [['mcause', 'mepc'], ['scause', 'sepc']] as const) {
+      const c = s.csr.get(cause), e = s.csr.get(epc);
+      if (!c || !e || big(e[1], e[0]) !== pc || big(s.pc[1], s.pc[0]) === pc) continue;
+      const ours = hart.readCSR(QEMU_CSRS[epc]);
+      const cv = big(c[1], c[0]);
+      if ((cv === 1n || cv === 12n) && ours !== pc) return 'fetch-fault';
+      if (cv >> 63n === 1n && (ours !== pc || hart.readCSR(QEMU_CSRS[cause]) !== cv)) return 'interrupt';
+    }
+    return undefined;
+  };
+
   const q = await runQemuTrace({ kernel: opts.elf, fpu: opts.fpu }, (s) => {
     if (!synced) {
       if (s.pc[0] !== entryLo || s.pc[1] !== entryHi) return true; // QEMU's boot ROM
@@ -207,11 +235,38 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
         if (ours !== v) { notes.push(`at entry ${ABI[r]}: qemu ${v.toString(16)} ours ${ours.toString(16)} (aligned to QEMU)`); hart.setX(r, v); }
       }
     }
+    if (sameAsPrevious(s) && (ourPoweredOff || hart.getPC() !== big(s.pc[1], s.pc[0]))) {
+      // With -icount, QEMU re-runs an instruction that does device I/O (the first attempt
+      // stops before the access) and logs the same state twice: not an instruction of its own.
+      replays++;
+      return true;
+    }
     if (ourPoweredOff) {
       report([{ reg: 'poweroff', qemu: 'still running', ours: `powered off (exit ${ourExit})` }], s);
       return false;
     }
-    const diffs = compare(s);
+    let diffs = compare(s);
+    if (diffs.length && !opts.strictTrapAlignment) {
+      const kind = trapAlignment(s);
+      if (kind === 'fetch-fault') {
+        // QEMU logs no state at a pc whose fetch faults (no block ran); our hart counts the
+        // faulting fetch as a step: take it, then the states must agree.
+        fetchFaultSteps++;
+        const r = m.run(1);
+        if (r.reason === 'poweroff') { ourPoweredOff = true; ourExit = r.exitCode; }
+        diffs = compare(s);
+      } else if (kind === 'interrupt') {
+        // QEMU takes an interrupt right after the instruction that made it pending/enabled and
+        // logs the handler entry; our hart enters the handler at the start of its next step
+        // together with the handler's first instruction. Skip this one state; the next must agree.
+        interruptEntries++;
+        saveRing(step, s);
+        const r = m.run(1);
+        if (r.reason === 'poweroff') { ourPoweredOff = true; ourExit = r.exitCode; }
+        step++;
+        return true;
+      }
+    }
     if (diffs.length) { report(diffs, s); return false; }
     saveRing(step, s);
     if (opts.maxSteps !== undefined && step >= opts.maxSteps) return false;
@@ -220,6 +275,9 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
     step++;
     return true;
   });
+  if (replays) notes.push(`${replays} repeated QEMU record(s) of an I/O instruction re-run under -icount skipped`);
+  if (fetchFaultSteps) notes.push(`${fetchFaultSteps} faulting instruction fetch(es): our extra step aligned (QEMU logs no state at the faulting pc)`);
+  if (interruptEntries) notes.push(`${interruptEntries} interrupt entr(ies): QEMU's handler-entry state skipped (our hart enters the handler together with its first instruction)`);
   if (!synced) notes.push(`QEMU never reached the ELF entry; its stderr: ${q.stderrTail.slice(0, 500)}`);
   if (!divergence && opts.maxSteps === undefined && !ourPoweredOff) {
     divergence = { step, pc: hart.getPC().toString(16), diffs: [{ reg: 'poweroff', qemu: `exited (status ${q.exitCode})`, ours: 'still running' }], history: [] };

@@ -53,6 +53,11 @@ export interface QemuTraceOptions {
   /** Extra -cpu option; defaults to `rv64,h=false` (no hypervisor CSRs, as our hart). */
   cpu?: string;
   memoryMiB?: number;
+  /**
+   * Run QEMU with `-icount shift=0`. Default false: it does not make QEMU's cycle CSR equal the
+   * instruction count, and every I/O instruction is then logged twice (re-executed).
+   */
+  icount?: boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ export function runQemuTrace(
     '-machine', 'virt', '-cpu', opts.cpu ?? 'rv64,h=false', '-m', `${opts.memoryMiB ?? 128}`,
     '-bios', 'none', '-kernel', opts.kernel, '-nographic', '-monitor', 'none',
     '-singlestep', '-d', opts.fpu ? 'cpu,fpu,nochain' : 'cpu,nochain',
+    ...(opts.icount ? ['-icount', 'shift=0'] : []),
   ];
   // The log goes through a named FIFO: QEMU then writes it with a fully buffered FILE (on
   // stderr it is unbuffered, ~300-byte writes, 15x slower to read), and nothing hits the disk.
