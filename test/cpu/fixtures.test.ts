@@ -14,4 +14,7 @@ describe('cpu: fixture programs', () => {
   it('mtraps: M-mode exceptions, tvals, misaligned access, LR/SC/AMO, CSR WARL, FS gating, fence.i, counters', () => {
     expect(runFixture('mtraps')).to.equal('pass');
   });
+  it('smode: Sv39 walks, A/D update, page faults with tval, SUM, delegation, U/S/M transitions, counter enables', () => {
+    expect(runFixture('smode')).to.equal('pass');
+  });
 });
