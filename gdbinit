@@ -19,10 +19,13 @@ end
 
 define seek
   monitor seek $arg0
+  maintenance flush register-cache
+  maintenance flush dcache
+  frame
 end
 document seek
 Move to a point in history: seek ICOUNT | seek +N | seek -N.
-After seeking, gdb's frame cache is refreshed with `flushregs`.
+gdb's register cache is flushed and the new frame shown.
 end
 
 define checkpoint
@@ -45,7 +48,9 @@ end
 
 define restart
   monitor restart $arg0
-  flushregs
+  maintenance flush register-cache
+  maintenance flush dcache
+  frame
 end
 document restart
 Go back (or forward) to a named checkpoint: restart NAME.
@@ -53,13 +58,15 @@ end
 
 define last-write
   if $argc == 1
-    monitor last-write $arg0
+    eval "monitor last-write 0x%lx %d", (unsigned long)($arg0), sizeof(*($arg0))
   else
-    monitor last-write $arg0 $arg1
+    eval "monitor last-write 0x%lx %d", (unsigned long)($arg0), $arg1
   end
 end
 document last-write
-Find the last write before now to ADDR [LEN] (icount, pc, hart); seek there with `seek ICOUNT`.
+Find the last write before now to ADDR [LEN]: icount, pc and hart of the store.
+ADDR is any gdb expression: `last-write &alice.balance` (LEN defaults to the size
+of what ADDR points to). Go there with `seek ICOUNT`.
 end
 
 define info-replay

@@ -19,6 +19,10 @@ import type { VirtMachine } from '../machine/virt.js';
 import type { Timeline, TimelineStop } from '../replay/timeline.js';
 import { PAGE_SIZE } from '../bus/ram.js';
 import { monitorCommands } from './monitor.js';
+import { hostNowMs } from '../replay/host-time.js';
+
+/** Operations shorter than this report no progress. */
+const PROGRESS_AFTER_MS = 500;
 
 const WATCH_KIND: Record<'write' | 'read' | 'access', WatchKind> = { write: 'write', read: 'read', access: 'access' };
 const CAUSE_OF: Record<WatchKind, 'watch' | 'rwatch' | 'awatch'> = { write: 'watch', read: 'rwatch', access: 'awatch' };
@@ -196,7 +200,11 @@ export class MachineTarget implements DebugTarget {
 
   /** Progress callback for long timeline operations, forwarded to gdb. */
   progress(what: string): (f: number) => void {
-    return (f) => this.progressListener?.(`rvrr: ${what} ${Math.round(f * 100)}%\n`);
+    // Only operations that take a while report progress (host time: display only).
+    const start = hostNowMs();
+    return (f) => {
+      if (hostNowMs() - start >= PROGRESS_AFTER_MS) this.progressListener?.(`rvrr: ${what} ${Math.round(f * 100)}%\n`);
+    };
   }
 
   async resume(action: ResumeAction): Promise<StopEvent> {
