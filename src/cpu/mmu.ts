@@ -71,7 +71,8 @@ export function walk(m: Memory, va: number, acc: number, prv: number, update: bo
 export function translateDebug(m: Memory, va: number, access: 'r' | 'w' | 'x'): number | undefined {
   const acc = access === 'r' ? 0 : access === 'w' ? 1 : 2;
   if (m.priv === PRV_M || (m.csr[2 * CSR.satp + 1] >>> 28) !== 8) {
-    return va < 0 ? va + TWO32 * TWO32 : va;
+    // Bare: identity; a negative (>= 2^63 unsigned) address is beyond any physical memory.
+    return va < 0 ? undefined : va;
   }
   const pa = walk(m, va, acc, m.priv, false);
   return pa >= 0 ? pa : undefined;

@@ -1,0 +1,189 @@
+import { expect } from 'chai';
+import { makeMachine, poke32, RAM_BASE, type TestMachine } from './harness.js';
+
+// addi a1,x0,5; sd a1,0(a0); ld a2,0(a0); addi a1,a1,1; amoadd.d a3,a1,(a0); wfi; addi a4,x0,9; wfi
+const PROG = [0x00500593, 0x00b53023, 0x00053603, 0x00158593, 0x00b536af, 0x10500073, 0x00900713, 0x10500073];
+const DATA = RAM_BASE + 0x2000;
+
+function setup(): TestMachine {
+  const m = makeMachine();
+  poke32(m, RAM_BASE, PROG);
+  m.hart.setX(10, BigInt(DATA));
+  return m;
+}
+const read64 = (m: TestMachine, a: number): bigint => new DataView(m.bus.readBytes(a, 8)!.buffer).getBigUint64(0, true);
+
+describe('cpu: hart run API', () => {
+  it('counts steps exactly in clock.icount and stops at the budget', () => {
+    const m = setup();
+    expect(m.hart.run(3)).to.equal(3);
+    expect(m.clock.icount).to.equal(3);
+    expect(m.hart.stopReason).to.equal('budget');
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 12));
+    expect(m.hart.getX(12)).to.equal(5n);
+  });
+
+  it('stops before a breakpoint, and ignoreFirstStop steps over it', () => {
+    const m = setup();
+    m.hart.breakpoints.add(RAM_BASE + 8);
+    expect(m.hart.run(100)).to.equal(2);
+    expect(m.hart.stopReason).to.equal('breakpoint');
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 8));
+    expect(m.hart.run(100)).to.equal(0);
+    expect(m.hart.run(1, true)).to.equal(1);
+    expect(m.hart.getX(12)).to.equal(5n);
+  });
+
+  it('write watchpoint stops before the store with memory unchanged; reported then stepped over', () => {
+    const m = setup();
+    m.hart.watchpoints.push({ addr: DATA + 4, len: 2, kind: 'write' });
+    expect(m.hart.run(100)).to.equal(1);
+    expect(m.hart.stopReason).to.equal('watchpoint');
+    expect(m.hart.lastWatch).to.deep.equal({
+      watch: { addr: DATA + 4, len: 2, kind: 'write' }, accessAddr: DATA, accessSize: 8, accessKind: 'write',
+    });
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 4));
+    expect(read64(m, DATA)).to.equal(0n);
+    expect(m.hart.run(1, true)).to.equal(1);
+    expect(read64(m, DATA)).to.equal(5n);
+    // The load does not match a write watchpoint; the AMO does.
+    expect(m.hart.run(100)).to.equal(2);
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 16));
+    expect(m.hart.lastWatch?.accessKind).to.equal('write');
+  });
+
+  it('read watchpoint matches loads and AMOs, not stores', () => {
+    const m = setup();
+    m.hart.watchpoints.push({ addr: DATA, len: 8, kind: 'read' });
+    m.hart.run(100);
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 8));
+    expect(m.hart.lastWatch?.accessKind).to.equal('read');
+    m.hart.run(100, true);
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 16));
+  });
+
+  it('WFI with nothing pending stops with wfi; a pending enabled interrupt wakes it and is taken', () => {
+    const m = setup();
+    const h = m.hart;
+    h.writeCSR(0x305, BigInt(RAM_BASE + 0x100)); // mtvec
+    poke32(m, RAM_BASE + 0x100, [0x10500073]); // handler: wfi
+    expect(h.run(100)).to.equal(6);
+    expect(h.stopReason).to.equal('wfi');
+    expect(h.wfi).to.equal(true);
+    expect(h.run(100)).to.equal(0);
+    // Pending but not enabled in mie: still asleep.
+    h.setPending(7, true);
+    expect(h.run(100)).to.equal(0);
+    // Enabled in mie but MIE clear: wakes and continues after the WFI without a trap.
+    h.writeCSR(0x304, 1n << 7n);
+    expect(h.run(1)).to.equal(1);
+    expect(h.getX(14)).to.equal(9n);
+    // With MIE set, the interrupt is taken at the next boundary: mcause = 2^63 + 7.
+    h.writeCSR(0x300, 1n << 3n);
+    h.run(1);
+    expect(h.readCSR(0x342)).to.equal((1n << 63n) | 7n);
+    expect(h.readCSR(0x341)).to.equal(BigInt(RAM_BASE + 28));
+    expect(h.getPC()).to.equal(BigInt(RAM_BASE + 0x104));
+  });
+
+  it('interrupt priority: MEI, then MTI, then SEI; vectored mtvec enters at base + 4*cause', () => {
+    const m = setup();
+    const h = m.hart;
+    const base = RAM_BASE + 0x100;
+    poke32(m, base, new Array(16).fill(0x00000013)); // nops
+    h.writeCSR(0x305, BigInt(base) | 1n);
+    h.writeCSR(0x304, (1n << 11n) | (1n << 7n) | (1n << 9n));
+    h.setPending(9, true); h.setPending(7, true); h.setPending(11, true);
+    for (const [cause, line] of [[11, 11], [7, 7], [9, 9]]) {
+      h.writeCSR(0x300, 1n << 3n); // MIE
+      h.setPC(BigInt(RAM_BASE));
+      expect(h.run(1)).to.equal(1); // the interrupt entry is not a step; the nop at the vector is
+      expect(h.readCSR(0x342)).to.equal((1n << 63n) | BigInt(cause));
+      expect(h.getPC()).to.equal(BigInt(base + 4 * cause + 4));
+      h.setPending(line, false);
+    }
+  });
+
+  it('delegated supervisor interrupt goes to stvec in S-mode; not taken in M', () => {
+    const m = setup();
+    const h = m.hart;
+    h.writeCSR(0x303, 1n << 5n); // mideleg STIP
+    h.writeCSR(0x304, 1n << 5n); // mie STIE
+    h.writeCSR(0x105, BigInt(RAM_BASE + 0x200)); // stvec
+    h.writeCSR(0x344, 1n << 5n); // mip.STIP (software-writable by M)
+    h.run(1);
+    expect(h.priv).to.equal(3); // M ignores delegated interrupts
+    h.writeCSR(0x100, 1n << 1n); // sstatus.SIE
+    h.priv = 1;
+    h.flushCaches();
+    poke32(m, RAM_BASE + 0x200, [0x00000013]);
+    h.run(1);
+    expect(h.readCSR(0x142)).to.equal((1n << 63n) | 5n);
+    expect(h.priv).to.equal(1);
+    expect(h.getPC()).to.equal(BigInt(RAM_BASE + 0x204));
+  });
+
+  it('saveState/loadState resume exactly', () => {
+    const m = setup();
+    m.hart.run(2);
+    const s = structuredClone(m.hart.saveState());
+    const snap = m.ram.snapshot();
+    const icount = m.clock.icount;
+    m.hart.run(100);
+    const after = [m.hart.getPC(), m.hart.getX(13), m.hart.getX(11), m.hart.readCSR(0xb02)];
+    m.ram.restore(snap);
+    m.hart.loadState(s);
+    m.clock.icount = icount;
+    m.hart.run(100);
+    expect([m.hart.getPC(), m.hart.getX(13), m.hart.getX(11), m.hart.readCSR(0xb02)]).to.deep.equal(after);
+  });
+
+  it('self-modifying code by DMA: invalidateCodePage via ram.onExternalWrite', () => {
+    const m = setup();
+    m.hart.run(1);
+    expect(m.hart.getX(11)).to.equal(5n);
+    poke32(m, RAM_BASE, [0x00700593]); // addi a1, x0, 7
+    m.hart.setPC(BigInt(RAM_BASE));
+    m.hart.run(1);
+    expect(m.hart.getX(11)).to.equal(7n);
+  });
+
+  it('debugger register and CSR access', () => {
+    const m = setup();
+    const h = m.hart;
+    h.setX(5, 0xfedcba9876543210n);
+    expect(h.getX(5)).to.equal(0xfedcba9876543210n);
+    h.setX(0, 5n);
+    expect(h.getX(0)).to.equal(0n);
+    h.setF(3, 0x400921fb54442d18n);
+    expect(h.getF(3)).to.equal(0x400921fb54442d18n);
+    expect(h.readCSR(0x301)).to.equal(0x800000000014112dn);
+    expect(h.readCSR(0x7c0)).to.equal(undefined);
+    expect(h.writeCSR(0xf14, 1n)).to.equal(false);
+    expect(h.writeCSR(0x340, 0x1234567890abcdefn)).to.equal(true);
+    expect(h.readCSR(0x340)).to.equal(0x1234567890abcdefn);
+    expect(h.implementedCSRs()).to.include.members([0x300, 0x180, 0x3b0, 0xc01]);
+    h.setPC(0xffffffc000001000n);
+    expect(h.getPC()).to.equal(0xffffffc000001000n);
+  });
+
+  it('translate() follows Sv39 from S-mode without A/D updates', () => {
+    const m = setup();
+    const h = m.hart;
+    const root = RAM_BASE + 0x10000, l1 = root + 0x1000, l0 = root + 0x2000;
+    const put = (a: number, v: bigint): void => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); m.bus.writeBytes(a, b); };
+    const va = -0x4000000000 + 0x12345000; // 0xffffffc0_12345000
+    const vpn2 = Math.floor(va / 2 ** 30) & 511, vpn1 = Math.floor(va / 2 ** 21) & 511, vpn0 = Math.floor(va / 4096) & 511;
+    put(root + 8 * vpn2, (BigInt(l1 / 4096) << 10n) | 1n);
+    put(l1 + 8 * vpn1, (BigInt(l0 / 4096) << 10n) | 1n);
+    put(l0 + 8 * vpn0, (BigInt((RAM_BASE + 0x5000) / 4096) << 10n) | 0x3n); // V|R, A clear
+    h.writeCSR(0x180, (8n << 60n) | BigInt(root / 4096));
+    expect(h.translate(va + 0x10, 'r')).to.equal(undefined); // M-mode: bare, no such physical address
+    expect(h.translate(RAM_BASE + 0x10, 'x')).to.equal(RAM_BASE + 0x10);
+    h.priv = 1;
+    expect(h.translate(va + 0x10, 'r')).to.equal(RAM_BASE + 0x5010);
+    expect(h.translate(va + 0x10, 'w')).to.equal(undefined);
+    expect(h.translate(va + 0x1000, 'r')).to.equal(undefined);
+    expect(read64(m, l0 + 8 * vpn0) & 0x40n).to.equal(0n);
+  });
+});
