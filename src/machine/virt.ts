@@ -281,12 +281,13 @@ export class VirtMachine implements ReplayableMachine {
     return { executed, reason: 'budget', hart: this.sched.cur };
   }
 
-  /** Give the next hart a fresh quantum (forget LR reservations across the switch). */
+  /** Give the next hart a fresh quantum (forget LR reservations when another hart takes over). */
   private nextHart(): void {
     const s = this.sched;
+    s.quantumLeft = QUANTUM;
+    if (this.harts.length === 1) return;
     this.harts[s.cur].clearReservation();
     s.cur = (s.cur + 1) % this.harts.length;
-    s.quantumLeft = QUANTUM;
     this.harts[s.cur].clearReservation();
   }
 
