@@ -10,7 +10,7 @@
  * parsed field by field (slow path) rather than misread.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -81,7 +81,9 @@ export function runQemuTrace(
   const fifo = join(dir, 'qemu.log');
   const mk = spawnSync('mkfifo', [fifo]);
   if (mk.status !== 0) throw new Error(`mkfifo failed: ${mk.stderr?.toString() ?? mk.error}`);
-  args.push('-D', fifo);
+  // The console goes to a file: QEMU's stdio chardev can lose output still pending at exit.
+  const consoleFile = join(dir, 'console.txt');
+  args.push('-D', fifo, '-serial', `file:${consoleFile}`);
   const child: ChildProcess = spawn(opts.qemu ?? 'qemu-system-riscv64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createReadStream(fifo, { highWaterMark: 1 << 20 });
   const cleanup = (): void => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ } };
@@ -160,7 +162,7 @@ export function runQemuTrace(
 
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.stdout!.on('data', (b: Buffer) => { consoleText += b.toString('latin1'); });
+    child.stdout!.on('data', (b: Buffer) => { junk = (junk + b.toString('latin1')).slice(-2000); });
     child.stderr!.on('data', (b: Buffer) => { junk = (junk + b.toString('latin1')).slice(-2000); });
     log.on('data', (data: Buffer | string) => {
       const chunk = data as Buffer;
@@ -185,6 +187,7 @@ export function runQemuTrace(
     let logEnded = false;
     const finish = (): void => {
       if (exitCode === undefined || !logEnded) return;
+      try { consoleText = readFileSync(consoleFile, 'latin1'); } catch { /* QEMU never started */ }
       cleanup();
       const code = exitCode;
       // The last record has no successor: it is complete if QEMU exited normally.

@@ -6,7 +6,8 @@
  * reference the expected values were verified against.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,9 +40,16 @@ async function runOurs(elf: string, maxInstructions = 50_000_000): Promise<{ exi
 }
 
 function runQemu(elf: string): { status: number | null; console: string } {
-  const r = spawnSync('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none',
-    '-serial', 'stdio', '-kernel', join(dir, elf)], { encoding: 'latin1', timeout: 30_000 });
-  return { status: r.status, console: r.stdout.replace(/\r/g, '') };
+  // Console to a file: QEMU's stdio chardev may drop output still pending when it exits.
+  const tmp = mkdtempSync(join(tmpdir(), 'rvrr-guest-'));
+  try {
+    const out = join(tmp, 'console.txt');
+    const r = spawnSync('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none',
+      '-serial', `file:${out}`, '-kernel', join(dir, elf)], { encoding: 'latin1', timeout: 30_000 });
+    return { status: r.status, console: readFileSync(out, 'latin1') };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 const programs: [string, string][] = [
