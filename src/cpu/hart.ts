@@ -140,7 +140,7 @@ export class Hart extends Memory {
       op.fn(this, op);
       this.pc = this.npc;
       clock.icount++;
-      this.ignoreStop = false;
+      if (this.ignoreStop) this.ignoreStop = false;
     }
   }
 
