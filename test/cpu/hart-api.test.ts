@@ -186,4 +186,38 @@ describe('cpu: hart run API', () => {
     expect(h.translate(va + 0x1000, 'r')).to.equal(undefined);
     expect(read64(m, l0 + 8 * vpn0) & 0x40n).to.equal(0n);
   });
+
+  it('executes a 32-bit instruction that straddles two pages', () => {
+    const m = setup();
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, 0x123455b7, true); // lui a1, 0x12345
+    m.bus.writeBytes(RAM_BASE + 0xffe, b);
+    m.hart.setPC(BigInt(RAM_BASE + 0xffe));
+    expect(m.hart.run(1)).to.equal(1);
+    expect(m.hart.getX(11)).to.equal(0x12345000n);
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 0x1002));
+  });
+
+  it('8-byte MMIO accesses are two 4-byte accesses, low address first; nothing mapped = access fault', () => {
+    const m = setup();
+    const log: string[] = [];
+    m.bus.map(0x3000000, 0x1000, {
+      name: 'rec',
+      read: (off, size) => { log.push(`r${off}/${size}`); return off === 0 ? 0x89abcdef : 0x01234567; },
+      write: (off, size, v) => { log.push(`w${off}/${size}=${v.toString(16)}`); },
+      reset: () => {}, saveState: () => ({}), loadState: () => {},
+    });
+    poke32(m, RAM_BASE + 0x400, [0x00053603, 0x00c53423]); // ld a2,0(a0); sd a2,8(a0)
+    m.hart.setPC(BigInt(RAM_BASE + 0x400));
+    m.hart.setX(10, 0x3000000n);
+    expect(m.hart.run(2)).to.equal(2);
+    expect(m.hart.getX(12)).to.equal(0x0123456789abcdefn);
+    expect(log).to.deep.equal(['r0/4', 'r4/4', 'w8/4=89abcdef', 'w12/4=1234567']);
+    m.hart.setPC(BigInt(RAM_BASE + 0x400));
+    m.hart.setX(10, 0x4000000n);
+    expect(m.hart.run(1)).to.equal(1); // the faulting step counts
+    expect(m.hart.readCSR(0x342)).to.equal(5n);
+    expect(m.hart.readCSR(0x343)).to.equal(0x4000000n);
+    expect(m.hart.readCSR(0x341)).to.equal(BigInt(RAM_BASE + 0x400));
+  });
 });

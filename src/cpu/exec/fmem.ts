@@ -35,7 +35,12 @@ export const fmem = {
   /** OP-FP and FMA opcodes: delegated; an encoding the FPU rejects is illegal. */
   fp(h: Hart, op: Op): void {
     fsOn(h, op);
+    const fcsr = h.fcsr;
     if (!fpExecute(op.insn, h)) h.raise(EXC.illegal, op.raw >>> 0);
-    h.mstatus |= MSTATUS_FS;
+    // Dirty when an f register or fcsr changed. Compares, conversions to integer, fclass and
+    // fmv.x.* (OP-FP funct5 0x14, 0x18, 0x1c) write only x registers.
+    const f5 = op.insn >>> 27;
+    const writesX = (op.insn & 0x7f) === 0x53 && (f5 === 0x14 || f5 === 0x18 || f5 === 0x1c);
+    if (!writesX || h.fcsr !== fcsr) h.mstatus |= MSTATUS_FS;
   },
 };
