@@ -66,16 +66,18 @@ describe('isa: RV64C expansion', () => {
     }
   });
 
-  it('every 16-bit parcel either expands to a decodable instruction or is reserved', () => {
+  it('every 16-bit parcel either expands to a decodable instruction or is reserved', function () {
+    this.timeout(30000);
     let legal = 0;
+    const bad: string[] = [];
     for (let c = 0; c < 0x10000; c++) {
       if ((c & 3) === 3) continue;
       const w = expandCompressed(c);
       if (w === 0) continue;
       legal++;
-      expect(lookup(w), `0x${c.toString(16)} -> 0x${w.toString(16)} (${lookupC(c)?.name})`).to.not.equal(undefined);
-      expect(decode32(w, 2, c).len).to.equal(2);
+      if (lookup(w) === undefined || decode32(w, 2, c).len !== 2) bad.push(`0x${c.toString(16)} (${lookupC(c)?.name})`);
     }
+    expect(bad).to.deep.equal([]);
     expect(legal).to.be.greaterThan(40000);
   });
 });
