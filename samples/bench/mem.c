@@ -1,5 +1,5 @@
 /*
- * mem.c - memory-heavy workload over a 4 MiB array (1024 pages): random read-modify-write,
+ * mem.c - memory-heavy workload over a 4 MiB array (1024 pages; WORDS_LOG2 sets its size): random read-modify-write,
  * strided sums crossing a page on every access, block copies and byte scans.
  */
 #include "bench.h"
@@ -8,7 +8,10 @@
 #define REPS 2
 #endif
 
-#define WORDS (1u << 20) /* 4 MiB of uint32_t */
+#ifndef WORDS_LOG2
+#define WORDS_LOG2 20 /* 4 MiB of uint32_t */
+#endif
+#define WORDS (1u << WORDS_LOG2)
 static uint32_t a[WORDS];
 static uint8_t bytes[1 << 16];
 
@@ -33,7 +36,7 @@ int main(void)
         /* block copies (64-bit words) and a byte scan */
         uint64_t *d = (uint64_t *)a;
         for (uint32_t k = 0; k < 64; k++) {
-            uint64_t *src = d + ((k * 8191u) & (WORDS / 2 - 1 - 1024));
+            uint64_t *src = d + (k * 8191u) % (WORDS / 2 - sizeof bytes / 8);
             uint64_t *dst = (uint64_t *)bytes;
             for (uint32_t w = 0; w < sizeof bytes / 8; w++)
                 dst[w] = src[w] ^ w;
