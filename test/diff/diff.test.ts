@@ -59,6 +59,37 @@ describe('differential test against QEMU (-singlestep -d cpu)', function () {
     });
   }
 
+  /** Runs rv64i.elf with `corrupt` applied to our hart after `at` steps from the entry. */
+  async function corrupted(at: number, fpu: boolean, corrupt: (h: DiffMachine['harts'][0] & { writeCSR(n: number, v: bigint): boolean }) => void) {
+    const path = '../../dist/machine/virt.js';
+    const { VirtMachine } = (await import(path)) as { VirtMachine: new (o: object) => DiffMachine };
+    let steps = -1;
+    return diffAgainstQemu({
+      elf: join(guests, 'rv64i.elf'), fpu,
+      makeMachine: async (kernel, onConsole) => {
+        const m = new VirtMachine({ kernel, bios: 'none', memoryBytes: 128 << 20, onConsoleOutput: onConsole });
+        return {
+          harts: m.harts,
+          run(n: number) {
+            const res = m.run(n);
+            if (m.harts[0].getPC() === 0x80000000n) steps = 0; else if (steps >= 0) steps++;
+            if (steps === at) corrupt(m.harts[0] as never);
+            return res;
+          },
+        };
+      },
+    });
+  }
+
+  it('reports a divergence in an FP register and in a CSR', async function () {
+    const f = await corrupted(100, true, (h) => { h.f[2 * 7] ^= 1; });
+    expect(f.divergence?.step).to.equal(100);
+    expect(f.divergence?.diffs.map((x) => x.reg)).to.deep.equal(['f7']);
+    const c = await corrupted(50, false, (h) => { h.writeCSR(0x340, 0x1234n); });
+    expect(c.divergence?.step).to.equal(50);
+    expect(c.divergence?.diffs).to.deep.equal([{ reg: 'mscratch', qemu: '0000000000000000', ours: '0000000000001234' }]);
+  });
+
   it('reports a divergence exactly (a register corrupted on purpose at step 500)', async function () {
     // Wrap the real machine and flip a bit of a0 after 500 steps: the harness must stop there
     // and name the register with both values.
