@@ -1,0 +1,251 @@
+/**
+ * `npm run bench`: rvrr's speed measured side by side with QEMU on the same guests
+ * (samples/bench), printed as a table and written to bench-results.json.
+ *
+ *   node dist/bench/bench.js [--quick] [--no-qemu] [--only int,fp] [--no-reverse]
+ *                            [--max-seconds 300] [--json bench-results.json]
+ *
+ * --quick runs the small guest variants and shallow histories (under a minute); the numbers
+ * are then only a smoke test. The machine is shared and noisy: compare ratios from one run.
+ */
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { FORWARD_GUESTS, guestPath, loadGuest, LONG_GUEST, NOP_GUEST, symbolAddress } from './guests.js';
+import { runNoRecord, runRecord, type RecordRun, type RvrrRun } from './forward.js';
+import { bestQemu, qemuVersion } from './qemu.js';
+import { runReverse, type ReverseResults } from './reverse.js';
+import { fmt, fmtBytes, table } from './stats.js';
+
+/** Command-line options. */
+export interface BenchArgs {
+  quick: boolean;
+  qemu: boolean;
+  reverse: boolean;
+  only: string[] | null;
+  maxSeconds: number;
+  json: string;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const a: BenchArgs = { quick: false, qemu: true, reverse: true, only: null, maxSeconds: 300, json: 'bench-results.json' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') a.quick = true;
+    else if (arg === '--no-qemu') a.qemu = false;
+    else if (arg === '--no-reverse') a.reverse = false;
+    else if (arg === '--only') {
+      a.only = value().split(',');
+      const bad = a.only.filter((n) => !FORWARD_GUESTS.some((g) => g.name === n));
+      if (bad.length > 0) throw new Error(`unknown guest ${bad.join(', ')} (guests: ${FORWARD_GUESTS.map((g) => g.name).join(', ')})`);
+    } else if (arg === '--max-seconds') {
+      a.maxSeconds = Number(value());
+      if (!(a.maxSeconds > 0)) throw new Error('--max-seconds needs a positive number');
+    } else if (arg === '--json') a.json = value();
+    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-reverse --only LIST --max-seconds N --json FILE)`);
+  }
+  if (a.quick && a.maxSeconds === 300) a.maxSeconds = 50;
+  return a;
+}
+
+/** One forward-speed row. */
+export interface ForwardRow {
+  guest: string;
+  what: string;
+  instructions: number;
+  rvrrRecordMips: number;
+  rvrrNoRecordMips: number;
+  /** rvrr recording speed / rvrr without recording (1 = recording is free). */
+  recordOverRaw: number;
+  qemuMips: number | null;
+  qemuIcountMips: number | null;
+  /** rvrr (recording) / QEMU plain TCG, and / QEMU -icount shift=0. */
+  ratioVsQemu: number | null;
+  ratioVsQemuIcount: number | null;
+  snapshotCount: number;
+  snapshotBytes: number;
+  logBytesPerSecond: number;
+  /** Same console output on rvrr (both modes) and QEMU. */
+  outputMatches: boolean;
+  output: string;
+}
+
+let peakRss = 0;
+function sampleRss(): void {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows: ForwardRow[]; qemuStartupSeconds: number | null }> {
+  const reps = args.quick ? 1 : 3;
+  let startup: number | null = null;
+  if (qemu) {
+    const nop = guestPath(NOP_GUEST);
+    startup = Math.min(bestQemu(nop, false, reps + 2).seconds, bestQemu(nop, true, reps + 2).seconds);
+    log(`QEMU start-up + shut-down: ${(startup * 1000).toFixed(0)} ms`);
+  }
+  const rows: ForwardRow[] = [];
+  for (const g of FORWARD_GUESTS) {
+    if (args.only && !args.only.includes(g.name)) continue;
+    const path = guestPath(g.file, args.quick);
+    const elf = loadGuest(path);
+    const raw: RvrrRun = runNoRecord(elf);
+    sampleRss();
+    log(`${g.name}: ${raw.instructions} instructions, ${raw.mips.toFixed(1)} MIPS without recording`);
+    const rec: RecordRun = await runRecord(elf);
+    sampleRss();
+    log(`${g.name}: ${rec.mips.toFixed(1)} MIPS recording`);
+    if (rec.instructions !== raw.instructions) throw new Error(`${g.name}: ${raw.instructions} instructions without recording, ${rec.instructions} recording`);
+    let qemuMips: number | null = null;
+    let qemuIcountMips: number | null = null;
+    let outputMatches = raw.output === rec.output && raw.exitCode === 0 && rec.exitCode === 0;
+    if (qemu && startup !== null) {
+      const plain = bestQemu(path, false, reps);
+      const ic = bestQemu(path, true, reps);
+      outputMatches &&= plain.output === raw.output && ic.output === raw.output && plain.exitCode === 0 && ic.exitCode === 0;
+      const net = (s: number) => s - startup!;
+      // A guest shorter than QEMU's start-up noise gives no figure rather than a wrong one.
+      qemuMips = net(plain.seconds) > 0.005 ? raw.instructions / net(plain.seconds) / 1e6 : null;
+      qemuIcountMips = net(ic.seconds) > 0.005 ? raw.instructions / net(ic.seconds) / 1e6 : null;
+      log(`${g.name}: QEMU ${fmt(qemuMips)} MIPS, -icount shift=0 ${fmt(qemuIcountMips)} MIPS`);
+    }
+    rows.push({
+      guest: g.name,
+      what: g.what,
+      instructions: raw.instructions,
+      rvrrRecordMips: rec.mips,
+      rvrrNoRecordMips: raw.mips,
+      recordOverRaw: rec.mips / raw.mips,
+      qemuMips,
+      qemuIcountMips,
+      ratioVsQemu: qemuMips ? rec.mips / qemuMips : null,
+      ratioVsQemuIcount: qemuIcountMips ? rec.mips / qemuIcountMips : null,
+      snapshotCount: rec.snapshotCount,
+      snapshotBytes: rec.snapshotBytes,
+      logBytesPerSecond: rec.logBytesPerSecond,
+      outputMatches,
+      output: raw.output.trim(),
+    });
+  }
+  return { rows, qemuStartupSeconds: startup };
+}
+
+function pct(v: number | null): string {
+  return v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`;
+}
+
+function printForward(rows: ForwardRow[]): string {
+  return table(
+    ['guest', 'Minsn', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'snapshots', 'log B/s', 'output'],
+    rows.map((r) => [
+      r.guest,
+      fmt(r.instructions / 1e6, 1),
+      fmt(r.rvrrRecordMips, 2),
+      fmt(r.rvrrNoRecordMips, 2),
+      pct(r.recordOverRaw),
+      fmt(r.qemuMips, 0),
+      fmt(r.qemuIcountMips, 0),
+      pct(r.ratioVsQemu),
+      pct(r.ratioVsQemuIcount),
+      `${r.snapshotCount} / ${fmtBytes(r.snapshotBytes)}`,
+      fmt(r.logBytesPerSecond, 0),
+      r.outputMatches ? 'same' : 'DIFFERS',
+    ]),
+  );
+}
+
+function printReverse(rv: ReverseResults): string {
+  const depthRows = rv.depths.map((d) =>
+    d.skipped !== undefined
+      ? [d.depth.toExponential(0), 'skipped', '', '', '', '', '']
+      : [d.depth.toExponential(0), fmt(d.reverseStep!.p50Ms, 2), fmt(d.reverseStep!.p99Ms, 2), String(d.reverseStep!.samples),
+        fmt(d.seek!.p50Ms, 1), fmt(d.seek!.p99Ms, 1), String(d.seek!.samples)],
+  );
+  const lines = [
+    table(['history', 'rev-stepi p50 ms', 'p99 ms', 'n', 'seek p50 ms', 'p99 ms', 'n'], depthRows),
+  ];
+  for (const d of rv.depths) if (d.skipped !== undefined) lines.push(`  ${d.depth.toExponential(0)} skipped: ${d.skipped}`);
+  const rc = rv.reverseContinue;
+  lines.push('');
+  if ('skipped' in rc) lines.push(`reverse-continue: skipped: ${rc.skipped}`);
+  else {
+    lines.push(`reverse-continue: ${rc.scanned.toExponential(2)} instructions scanned back (from ${rc.fromIcount} to the hit at ${rc.hitIcount}) in ${rc.seconds.toFixed(2)} s: ` +
+      `${(rc.ips / 1e6).toFixed(2)} M insn/s, ${pct(rc.ratioToForward)} of forward recording speed`);
+  }
+  lines.push(`long guest recording: ${rv.recordMips.toFixed(2)} MIPS; at the end of ${rv.historyEnd.toExponential(2)} instructions: ` +
+    `${rv.snapshotCount} snapshots holding ${fmtBytes(rv.snapshotBytes)}, log ${fmtBytes(rv.logBytes)} (${rv.logBytesPerSecond.toFixed(1)} B/s of recording)`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const tStart = performance.now();
+  const deadlineMs = tStart + args.maxSeconds * 1000;
+  const qemu = args.qemu ? qemuVersion() : null;
+  if (args.qemu && !qemu) log('qemu-system-riscv64 not found: QEMU columns are n/a');
+  sampleRss();
+
+  const fwd = await forwardRows(args, qemu);
+  let reverse: ReverseResults | null = null;
+  if (args.reverse) {
+    const elf = loadGuest(guestPath(LONG_GUEST));
+    reverse = await runReverse({
+      kernel: elf,
+      marker: symbolAddress(elf, 'marker'),
+      depths: args.quick ? [1e5, 1e6, 3e6] : [1e6, 1e8, 1e9],
+      reverseContinueDepth: args.quick ? 3e6 : 1e8,
+      reverseSteps: args.quick ? 10 : 30,
+      seeks: args.quick ? 8 : 20,
+      seekSeconds: args.quick ? 3 : 20,
+      deadlineMs,
+      onPhase: (what) => {
+        sampleRss();
+        log(what);
+      },
+    });
+  }
+  sampleRss();
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+
+  const out: string[] = [];
+  out.push(`rvrr benchmark${args.quick ? ' (--quick: small guests, numbers are a smoke test)' : ''} — node ${process.version}, ${qemu ?? 'QEMU not installed'}`);
+  out.push('');
+  out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording)');
+  out.push(printForward(fwd.rows));
+  if (fwd.qemuStartupSeconds !== null) out.push(`QEMU times are whole-process wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 3}.`);
+  if (reverse) {
+    out.push('');
+    out.push('Reverse execution (long.elf, recorded live)');
+    out.push(printReverse(reverse));
+  }
+  out.push('');
+  out.push(`peak resident memory: ${fmtBytes(Math.max(peakRss, maxRssBytes))} (maxRSS ${fmtBytes(maxRssBytes)}, max sampled rss ${fmtBytes(peakRss)})`);
+  out.push(`total time ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
+  console.log(out.join('\n'));
+
+  const results = {
+    date: new Date().toISOString(),
+    quick: args.quick,
+    node: process.version,
+    qemu,
+    qemuStartupSeconds: fwd.qemuStartupSeconds,
+    forward: fwd.rows,
+    reverse,
+    memory: { peakRssBytes: Math.max(peakRss, maxRssBytes), maxRssBytes, sampledRssBytes: peakRss },
+    totalSeconds: (performance.now() - tStart) / 1000,
+  };
+  writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n');
+  log(`wrote ${args.json}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,95 @@
+/**
+ * `node dist/bench/bench.js --quick`: the table and bench-results.json have every row, with
+ * numbers (what they are depends on the machine, so no timing thresholds here).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const BENCH = fileURLToPath(new URL('../../dist/bench/bench.js', import.meta.url));
+const GUESTS = ['int', 'comp', 'mem', 'fp', 'sv39'];
+
+function isNum(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+describe('npm run bench -- --quick', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let stdout: string;
+  let status: number | null;
+  let json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rvrr-bench-'));
+    const file = join(dir, 'results.json');
+    const r = spawnSync(process.execPath, [BENCH, '--quick', '--json', file], { encoding: 'utf8', timeout: 230_000 });
+    stdout = r.stdout;
+    status = r.status;
+    if (status !== 0) throw new Error(`bench exited ${status}: ${r.stderr}`);
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints a forward-speed row with numbers for every guest', () => {
+    const qemu = json.qemu !== null;
+    for (const g of GUESTS) {
+      const line = stdout.split('\n').find((l) => l.startsWith(`${g} `));
+      expect(line, `row for ${g}`).to.be.a('string');
+      const cells = line!.trim().split(/\s+/);
+      // guest, Minsn, rec, raw, rec/raw%, QEMU, QEMU icount, rec/QEMU%, rec/QEMU-ic%, ...
+      for (const c of cells.slice(1, 5)) expect(Number.parseFloat(c), `${g}: ${line}`).to.be.greaterThan(0);
+      if (qemu) for (const c of cells.slice(5, 9)) expect(Number.parseFloat(c), `${g}: ${line}`).to.be.greaterThan(0);
+      expect(cells[cells.length - 1], 'rvrr and QEMU print the same checksum').to.equal('same');
+    }
+  });
+
+  it('prints reverse-stepi and seek latencies for every depth, and the reverse-continue speed', () => {
+    for (const d of ['1e+5', '1e+6', '3e+6']) {
+      const line = stdout.split('\n').find((l) => l.startsWith(`${d} `));
+      expect(line, `row for history ${d}`).to.be.a('string');
+      const cells = line!.trim().split(/\s+/);
+      expect(cells).to.have.length(7);
+      for (const c of cells.slice(1)) expect(Number.isFinite(Number.parseFloat(c)), line).to.equal(true);
+    }
+    expect(stdout).to.match(/reverse-continue: [\d.e+]+ instructions scanned back .* [\d.]+ M insn\/s, [\d.]+% of forward/);
+    expect(stdout).to.match(/peak resident memory: [\d.]+ MiB/);
+  });
+
+  it('writes bench-results.json with numeric values in every row', () => {
+    expect(json.quick).to.equal(true);
+    expect(json.forward.map((r: { guest: string }) => r.guest)).to.deep.equal(GUESTS);
+    for (const r of json.forward) {
+      for (const k of ['instructions', 'rvrrRecordMips', 'rvrrNoRecordMips', 'recordOverRaw', 'snapshotCount', 'snapshotBytes', 'logBytesPerSecond']) {
+        expect(isNum(r[k]), `${r.guest}.${k} = ${r[k]}`).to.equal(true);
+      }
+      expect(r.instructions).to.be.greaterThan(1e6);
+      if (json.qemu !== null) {
+        for (const k of ['qemuMips', 'qemuIcountMips', 'ratioVsQemu', 'ratioVsQemuIcount']) expect(isNum(r[k]), `${r.guest}.${k} = ${r[k]}`).to.equal(true);
+      }
+      expect(r.outputMatches, r.guest).to.equal(true);
+    }
+    const rv = json.reverse;
+    expect(rv.depths.map((d: { depth: number }) => d.depth)).to.deep.equal([1e5, 1e6, 3e6]);
+    for (const d of rv.depths) {
+      expect(d.skipped, `depth ${d.depth}`).to.equal(undefined);
+      for (const k of ['p50Ms', 'p99Ms']) {
+        expect(isNum(d.reverseStep[k]) && isNum(d.seek[k]), `depth ${d.depth} ${k}`).to.equal(true);
+      }
+      expect(d.reverseStep.samples).to.equal(10);
+    }
+    for (const k of ['scanned', 'seconds', 'ips', 'ratioToForward']) expect(isNum(rv.reverseContinue[k]), k).to.equal(true);
+    expect(rv.reverseContinue.hitIcount).to.be.lessThan(1e6);
+    for (const k of ['recordMips', 'snapshotBytes', 'logBytes', 'logBytesPerSecond']) expect(isNum(rv[k]), k).to.equal(true);
+    expect(json.memory.peakRssBytes).to.be.greaterThan(0);
+  });
+
+  it('rejects an unknown option with a one-line message', () => {
+    const r = spawnSync(process.execPath, [BENCH, '--bogus'], { encoding: 'utf8' });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/^bench: unknown option --bogus/);
+  });
+});
