@@ -40,6 +40,8 @@ export const VIRTIO_BLK_ID_BYTES = 20;
 
 const QUEUE_SIZE = 256;
 const HEADER_SIZE = 16;
+/** Largest piece of a request copied at once (bounds host memory per request). */
+const IO_PIECE = 1 << 20;
 
 export class VirtioBlk implements VirtioBackend {
   readonly deviceId = VIRTIO_ID_BLOCK;
@@ -111,9 +113,12 @@ export class VirtioBlk implements VirtioBackend {
           status = VIRTIO_BLK_S_IOERR;
           break;
         }
-        const data = new Uint8Array(len);
-        this.disk.read(sector * SECTOR_SIZE, data);
-        chain.write(0, data);
+        // In pieces, so a large request never needs one large host buffer.
+        for (let done = 0; done < len; done += IO_PIECE) {
+          const piece = new Uint8Array(Math.min(IO_PIECE, len - done));
+          this.disk.read(sector * SECTOR_SIZE + done, piece);
+          chain.write(done, piece);
+        }
         log('read sector %d, %d bytes', sector, len);
         break;
       }
@@ -123,7 +128,9 @@ export class VirtioBlk implements VirtioBackend {
           status = VIRTIO_BLK_S_IOERR;
           break;
         }
-        this.disk.write(sector * SECTOR_SIZE, chain.read(HEADER_SIZE, len));
+        for (let done = 0; done < len; done += IO_PIECE) {
+          this.disk.write(sector * SECTOR_SIZE + done, chain.read(HEADER_SIZE + done, Math.min(IO_PIECE, len - done)));
+        }
         log('write sector %d, %d bytes', sector, len);
         break;
       }

@@ -11,6 +11,8 @@ export const VIRTQ_DESC_F_INDIRECT = 4;
 export const VIRTQ_AVAIL_F_NO_INTERRUPT = 1;
 export const VIRTQ_USED_F_NO_NOTIFY = 1;
 const DESC_SIZE = 16;
+/** Most descriptors one chain may use, indirect ones included (QEMU's VIRTQUEUE_MAX_SIZE). */
+export const VIRTQ_MAX_CHAIN = 1024;
 
 /**
  * A driver error the device cannot answer with a status (malformed ring or chain).
@@ -132,10 +134,13 @@ export function walkChain(bus: Bus, q: SplitQueue, head: number): DescriptorChai
   let indirect = false;
   let idx = head;
   let seen = 0;
+  let total = 0;
   if (idx >= tableSize) throw new VirtqueueError(`head index ${idx} >= queue size ${tableSize}`);
   for (;;) {
     // A chain longer than its table necessarily revisits a descriptor: a loop.
     if (++seen > tableSize) throw new VirtqueueError('descriptor chain loops');
+    // Bounds the work a huge indirect table can cause, as QEMU does.
+    if (++total > VIRTQ_MAX_CHAIN) throw new VirtqueueError(`chain longer than ${VIRTQ_MAX_CHAIN} descriptors`);
     const d = readDesc(bus, table, idx);
     if (d.flags & VIRTQ_DESC_F_INDIRECT) {
       if (indirect) throw new VirtqueueError('nested indirect descriptor');

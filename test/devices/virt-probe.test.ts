@@ -19,8 +19,9 @@ function runGuest(elf: Uint8Array, opts: { drive?: Uint8Array; driveLegacy?: boo
     rtcEpochNs: 1_763_000_000_000_000_000,
     onConsoleOutput: (b) => (out += Buffer.from(b).toString('latin1')),
   });
-  for (let i = 0; i < 200; i++) {
-    const r = m.run(1_000_000);
+  // The probes need about 25k instructions; 5M bounds the run if something goes wrong.
+  for (let i = 0; i < 50; i++) {
+    const r = m.run(100_000);
     if (r.reason === 'poweroff') {
       expect(r.exitCode).to.equal(0);
       return out;

@@ -185,6 +185,13 @@ for (const legacy of [false, true]) {
       d4.drv.writeDesc(d4.drv.desc, 0, INDIRECT, 16, 4, 0);
       d4.drv.publish(0);
       expect(d4.drv.r(R.Status) & 0x40).to.equal(0x40);
+      // An indirect table of more than 1024 descriptors (here all chained) is refused.
+      const d6 = setup();
+      d6.drv.init();
+      for (let i = 0; i < 1100; i++) d6.drv.writeDesc(INDIRECT, i, HDR, 16, 1, i + 1);
+      d6.drv.writeDesc(d6.drv.desc, 0, INDIRECT, 16 * 1100, 4, 0);
+      d6.drv.publish(0);
+      expect(d6.drv.r(R.Status) & 0x40).to.equal(0x40);
       // A request without a status byte cannot be answered.
       const d5 = setup();
       d5.drv.init();
