@@ -1,7 +1,7 @@
 /**
  * The kernel ELF's symbol table for scripts: name -> address and address -> `name+offset`.
  */
-import type { ElfSymbol } from '../machine/elf.js';
+import { parseElf, type ElfSymbol } from '../machine/elf.js';
 
 const STT_NOTYPE = 0;
 const STT_OBJECT = 1;
@@ -45,6 +45,11 @@ export class SymbolTable {
       all.push(info);
     }
     this.sorted = all.filter((s) => s.kind !== 'other' && s.size > 0).sort((a, b) => a.address - b.address);
+  }
+
+  /** The symbols of an ELF file's contents. Throws a one-line error if it is not a valid ELF. */
+  static fromElf(bytes: Uint8Array): SymbolTable {
+    return new SymbolTable(parseElf(bytes).symbols);
   }
 
   /** Number of named symbols. */
