@@ -2,6 +2,8 @@
  * RV64A: LR/SC with a reservation on the virtual address (as QEMU compares it) and the AMOs.
  * Misaligned addresses trap with load address misaligned (as QEMU 7.2); an SC without a
  * matching reservation fails without accessing memory (so without faulting), as in QEMU.
+ * Page faults of SC/AMO are store/AMO page faults, but an access fault (nothing on the bus)
+ * is a load access fault: QEMU 7.2 performs such an atomic as a load followed by a store.
  */
 import type { Hart } from '../hart.js';
 import type { Op } from '../op.js';
@@ -29,7 +31,7 @@ function amoW(f: Op32) {
   return (h: Hart, op: Op): void => {
     const va = addr(h, op);
     const pa = h.amoTranslate(va, 4, AMO_RMW);
-    const old = h.physLoad(pa, 4, NaN, EXC.storeAccess, va) | 0;
+    const old = h.physLoad(pa, 4, NaN, EXC.loadAccess, va) | 0;
     h.physStore(pa, 4, f(old, h.x[op.s2]), 0, NaN, EXC.storeAccess, va);
     if (op.d !== 0) { h.x[op.d] = old; h.x[op.d + 1] = old >> 31; }
   };
@@ -38,7 +40,7 @@ function amoD(f: Op64) {
   return (h: Hart, op: Op): void => {
     const va = addr(h, op);
     const pa = h.amoTranslate(va, 8, AMO_RMW);
-    h.physLoad(pa, 8, NaN, EXC.storeAccess, va);
+    h.physLoad(pa, 8, NaN, EXC.loadAccess, va);
     const lo = h.rlo, hi = h.rhi;
     f(lo, hi, h.x[op.s2], h.x[op.s2 + 1]);
     h.physStore(pa, 8, outLo, outHi, NaN, EXC.storeAccess, va);
@@ -63,7 +65,7 @@ export const rv64a = {
     const va = addr(h, op);
     let fail = 1;
     if (h.reservation === va) {
-      h.physStore(h.amoTranslate(va, 4, AMO_RMW), 4, h.x[op.s2], 0, NaN, EXC.storeAccess, va);
+      h.physStore(h.amoTranslate(va, 4, AMO_RMW), 4, h.x[op.s2], 0, NaN, EXC.loadAccess, va);
       fail = 0;
     }
     h.reservation = NaN;
@@ -73,7 +75,7 @@ export const rv64a = {
     const va = addr(h, op);
     let fail = 1;
     if (h.reservation === va) {
-      h.physStore(h.amoTranslate(va, 8, AMO_RMW), 8, h.x[op.s2], h.x[op.s2 + 1], NaN, EXC.storeAccess, va);
+      h.physStore(h.amoTranslate(va, 8, AMO_RMW), 8, h.x[op.s2], h.x[op.s2 + 1], NaN, EXC.loadAccess, va);
       fail = 0;
     }
     h.reservation = NaN;
