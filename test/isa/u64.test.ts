@@ -18,7 +18,8 @@ function rnd64(): bigint {
   return (BigInt(rnd32()) << 32n) | BigInt(rnd32());
 }
 
-describe('isa: u64 arithmetic on int32 pairs against BigInt', () => {
+describe('isa: u64 arithmetic on int32 pairs against BigInt', function () {
+  this.timeout(60000);
   it('mul, mulh, mulhsu, mulhu', () => {
     for (let i = 0; i < 20000; i++) {
       const a = rnd64(), b = rnd64();
