@@ -262,6 +262,9 @@ export class VirtMachine implements ReplayableMachine {
         idleSkips = 0;
       }
       if (this.action !== null) return this.finishAction(executed);
+      // Update timers as soon as their icount is reached, so the state at any icount is the
+      // same whichever way the run stopped there.
+      if (this.clock.icount >= s.nextEvent) this.deviceEvent();
       const why = hart.stopReason;
       if (why === 'breakpoint' || why === 'watchpoint') {
         return { executed, reason: why, hart: s.cur, watch: why === 'watchpoint' ? hart.lastWatch : undefined };
