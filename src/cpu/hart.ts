@@ -214,11 +214,16 @@ export class Hart extends Memory {
   }
 
   // ---- debugger access ----
+  private checkReg(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i > 31) throw new RangeError(`register number ${i} is not 0..31`);
+  }
   getX(i: number): bigint {
+    this.checkReg(i);
     if (i === 0) return 0n;
     return (BigInt(this.x[2 * i + 1] >>> 0) << 32n) | BigInt(this.x[2 * i] >>> 0);
   }
   setX(i: number, v: bigint): void {
+    this.checkReg(i);
     if (i === 0) return;
     this.x[2 * i] = Number(BigInt.asUintN(32, v)) | 0;
     this.x[2 * i + 1] = Number(BigInt.asUintN(32, v >> 32n)) | 0;
@@ -230,9 +235,11 @@ export class Hart extends Memory {
     this.pc = Number(BigInt.asIntN(64, v));
   }
   getF(i: number): bigint {
+    this.checkReg(i);
     return (BigInt(this.f[2 * i + 1]) << 32n) | BigInt(this.f[2 * i]);
   }
   setF(i: number, v: bigint): void {
+    this.checkReg(i);
     this.f[2 * i] = Number(BigInt.asUintN(32, v));
     this.f[2 * i + 1] = Number(BigInt.asUintN(32, v >> 32n));
   }
