@@ -152,11 +152,20 @@ export class VirtioMmio implements MmioDevice {
     return this.legacy ? f & 0xffffffffn : f;
   }
 
+  /** Power-on (system) reset. */
   reset(): void {
+    this.guestPageSize = 0;
+    this.deviceReset();
+  }
+
+  /**
+   * Device reset, as when the driver writes 0 to Status. Legacy GuestPageSize survives it:
+   * Linux and U-Boot write it once at probe time, before they reset the device (as on QEMU).
+   */
+  private deviceReset(): void {
     this.deviceFeaturesSel = 0;
     this.driverFeaturesSel = 0;
     this.driverFeatures = 0n;
-    this.guestPageSize = 0;
     this.queueSel = 0;
     this.queues = this.queues.map(() => this.freshQueue());
     this.interruptStatus = 0;
@@ -315,7 +324,7 @@ export class VirtioMmio implements MmioDevice {
   private writeStatus(v: number): void {
     if (v === 0) {
       log('%s: device reset', this.name);
-      this.reset();
+      this.deviceReset();
       return;
     }
     // Like QEMU 7.2, FEATURES_OK is always accepted: bits we did not offer are dropped

@@ -62,6 +62,8 @@ export class Driver {
 
   /** Status handshake and queue 0 setup (virtio 1.2, 3.1.1). Returns the final Status. */
   init(features?: bigint): number {
+    // Like Linux and U-Boot: the legacy page size is written at probe time, before the reset.
+    if (this.legacy) this.w(R.GuestPageSize, 4096);
     this.w(R.Status, 0);
     this.w(R.Status, 1);
     this.w(R.Status, 3);
@@ -78,7 +80,6 @@ export class Driver {
     this.w(R.QueueNum, this.qsize);
     if (this.legacy) {
       const base = RAM_BASE + 0x10000;
-      this.w(R.GuestPageSize, 4096);
       this.w(R.QueueAlign, 4096);
       this.w(R.QueuePFN, base / 4096);
       this.desc = base;
