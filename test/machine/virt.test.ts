@@ -47,6 +47,13 @@ describe('machine/virt', () => {
     expect(out()).to.equal('Hello from rvrr virt!\n');
     expect(m.harts[0].getPC()).to.equal(BigInt(sym('hello.elf', 'after_exit')));
     expect(m.icount).to.equal(r.executed);
+    // The board powers off right after the store: single-stepping reaches it at the same icount.
+    const step = board({ kernel: fixture('hello.elf') }).m;
+    let n = 0;
+    for (let r1 = step.run(1); r1.reason === 'budget'; r1 = step.run(1)) n++;
+    expect(step.exitCode).to.equal(42);
+    expect(step.icount).to.equal(n + 1);
+    expect(r.executed).to.equal(n + 1);
     // Once off, it stays off.
     expect(m.run(1000)).to.deep.include({ executed: 0, reason: 'poweroff', exitCode: 42 });
   });
@@ -113,6 +120,19 @@ describe('machine/virt', () => {
     m.breakpoints.clear();
     r = runToStop(m);
     expect(r).to.deep.include({ reason: 'poweroff', exitCode: 7 });
+  });
+
+  it('takes a timer interrupt at the exact icount even when the deadline falls inside the current quantum', () => {
+    for (const ticks of [1, 3, 7]) {
+      const { m } = board({ kernel: fixture('timer.elf') });
+      const v = new Uint8Array(8);
+      new DataView(v.buffer).setBigUint64(0, BigInt(ticks), true);
+      m.applyInput({ kind: 'mem', paddr: sym('timer.elf', 'deadline'), bytes: v });
+      m.breakpoints.add(sym('timer.elf', 'trap'));
+      expect(m.run(100_000).reason).to.equal('breakpoint');
+      // mtimecmp is written after ~15 instructions; 1 tick = 100 instructions.
+      expect(m.icount).to.equal(ticks * 100);
+    }
   });
 
   it('a reset reloads RAM and restarts every hart at the ROM', () => {
