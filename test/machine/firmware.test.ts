@@ -80,4 +80,21 @@ describe('machine/virt with OpenSBI + U-Boot', function () {
     b.run(7_000_000);
     expect(b.stateHash()).to.equal(a.stateHash());
   });
+
+  it('hands OpenSBI fw_dynamic (an ELF firmware) the kernel address and mode through fw_dynamic_info', () => {
+    let text = '';
+    const m = new VirtMachine({
+      bios: new Uint8Array(fs.readFileSync('/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.elf')),
+      kernel: new Uint8Array(fs.readFileSync(UBOOT)),
+      memoryBytes: 256 << 20,
+      onConsoleOutput: (b) => {
+        text += Buffer.from(b).toString('latin1');
+      },
+    });
+    for (let i = 0; i < 100 && !text.includes('U-Boot 20'); i++) m.run(1_000_000);
+    expect(text).to.include('Domain0 Next Address      : 0x0000000080200000');
+    expect(text).to.include('Domain0 Next Arg1         : 0x000000008fe00000');
+    expect(text).to.include('Domain0 Next Mode         : S-mode');
+    expect(text).to.include('U-Boot 20');
+  });
 });
