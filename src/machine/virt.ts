@@ -270,14 +270,9 @@ export class VirtMachine implements ReplayableMachine {
         return { executed, reason: why, hart: s.cur, watch: why === 'watchpoint' ? hart.lastWatch : undefined };
       }
       if (why === 'wfi') {
-        if (done === 0 && ++idleSkips >= n) {
-          // Every hart is waiting; if a timer is due now, let it fire, otherwise time must warp.
-          if (this.clock.icount >= s.nextEvent) {
-            idleSkips = 0;
-            continue;
-          }
-          return { executed, reason: 'idle', hart: s.cur };
-        }
+        // Every hart waits and no timer is due at this icount (it would have been updated
+        // above): only a warp of virtual time or an input can wake them.
+        if (done === 0 && ++idleSkips >= n) return { executed, reason: 'idle', hart: s.cur };
         this.nextHart();
       }
     }
@@ -436,4 +431,3 @@ function canonical(v: unknown): string {
   return JSON.stringify(String(v));
 }
 
-export { PAGE_SIZE };
