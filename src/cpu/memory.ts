@@ -81,24 +81,22 @@ export abstract class Memory {
 
   // ---------------- fast paths ----------------
   loadU8(va: number): number {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
-    if (this.rTag[i] === vpn) return this.rU8[i][va & 4095];
+    const o = va & 4095;
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.rTag[i] === va - o) return this.rU8[i][o];
     return this.loadSlow(va, 1);
   }
   loadU16(va: number): number {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
     const o = va & 4095;
-    if (this.rTag[i] === vpn && o < 4095) { const u = this.rU8[i]; return u[o] | (u[o + 1] << 8); }
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.rTag[i] === va - o && o < 4095) { const u = this.rU8[i]; return u[o] | (u[o + 1] << 8); }
     return this.loadSlow(va, 2);
   }
   /** 32-bit load, result as int32. */
   load32(va: number): number {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
-    if (this.rTag[i] === vpn) {
-      const o = va & 4095;
+    const o = va & 4095;
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.rTag[i] === va - o) {
       if ((o & 3) === 0) return this.rI32[i][o >> 2];
       if (o <= 4092) { const u = this.rU8[i]; return u[o] | (u[o + 1] << 8) | (u[o + 2] << 16) | (u[o + 3] << 24); }
     }
@@ -106,10 +104,9 @@ export abstract class Memory {
   }
   /** 64-bit load into rlo/rhi. */
   load64(va: number): void {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
     const o = va & 4095;
-    if (this.rTag[i] === vpn && (o & 7) === 0) {
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.rTag[i] === va - o && (o & 7) === 0) {
       const p = this.rI32[i];
       this.rlo = p[o >> 2];
       this.rhi = p[(o >> 2) + 1];
@@ -118,30 +115,27 @@ export abstract class Memory {
     this.loadSlow(va, 8);
   }
   store8(va: number, v: number): void {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
-    if (this.wTag[i] === vpn) { this.wU8[i][va & 4095] = v; return; }
+    const o = va & 4095;
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.wTag[i] === va - o) { this.wU8[i][o] = v; return; }
     this.storeSlow(va, 1, v, 0);
   }
   store16(va: number, v: number): void {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
     const o = va & 4095;
-    if (this.wTag[i] === vpn && o < 4095) { const u = this.wU8[i]; u[o] = v; u[o + 1] = v >> 8; return; }
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.wTag[i] === va - o && o < 4095) { const u = this.wU8[i]; u[o] = v; u[o + 1] = v >> 8; return; }
     this.storeSlow(va, 2, v, 0);
   }
   store32(va: number, v: number): void {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
     const o = va & 4095;
-    if (this.wTag[i] === vpn && (o & 3) === 0) { this.wI32[i][o >> 2] = v; return; }
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.wTag[i] === va - o && (o & 3) === 0) { this.wI32[i][o >> 2] = v; return; }
     this.storeSlow(va, 4, v, 0);
   }
   store64(va: number, lo: number, hi: number): void {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & TLB_MASK;
     const o = va & 4095;
-    if (this.wTag[i] === vpn && (o & 7) === 0) {
+    const i = (va >>> 12) & TLB_MASK;
+    if (this.wTag[i] === va - o && (o & 7) === 0) {
       const p = this.wI32[i];
       p[o >> 2] = lo;
       p[(o >> 2) + 1] = hi;
@@ -218,9 +212,8 @@ export abstract class Memory {
       const idx = Math.floor(off / 4096);
       const u = this.ram.readPageU8(idx);
       if (!this.watching && va === va) {
-        const vpn = Math.floor(va / 4096);
-        const i = vpn & TLB_MASK;
-        this.rTag[i] = vpn; this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
+        const i = (va >>> 12) & TLB_MASK;
+        this.rTag[i] = va - (va & 4095); this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
       }
       const o = off & 4095;
       if (size === 1) return u[o];
@@ -263,9 +256,8 @@ export abstract class Memory {
       const u = this.ram.writablePageU8(idx);
       if (!wasPrivate) this.refreshReadTlb(idx);
       if (!this.watching && va === va) {
-        const vpn = Math.floor(va / 4096);
-        const i = vpn & TLB_MASK;
-        this.wTag[i] = vpn; this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
+        const i = (va >>> 12) & TLB_MASK;
+        this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
       }
       const o = off & 4095;
       u[o] = lo;
