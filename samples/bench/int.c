@@ -6,7 +6,7 @@
 #include "bench.h"
 
 #ifndef REPS
-#define REPS 280000
+#define REPS 170000
 #endif
 
 static uint64_t xorshift(uint64_t *s)
