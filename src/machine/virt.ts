@@ -205,6 +205,15 @@ export class VirtMachine implements ReplayableMachine {
     this.powerOn();
   }
 
+  get hartCount(): number {
+    return this.harts.length;
+  }
+
+  /** Current pc of hart `hart` as a signed 64-bit number (virtual address convention). */
+  pcOf(hart: number): number {
+    return Number(BigInt.asIntN(64, this.harts[hart].getPC()));
+  }
+
   get icount(): number {
     return this.clock.icount;
   }
@@ -355,13 +364,23 @@ export class VirtMachine implements ReplayableMachine {
     const harts = this.harts.map((h) => h.saveState());
     const devices: Record<string, DeviceState> = {};
     for (const d of this.devices) devices[d.name] = d.saveState();
+    const ram = this.ram.snapshot();
+    const stateBytes = this.ram.pageCount * 8 + harts.length * 2048 + 4096;
+    // Page-like buffers for the snapshot store's exact accounting: RAM pages and disk chunks.
+    const pageRefs: (ArrayBufferView | null)[] = ram.u8.slice();
+    for (const d of Object.values(devices)) {
+      const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
+      if (Array.isArray(chunks)) pageRefs.push(...(chunks as (ArrayBufferView | null)[]));
+    }
     const snap: VirtSnapshot = {
       icount: this.clock.icount,
-      approxBytes: this.ram.pageCount * 8 + harts.length * 2048 + 4096,
+      approxBytes: stateBytes,
+      stateBytes,
+      pageRefs,
       clock: this.clock.saveState(),
       harts,
       devices,
-      ram: this.ram.snapshot(),
+      ram,
       sched: { ...this.sched },
       exitCode: this.exitCode,
     };

@@ -80,12 +80,17 @@ describe('machine/virt', () => {
     expect(m.run(20_000).reason).to.equal('budget');
     const hashAtSnap = m.stateHash();
     const snap = m.snapshot();
+    // Exact accounting for the snapshot store: every RAM page this snapshot holds.
+    expect(snap.pageRefs!.filter((p) => p !== null).length).to.equal(m.ram.allocatedPages());
+    expect(snap.pageRefs!.length).to.equal(m.ram.pageCount);
     const outAtSnap = out().length;
     expect(m.run(30_000).executed).to.equal(30_000);
     const hashA = m.stateHash();
     const outA = out().slice(outAtSnap);
     expect(hashA).to.not.equal(hashAtSnap);
 
+    expect(m.hartCount).to.equal(2);
+    expect(m.pcOf(0)).to.equal(Number(m.harts[0].getPC()));
     m.restore(snap);
     expect(m.icount).to.equal(20_000);
     expect(m.stateHash()).to.equal(hashAtSnap);
@@ -178,6 +183,8 @@ describe('machine/virt', () => {
     expect(m.bus.read(0x10008000, 4)).to.equal(0x74726976);
     expect(m.bus.read(0x10000005, 1)! & 0x60).to.equal(0x60); // LSR: THR empty
     expect(m.disk?.size).to.equal(4096);
+    // A snapshot also references the disk overlay's chunk (one 4 KiB chunk here).
+    expect(m.snapshot().pageRefs!.length).to.equal(m.ram.pageCount + 1);
     m.run(1000);
     expect(m.bus.read(0x200bff8, 4)).to.equal(Math.floor(m.icount / 100));
     expect(m.bus.read(0x1000, 4)).to.equal(0x00000297); // boot ROM
