@@ -220,4 +220,29 @@ describe('cpu: hart run API', () => {
     expect(m.hart.readCSR(0x343)).to.equal(0x4000000n);
     expect(m.hart.readCSR(0x341)).to.equal(BigInt(RAM_BASE + 0x400));
   });
+
+  it('MPRV: M-mode loads translate with MPP = S; fetches stay physical', () => {
+    const m = setup();
+    const h = m.hart;
+    const root = RAM_BASE + 0x10000;
+    const b = new Uint8Array(8);
+    // Root gigapage entry 1 (VA 0x40000000..) -> PA 0x80000000, R|W|A|D.
+    new DataView(b.buffer).setBigUint64(0, (BigInt(RAM_BASE / 4096) << 10n) | 0xc7n, true);
+    m.bus.writeBytes(root + 8, b);
+    new DataView(b.buffer).setBigUint64(0, 0x1122334455667788n, true);
+    m.bus.writeBytes(RAM_BASE + 0x3000, b);
+    h.writeCSR(0x180, (8n << 60n) | BigInt(root / 4096));
+    poke32(m, RAM_BASE + 0x400, [0x00053603]); // ld a2, 0(a0)
+    h.setPC(BigInt(RAM_BASE + 0x400));
+    h.setX(10, 0x40003000n);
+    h.writeCSR(0x300, (1n << 17n) | (1n << 11n)); // MPRV, MPP = S
+    expect(h.run(1)).to.equal(1);
+    expect(h.getX(12)).to.equal(0x1122334455667788n);
+    // Without MPRV the same address is physical: nothing there, load access fault.
+    h.writeCSR(0x300, 0n);
+    h.setPC(BigInt(RAM_BASE + 0x400));
+    h.run(1);
+    expect(h.readCSR(0x342)).to.equal(5n);
+    expect(h.readCSR(0x343)).to.equal(0x40003000n);
+  });
 });
