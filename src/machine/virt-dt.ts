@@ -51,8 +51,10 @@ export function buildVirtTree(cfg: VirtDtConfig): FdtNode {
   if (cfg.bootargs !== undefined) chosen.prop('bootargs', cfg.bootargs);
   chosen.prop('stdout-path', `/soc/serial@${hex(VIRT.uart0.base)}`);
   if (cfg.initrd) {
-    chosen.prop('linux,initrd-start', cells64(cfg.initrd.start));
-    chosen.prop('linux,initrd-end', cells64(cfg.initrd.end));
+    // One cell as QEMU writes it while the range is below 4 GiB; Linux and U-Boot take 1 or 2.
+    const cells = (v: number): number | number[] => (cfg.initrd!.end < 2 ** 32 ? v : cells64(v));
+    chosen.prop('linux,initrd-start', cells(cfg.initrd.start));
+    chosen.prop('linux,initrd-end', cells(cfg.initrd.end));
   }
 
   if (hasTest) {
