@@ -215,6 +215,12 @@ export interface PacketConnectionOptions {
   maxPayload?: number;
   /** How many times a packet is resent after `-` before the connection gives up on it. */
   maxRetransmits?: number;
+  /**
+   * Resend a packet the peer has not acknowledged after this many ms (default 1000; 0 never).
+   * A lost `+` (e.g. one that landed inside a half-sent frame of the peer) would otherwise
+   * hold every later packet forever.
+   */
+  ackTimeoutMs?: number;
   /** Run-length encode outgoing packets (stubs may; clients must not). */
   rle?: boolean;
   /** Called with each outgoing / incoming payload, for logging. */
@@ -244,6 +250,7 @@ export class PacketConnection {
   private retransmits = 0;
   private readonly maxRetransmits: number;
   private closed = false;
+  private ackTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -253,7 +260,29 @@ export class PacketConnection {
     this.framer = new PacketFramer(opts.maxPayload ?? DEFAULT_PACKET_SIZE);
     this.maxRetransmits = opts.maxRetransmits ?? 8;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('close', () => (this.closed = true));
+    socket.on('close', () => {
+      this.closed = true;
+      this.disarmAckTimer();
+    });
+  }
+
+  /** (Re)start the wait for the peer's ack of `unacked`. */
+  private armAckTimer(): void {
+    this.disarmAckTimer();
+    const ms = this.opts.ackTimeoutMs ?? 1000;
+    if (ms <= 0 || this.unacked === undefined || this.closed) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      if (!this.ackMode || this.unacked === undefined) return;
+      this.write(this.unacked);
+      this.armAckTimer();
+    }, ms);
+    this.ackTimer.unref();
+  }
+
+  private disarmAckTimer(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
   }
 
   /** Whether `+`/`-` acknowledgements are still exchanged. */
@@ -267,6 +296,7 @@ export class PacketConnection {
     this.framer.verifyChecksums = false;
     // Anything still queued goes out now; nobody will ack it.
     this.unacked = undefined;
+    this.disarmAckTimer();
     for (const p of this.queue.splice(0)) this.write(p);
   }
 
@@ -282,6 +312,7 @@ export class PacketConnection {
       this.unacked = framed;
       this.retransmits = 0;
       this.write(framed);
+      this.armAckTimer();
     }
   }
 
@@ -307,6 +338,7 @@ export class PacketConnection {
             this.unacked = this.queue.shift();
             this.retransmits = 0;
             if (this.unacked) this.write(this.unacked);
+            this.armAckTimer();
           }
           break;
         case 'nack':
@@ -315,6 +347,7 @@ export class PacketConnection {
               const reason = `peer rejected a packet ${this.retransmits} times`;
               this.unacked = undefined;
               this.queue = [];
+              this.disarmAckTimer();
               this.handlers.gaveUp?.(reason);
             } else this.write(this.unacked);
           }

@@ -244,7 +244,10 @@ export class MachineTarget implements DebugTarget {
 
   interrupt(): void {
     this.interrupted = true;
-    this.timeline.interrupt();
+    // Only a running operation is stopped: the timeline keeps an interrupt requested while
+    // idle for its next operation, and a Ctrl-C forwarded around a command that never ran the
+    // timeline (e.g. `monitor when`) must not stop a later, unrelated resume at once.
+    if (this.timeline.busy) this.timeline.interrupt();
   }
 
   detach(): void {

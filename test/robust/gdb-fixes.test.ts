@@ -1,0 +1,71 @@
+/**
+ * Regressions found by the protocol fuzzer (fixed in src/gdb/packet.ts and
+ * src/session/target.ts).
+ */
+import { expect } from 'chai';
+import { connect, type Socket } from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RspClient } from '../../dist/gdb/client.js';
+import { GdbServer } from '../../dist/gdb/server.js';
+import { loadMachineConfig } from '../../dist/cli/machine-args.js';
+import { createSession } from '../../dist/session/session.js';
+import { MachineTarget } from '../../dist/session/target.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function helloServer(): Promise<GdbServer> {
+  const config = loadMachineConfig({ kernel: path.join(ROOT, 'samples/hello/hello.elf'), bios: 'none', memory: '128M', smp: 1, 'drive-write': false, 'drive-legacy': false });
+  const s = createSession({ config, clockMode: 'virtual' });
+  const server = new GdbServer(new MachineTarget(s.machine, s.timeline), { port: 0 });
+  await server.listen();
+  return server;
+}
+
+function rawOpen(port: number): Promise<{ sock: Socket; data: () => string }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const sock = connect({ port, host: '127.0.0.1' }, () => resolve({ sock, data: () => buf }));
+    sock.on('data', (b: Buffer) => (buf += b.toString('latin1')));
+    sock.once('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('gdb server robustness regressions', function () {
+  this.timeout(30_000);
+  let server: GdbServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('a Ctrl-C while idle, then `monitor when`, does not stop the next continue at once', async () => {
+    server = await helloServer();
+    const c = await RspClient.connect(server.port);
+    c.interrupt(); // nothing runs: must not linger
+    await c.monitor('when');
+    const stop = await c.cont();
+    expect(stop.raw).to.equal('W00'); // was T02 (SIGINT) before the fix
+    c.close();
+  });
+
+  it('a lost + (swallowed by a half-sent frame) does not block later replies forever', async () => {
+    server = await helloServer();
+    const { sock, data } = await rawOpen(server.port);
+    sock.write('$qC#b4');
+    while (!data().includes('$QC1#c5')) await sleep(5);
+    // Our ack lands inside a frame we never finish: the server does not see it.
+    sock.write('$m80000000,4+');
+    sock.write('#00$qC#b4');
+    await sleep(1500);
+    // The unacknowledged reply is sent again, and after our ack the queued one follows.
+    sock.write('+');
+    await sleep(100);
+    sock.write('+');
+    await sleep(100);
+    expect(data().split('$QC1#c5').length - 1).to.be.greaterThanOrEqual(3);
+    sock.destroy();
+  });
+});
