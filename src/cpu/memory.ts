@@ -3,7 +3,8 @@
  * page's typed arrays (read, write and fetch separately). Slow path: address translation
  * (mmu.ts), watchpoints, page-crossing and MMIO accesses through the Bus, access faults.
  * Write entries are made only for private RAM pages that hold no decoded code, so a store
- * through the TLB never needs a copy-on-write or a code-cache check.
+ * through the TLB never needs a copy-on-write or a code-cache check; a store to a code page
+ * takes the slow path and forgets only the decoded instructions it overlaps.
  */
 import type { Bus } from '../bus/bus.js';
 import type { PagedRam } from '../bus/ram.js';
@@ -251,11 +252,13 @@ export abstract class Memory {
     if (pa >= this.ramBase && pa + size <= this.ramEnd) {
       const off = pa - this.ramBase;
       const idx = Math.floor(off / 4096);
-      if (this.isCode[idx] !== 0) this.dropCodePage(idx);
+      const code = this.isCode[idx] !== 0;
+      if (code) this.invalidateSlots(idx, off & 4095, size);
       const wasPrivate = this.ram.isPrivate(idx);
       const u = this.ram.writablePageU8(idx);
       if (!wasPrivate) this.refreshReadTlb(idx);
-      if (!this.watching && va === va) {
+      // No write entry for a page with decoded code: its stores must keep invalidating slots.
+      if (!this.watching && va === va && !code) {
         const i = (va >>> 12) & TLB_MASK;
         this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
       }
@@ -362,6 +365,18 @@ export abstract class Memory {
     this.isCode[idx] = 1;
     const wp = this.wPage;
     for (let i = 0; i < TLB_SIZE; i++) if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; }
+  }
+
+  /**
+   * A store of `size` bytes at offset `o` of code page idx: forget the decoded instructions it
+   * may overlap (a 32-bit one may start 2 bytes before), keeping the rest of the page (code and
+   * data often share a page).
+   */
+  private invalidateSlots(idx: number, o: number, size: number): void {
+    const ops = this.codeCache[idx];
+    if (ops === undefined) return;
+    const last = (o + size - 1) >> 1;
+    for (let k = o > 1 ? (o >> 1) - 1 : 0; k <= last; k++) ops[k] = undefined as unknown as Op;
   }
 
   private dropCodePage(idx: number): void {
