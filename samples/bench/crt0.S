@@ -1,8 +1,6 @@
 /*
  * crt0.S - start-up code of the benchmark guests (QEMU virt, -bios none, M-mode at 0x80000000).
- * Hart 0 gets a stack, the FPU on (mstatus.FS = Initial, for the F/D guest) and a PMP entry
- * granting S/U-mode all of memory (for the Sv39 guest: with no PMP entry QEMU denies S-mode),
- * clears .bss and runs main(); main's return value is the exit status (sifive_test).
+ * Hart 0 gets a stack and the FPU on (mstatus.FS = Initial, for the F/D guest), clears .bss and runs main(); main's return value is the exit status (sifive_test).
  * Other harts park in wfi.
  */
     .section .text.entry, "ax"
@@ -12,10 +10,6 @@ _start:
     la      sp, __stack_top
     li      t0, 1 << 13             /* mstatus.FS = Initial */
     csrs    mstatus, t0
-    li      t0, -1                  /* pmpaddr0 = all ones: NAPOT over the whole space */
-    csrw    pmpaddr0, t0
-    li      t0, 0x1f                /* pmpcfg0: A=NAPOT, R W X */
-    csrw    pmpcfg0, t0
     la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f

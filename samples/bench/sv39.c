@@ -70,6 +70,9 @@ int main(void)
             l0[t][e] = ((pa >> 12) << 10) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
         }
     }
+    /* S-mode needs a PMP entry (QEMU denies it memory without one): NAPOT over [0, 2^56).
+       Not the all-ones entry: QEMU 7.2 then stops caching any page in its TLB (slow). */
+    __asm__ volatile("csrw pmpaddr0, %0; csrw pmpcfg0, %1" ::"r"((1ul << 53) - 1), "r"(0x1ful));
     uint64_t satp = (8ul << 60) | ((uint64_t)root >> 12);
     __asm__ volatile("csrw mtvec, %0" ::"r"(m_trap));
     __asm__ volatile("csrw satp, %0; sfence.vma" ::"r"(satp) : "memory");

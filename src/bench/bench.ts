@@ -66,6 +66,16 @@ export interface ForwardRow {
   /** rvrr (recording) / QEMU plain TCG, and / QEMU -icount shift=0. */
   ratioVsQemu: number | null;
   ratioVsQemuIcount: number | null;
+  /** The same figures by CPU time (user + system) instead of wall clock: steadier on a busy machine. */
+  cpu: {
+    rvrrRecordMips: number;
+    rvrrNoRecordMips: number;
+    recordOverRaw: number;
+    qemuMips: number | null;
+    qemuIcountMips: number | null;
+    ratioVsQemu: number | null;
+    ratioVsQemuIcount: number | null;
+  };
   snapshotCount: number;
   snapshotBytes: number;
   logBytesPerSecond: number;
@@ -79,17 +89,22 @@ function sampleRss(): void {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }
 
+const T0 = performance.now();
 function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
+  process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
 }
 
-async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows: ForwardRow[]; qemuStartupSeconds: number | null }> {
+async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows: ForwardRow[]; qemuStartupSeconds: number | null; qemuStartupCpuSeconds: number | null }> {
   const reps = args.quick ? 1 : 3;
   let startup: number | null = null;
+  let startupCpu: number | null = null;
   if (qemu) {
     const nop = guestPath(NOP_GUEST);
-    startup = Math.min(bestQemu(nop, false, reps + 2).seconds, bestQemu(nop, true, reps + 2).seconds);
-    log(`QEMU start-up + shut-down: ${(startup * 1000).toFixed(0)} ms`);
+    const a = bestQemu(nop, false, reps + 2);
+    const b = bestQemu(nop, true, reps + 2);
+    startup = Math.min(a.seconds, b.seconds);
+    startupCpu = Math.min(a.cpuSeconds, b.cpuSeconds);
+    log(`QEMU start-up + shut-down: ${(startup * 1000).toFixed(0)} ms (${(startupCpu * 1000).toFixed(0)} ms CPU)`);
   }
   if (!args.quick) {
     // Warm V8 up on the small variants first, so the first timed guest is not charged for it.
@@ -110,6 +125,8 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     if (rec.instructions !== raw.instructions) throw new Error(`${g.name}: ${raw.instructions} instructions without recording, ${rec.instructions} recording`);
     let qemuMips: number | null = null;
     let qemuIcountMips: number | null = null;
+    let qemuCpuMips: number | null = null;
+    let qemuIcountCpuMips: number | null = null;
     let outputMatches = raw.output === rec.output && raw.exitCode === 0 && rec.exitCode === 0;
     if (qemu && startup !== null) {
       const plain = bestQemu(path, false, reps);
@@ -119,6 +136,9 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       // A guest shorter than QEMU's start-up noise gives no figure rather than a wrong one.
       qemuMips = net(plain.seconds) > 0.005 ? raw.instructions / net(plain.seconds) / 1e6 : null;
       qemuIcountMips = net(ic.seconds) > 0.005 ? raw.instructions / net(ic.seconds) / 1e6 : null;
+      const netCpu = (s: number) => s - startupCpu!;
+      qemuCpuMips = netCpu(plain.cpuSeconds) > 0.005 ? raw.instructions / netCpu(plain.cpuSeconds) / 1e6 : null;
+      qemuIcountCpuMips = netCpu(ic.cpuSeconds) > 0.005 ? raw.instructions / netCpu(ic.cpuSeconds) / 1e6 : null;
       log(`${g.name}: QEMU ${fmt(qemuMips)} MIPS, -icount shift=0 ${fmt(qemuIcountMips)} MIPS`);
     }
     rows.push({
@@ -132,6 +152,15 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       qemuIcountMips,
       ratioVsQemu: qemuMips ? rec.mips / qemuMips : null,
       ratioVsQemuIcount: qemuIcountMips ? rec.mips / qemuIcountMips : null,
+      cpu: {
+        rvrrRecordMips: rec.cpuMips,
+        rvrrNoRecordMips: raw.cpuMips,
+        recordOverRaw: rec.cpuMips / raw.cpuMips,
+        qemuMips: qemuCpuMips,
+        qemuIcountMips: qemuIcountCpuMips,
+        ratioVsQemu: qemuCpuMips ? rec.cpuMips / qemuCpuMips : null,
+        ratioVsQemuIcount: qemuIcountCpuMips ? rec.cpuMips / qemuIcountCpuMips : null,
+      },
       snapshotCount: rec.snapshotCount,
       snapshotBytes: rec.snapshotBytes,
       logBytesPerSecond: rec.logBytesPerSecond,
@@ -139,7 +168,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       output: raw.output.trim(),
     });
   }
-  return { rows, qemuStartupSeconds: startup };
+  return { rows, qemuStartupSeconds: startup, qemuStartupCpuSeconds: startupCpu };
 }
 
 function pct(v: number | null): string {
@@ -166,15 +195,31 @@ function printForward(rows: ForwardRow[]): string {
   );
 }
 
+function printForwardCpu(rows: ForwardRow[]): string {
+  return table(
+    ['guest', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic'],
+    rows.map((r) => [
+      r.guest,
+      fmt(r.cpu.rvrrRecordMips, 2),
+      fmt(r.cpu.rvrrNoRecordMips, 2),
+      pct(r.cpu.recordOverRaw),
+      fmt(r.cpu.qemuMips, 0),
+      fmt(r.cpu.qemuIcountMips, 0),
+      pct(r.cpu.ratioVsQemu),
+      pct(r.cpu.ratioVsQemuIcount),
+    ]),
+  );
+}
+
 function printReverse(rv: ReverseResults): string {
   const depthRows = rv.depths.map((d) =>
     d.skipped !== undefined
-      ? [d.depth.toExponential(0), 'skipped', '', '', '', '', '']
-      : [d.depth.toExponential(0), fmt(d.reverseStep!.p50Ms, 2), fmt(d.reverseStep!.p99Ms, 2), String(d.reverseStep!.samples),
-        fmt(d.seek!.p50Ms, 1), fmt(d.seek!.p99Ms, 1), String(d.seek!.samples)],
+      ? [d.depth.toExponential(0), 'skipped', '', '', '', '', '', '', '']
+      : [d.depth.toExponential(0), fmt(d.reverseStep!.p50Ms, 2), fmt(d.reverseStep!.p99Ms, 2), fmt(d.reverseStep!.cpuP99Ms, 2), String(d.reverseStep!.samples),
+        fmt(d.seek!.p50Ms, 1), fmt(d.seek!.p99Ms, 1), fmt(d.seek!.cpuP99Ms, 1), String(d.seek!.samples)],
   );
   const lines = [
-    table(['history', 'rev-stepi p50 ms', 'p99 ms', 'n', 'seek p50 ms', 'p99 ms', 'n'], depthRows),
+    table(['history', 'rev-stepi p50 ms', 'p99 ms', 'cpu p99', 'n', 'seek p50 ms', 'p99 ms', 'cpu p99', 'n'], depthRows),
   ];
   for (const d of rv.depths) if (d.skipped !== undefined) lines.push(`  ${d.depth.toExponential(0)} skipped: ${d.skipped}`);
   const rc = rv.reverseContinue;
@@ -182,9 +227,10 @@ function printReverse(rv: ReverseResults): string {
   if ('skipped' in rc) lines.push(`reverse-continue: skipped: ${rc.skipped}`);
   else {
     lines.push(`reverse-continue: ${rc.scanned.toExponential(2)} instructions scanned back (from ${rc.fromIcount} to the hit at ${rc.hitIcount}) in ${rc.seconds.toFixed(2)} s: ` +
-      `${(rc.ips / 1e6).toFixed(2)} M insn/s, ${pct(rc.ratioToForward)} of forward recording speed`);
+      `${(rc.ips / 1e6).toFixed(2)} M insn/s, ${pct(rc.ratioToForward)} of forward recording speed ` +
+      `(by CPU time: ${(rc.cpuIps / 1e6).toFixed(2)} M insn/s, ${pct(rc.cpuRatioToForward)})`);
   }
-  lines.push(`long guest recording: ${rv.recordMips.toFixed(2)} MIPS; at the end of ${rv.historyEnd.toExponential(2)} instructions: ` +
+  lines.push(`long guest recording: ${rv.recordMips.toFixed(2)} MIPS (${rv.recordCpuMips.toFixed(2)} by CPU time); at the end of ${rv.historyEnd.toExponential(2)} instructions: ` +
     `${rv.snapshotCount} snapshots holding ${fmtBytes(rv.snapshotBytes)}, log ${fmtBytes(rv.logBytes)} (${rv.logBytesPerSecond.toFixed(1)} B/s of recording)`);
   return lines.join('\n');
 }
@@ -225,6 +271,9 @@ async function main(): Promise<void> {
   out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording)');
   out.push(printForward(fwd.rows));
   if (fwd.qemuStartupSeconds !== null) out.push(`QEMU times are whole-process wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 3}.`);
+  out.push('');
+  out.push('The same by CPU time (user + system; QEMU minus its start-up CPU time): less disturbed by other load');
+  out.push(printForwardCpu(fwd.rows));
   if (reverse) {
     out.push('');
     out.push('Reverse execution (long.elf, recorded live)');
@@ -241,6 +290,7 @@ async function main(): Promise<void> {
     node: process.version,
     qemu,
     qemuStartupSeconds: fwd.qemuStartupSeconds,
+    qemuStartupCpuSeconds: fwd.qemuStartupCpuSeconds,
     forward: fwd.rows,
     reverse,
     memory: { peakRssBytes: Math.max(peakRss, maxRssBytes), maxRssBytes, sampledRssBytes: peakRss },

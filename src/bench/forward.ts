@@ -15,6 +15,9 @@ export interface RvrrRun {
   instructions: number;
   seconds: number;
   mips: number;
+  /** CPU time of this process (user + system) during the run, and MIPS by it. */
+  cpuSeconds: number;
+  cpuMips: number;
   exitCode: number | undefined;
   /** What the guest printed on the UART. */
   output: string;
@@ -31,6 +34,12 @@ export interface RecordRun extends RvrrRun {
 /** Slice of machine.run() in the no-recording loop (long enough that the loop costs nothing). */
 const SLICE = 10_000_000;
 
+/** User + system CPU seconds of this process since `c0`. */
+export function cpuSince(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1e6;
+}
+
 function makeMachine(kernel: Uint8Array, out: string[]): VirtMachine {
   const dec = new TextDecoder();
   return new VirtMachine({ kernel, bios: 'none', memoryBytes: BENCH_RAM, onConsoleOutput: (b) => out.push(dec.decode(b)) });
@@ -41,11 +50,13 @@ export function runNoRecord(kernel: Uint8Array, limit = 5e9): RvrrRun {
   const out: string[] = [];
   const m = makeMachine(kernel, out);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (;;) {
     const r = m.run(SLICE);
     if (r.reason === 'poweroff') {
       const seconds = (performance.now() - t0) / 1000;
-      return { instructions: m.icount, seconds, mips: m.icount / seconds / 1e6, exitCode: r.exitCode, output: out.join('') };
+      const cpuSeconds = cpuSince(c0);
+      return { instructions: m.icount, seconds, mips: m.icount / seconds / 1e6, cpuSeconds, cpuMips: m.icount / cpuSeconds / 1e6, exitCode: r.exitCode, output: out.join('') };
     }
     if (r.reason !== 'budget') throw new Error(`guest stopped with '${r.reason}' at icount ${m.icount} (a CPU-bound guest should not)`);
     if (m.icount >= limit) throw new Error(`guest did not power off within ${limit} instructions`);
@@ -58,14 +69,18 @@ export async function runRecord(kernel: Uint8Array): Promise<RecordRun> {
   const m = makeMachine(kernel, out);
   const tl = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const stop = await tl.runForward({});
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = cpuSince(c0);
   if (stop.reason !== 'poweroff') throw new Error(`recording stopped with '${stop.reason}' at icount ${stop.icount}`);
   const info = tl.info();
   return {
     instructions: tl.icount,
     seconds,
     mips: tl.icount / seconds / 1e6,
+    cpuSeconds,
+    cpuMips: tl.icount / cpuSeconds / 1e6,
     exitCode: stop.exitCode,
     output: out.join(''),
     snapshotCount: info.snapshotCount,

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { VirtMachine } from '../machine/virt.js';
 import { Timeline } from '../replay/timeline.js';
-import { BENCH_RAM } from './forward.js';
+import { BENCH_RAM, cpuSince } from './forward.js';
 import { percentile, seededRandom } from './stats.js';
 
 /** Latency samples summarised. */
@@ -17,6 +17,25 @@ export interface Latency {
   p99Ms: number;
   maxMs: number;
   samples: number;
+  /** The same by this process's CPU time (user + system): what other load on the host does not inflate. */
+  cpuP50Ms: number;
+  cpuP99Ms: number;
+}
+
+/** Wall and CPU milliseconds of one timed operation. */
+interface Sample {
+  ms: number;
+  cpuMs: number;
+}
+
+async function timed<T>(f: () => Promise<T>, into: Sample[]): Promise<T> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await f();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  into.push({ ms, cpuMs: (c.user + c.system) / 1000 });
+  return r;
 }
 
 /** What was measured at one history depth (or why not). */
@@ -38,13 +57,18 @@ export interface ReverseContinueResult {
   ips: number;
   /** ips / forward recording speed of the same guest. */
   ratioToForward: number;
+  /** The same by CPU time. */
+  cpuSeconds: number;
+  cpuIps: number;
+  cpuRatioToForward: number;
 }
 
 export interface ReverseResults {
   depths: DepthResult[];
   reverseContinue: ReverseContinueResult | { skipped: string };
-  /** Live recording speed of the long guest (MIPS), over all the recording done. */
+  /** Live recording speed of the long guest (MIPS), over all the recording done; and by CPU time. */
   recordMips: number;
+  recordCpuMips: number;
   historyEnd: number;
   snapshotCount: number;
   snapshotBytes: number;
@@ -69,8 +93,13 @@ export interface ReverseOptions {
   onPhase?: (what: string) => void;
 }
 
-function summarise(xs: number[]): Latency {
-  return { p50Ms: percentile(xs, 50), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs), samples: xs.length };
+function summarise(samples: Sample[]): Latency {
+  const xs = samples.map((s) => s.ms);
+  const cs = samples.map((s) => s.cpuMs);
+  return {
+    p50Ms: percentile(xs, 50), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs), samples: xs.length,
+    cpuP50Ms: percentile(cs, 50), cpuP99Ms: percentile(cs, 99),
+  };
 }
 
 function expect(cond: boolean, what: string): void {
@@ -82,6 +111,7 @@ export async function runReverse(o: ReverseOptions): Promise<ReverseResults> {
   const tl = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
   const rand = seededRandom(0x5eed);
   let recordSeconds = 0;
+  let recordCpuSeconds = 0;
   const depths: DepthResult[] = [];
   let rc: ReverseContinueResult | { skipped: string } = { skipped: `depth ${o.reverseContinueDepth} not reached` };
   let skipReason: string | null = null;
@@ -106,28 +136,26 @@ export async function runReverse(o: ReverseOptions): Promise<ReverseResults> {
     }
     if (tl.icount !== tl.endIcount) await tl.seek(tl.endIcount);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const s = await tl.runForward({ budget: more });
     recordSeconds += (performance.now() - t0) / 1000;
+    recordCpuSeconds += cpuSince(c0);
     expect(s.reason === 'budget' && tl.endIcount === depth, `recording to ${depth} stopped with ${s.reason} at ${s.icount}`);
     o.onPhase?.(`recorded ${depth}`);
 
-    const steps: number[] = [];
+    const steps: Sample[] = [];
     for (let k = 0; k < o.reverseSteps; k++) {
       const before = tl.icount;
-      const t = performance.now();
-      const r = await tl.reverseStep();
-      steps.push(performance.now() - t);
+      const r = await timed(() => tl.reverseStep(), steps);
       expect(r.reason === 'step' && r.icount === before - 1, `reverse-stepi from ${before} gave ${r.reason} at ${r.icount}`);
     }
     o.onPhase?.(`reverse-stepi at ${depth}`);
 
-    const seeks: number[] = [];
+    const seeks: Sample[] = [];
     const seekStart = performance.now();
     while (seeks.length < o.seeks && (seeks.length < 3 || performance.now() - seekStart < o.seekSeconds * 1000)) {
       const target = Math.floor(rand() * depth);
-      const t = performance.now();
-      const r = await tl.seek(target);
-      seeks.push(performance.now() - t);
+      const r = await timed(() => tl.seek(target), seeks);
       expect(r.reason === 'step' && r.icount === target, `seek to ${target} gave ${r.reason} at ${r.icount}`);
     }
     o.onPhase?.(`seek at ${depth}`);
@@ -138,13 +166,18 @@ export async function runReverse(o: ReverseOptions): Promise<ReverseResults> {
       m.breakpoints.add(o.marker);
       const from = tl.icount;
       const t = performance.now();
+      const c0 = process.cpuUsage();
       const r = await tl.reverseContinue();
       const seconds = (performance.now() - t) / 1000;
+      const cpuSeconds = cpuSince(c0);
       m.breakpoints.delete(o.marker);
       expect(r.reason === 'breakpoint', `reverse-continue to marker() ended with ${r.reason} at ${r.icount}`);
       const scanned = from - r.icount;
       const ips = scanned / seconds;
-      rc = { fromIcount: from, hitIcount: r.icount, scanned, seconds, ips, ratioToForward: ips / (tl.endIcount / recordSeconds) };
+      rc = {
+        fromIcount: from, hitIcount: r.icount, scanned, seconds, ips, ratioToForward: ips / (tl.endIcount / recordSeconds),
+        cpuSeconds, cpuIps: scanned / cpuSeconds, cpuRatioToForward: scanned / cpuSeconds / (tl.endIcount / recordCpuSeconds),
+      };
       o.onPhase?.(`reverse-continue at ${depth}`);
     }
   }
@@ -153,6 +186,7 @@ export async function runReverse(o: ReverseOptions): Promise<ReverseResults> {
     depths,
     reverseContinue: rc,
     recordMips: tl.endIcount / recordSeconds / 1e6,
+    recordCpuMips: tl.endIcount / recordCpuSeconds / 1e6,
     historyEnd: info.endIcount,
     snapshotCount: info.snapshotCount,
     snapshotBytes: info.snapshotBytes,

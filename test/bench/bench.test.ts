@@ -52,7 +52,7 @@ describe('npm run bench -- --quick', function () {
       const line = stdout.split('\n').find((l) => l.startsWith(`${d} `));
       expect(line, `row for history ${d}`).to.be.a('string');
       const cells = line!.trim().split(/\s+/);
-      expect(cells).to.have.length(7);
+      expect(cells).to.have.length(9);
       for (const c of cells.slice(1)) expect(Number.isFinite(Number.parseFloat(c)), line).to.equal(true);
     }
     expect(stdout).to.match(/reverse-continue: [\d.e+]+ instructions scanned back .* [\d.]+ M insn\/s, [\d.]+% of forward/);
@@ -70,20 +70,22 @@ describe('npm run bench -- --quick', function () {
       if (json.qemu !== null) {
         for (const k of ['qemuMips', 'qemuIcountMips', 'ratioVsQemu', 'ratioVsQemuIcount']) expect(isNum(r[k]), `${r.guest}.${k} = ${r[k]}`).to.equal(true);
       }
+      for (const k of ['rvrrRecordMips', 'rvrrNoRecordMips', 'recordOverRaw']) expect(isNum(r.cpu[k]), `${r.guest}.cpu.${k}`).to.equal(true);
+      if (json.qemu !== null) for (const k of ['qemuMips', 'qemuIcountMips']) expect(isNum(r.cpu[k]), `${r.guest}.cpu.${k}`).to.equal(true);
       expect(r.outputMatches, r.guest).to.equal(true);
     }
     const rv = json.reverse;
     expect(rv.depths.map((d: { depth: number }) => d.depth)).to.deep.equal([1e5, 1e6, 3e6]);
     for (const d of rv.depths) {
       expect(d.skipped, `depth ${d.depth}`).to.equal(undefined);
-      for (const k of ['p50Ms', 'p99Ms']) {
+      for (const k of ['p50Ms', 'p99Ms', 'cpuP50Ms', 'cpuP99Ms']) {
         expect(isNum(d.reverseStep[k]) && isNum(d.seek[k]), `depth ${d.depth} ${k}`).to.equal(true);
       }
       expect(d.reverseStep.samples).to.equal(10);
     }
-    for (const k of ['scanned', 'seconds', 'ips', 'ratioToForward']) expect(isNum(rv.reverseContinue[k]), k).to.equal(true);
+    for (const k of ['scanned', 'seconds', 'ips', 'ratioToForward', 'cpuIps', 'cpuRatioToForward']) expect(isNum(rv.reverseContinue[k]), k).to.equal(true);
     expect(rv.reverseContinue.hitIcount).to.be.lessThan(1e6);
-    for (const k of ['recordMips', 'snapshotBytes', 'logBytes', 'logBytesPerSecond']) expect(isNum(rv[k]), k).to.equal(true);
+    for (const k of ['recordMips', 'recordCpuMips', 'snapshotBytes', 'logBytes', 'logBytesPerSecond']) expect(isNum(rv[k]), k).to.equal(true);
     expect(json.memory.peakRssBytes).to.be.greaterThan(0);
   });
 
