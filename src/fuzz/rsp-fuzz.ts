@@ -30,7 +30,7 @@ export interface RspFuzzOptions {
   seed: number;
   /** Number of hostile inputs (packets or noise) to send. */
   packets: number;
-  /** Wait for a batch's sync answer before interrupting, ms (default 300). */
+  /** Wait for a batch's sync answer before interrupting, ms (default 100). */
   interruptAfterMs?: number;
   /** Wait after the interrupt before declaring a hang, ms (default 10000). */
   hangAfterMs?: number;
@@ -155,7 +155,7 @@ export async function runRspFuzz(o: RspFuzzOptions): Promise<RspFuzzResult> {
     final: { haltReason: '', registersMatch: false, cont: '', output: '' },
     elapsedMs: 0,
   };
-  const interruptAfter = o.interruptAfterMs ?? 300;
+  const interruptAfter = o.interruptAfterMs ?? 100;
   const hangAfter = o.hangAfterMs ?? 10_000;
   let client = await RawClient.open(server.port);
   let seq = 0;
