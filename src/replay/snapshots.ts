@@ -22,6 +22,12 @@ export interface SnapshotPolicy {
   memoryBudget: number;
   /** How many reverse-stop snapshots stay pinned (older ones fall back to the spacing rule). */
   maxStopPins: number;
+  /**
+   * Extra halvings of the spacing below `interval` around a "fine" anchor (the target of a
+   * seek): after one reverse step, the next ones replay at most interval / 2^fineLevels.
+   * Forward runs never plan these (they would cost a snapshot every few thousand instructions).
+   */
+  fineLevels: number;
 }
 
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
@@ -29,6 +35,7 @@ export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   perLevel: 16,
   memoryBudget: 1024 * 1024 * 1024,
   maxStopPins: 8,
+  fineLevels: 5,
 };
 
 /** One stored snapshot and why it is kept. */
@@ -188,41 +195,59 @@ export class SnapshotStore {
     }
   }
 
-  private levelStep(distance: number): number {
-    const { interval, perLevel } = this.policy;
-    const near = interval * perLevel;
-    if (distance < near) return interval;
-    return interval * 2 ** (Math.floor(Math.log2(distance / near)) + 1);
+  /** Spacing at `level` (0: `interval`; negative levels are the fine ones). */
+  private stepAt(level: number): number {
+    const { interval } = this.policy;
+    return level >= 0 ? interval * 2 ** level : Math.max(1, Math.floor(interval / 2 ** -level));
   }
 
-  /** True when the spacing rule wants a snapshot at `icount`, given the anchors. */
-  wanted(icount: number, anchors: readonly number[]): boolean {
+  /** Spacing wanted at `distance` from an anchor, never finer than `minLevel`. */
+  private levelStep(distance: number, minLevel = 0): number {
+    const near = this.policy.interval * this.policy.perLevel;
+    if (distance < near * 2 ** minLevel) return this.stepAt(minLevel);
+    return this.stepAt(Math.floor(Math.log2(distance / near)) + 1);
+  }
+
+  /**
+   * True when the spacing rule wants a snapshot at `icount`, given the anchors (and a fine
+   * anchor, around which the spacing goes down to interval / 2^fineLevels).
+   */
+  wanted(icount: number, anchors: readonly number[], fine?: number): boolean {
     if (icount === 0) return true;
     for (const a of anchors) if (icount % this.levelStep(Math.abs(a - icount)) === 0) return true;
+    if (fine !== undefined && icount % this.levelStep(Math.abs(fine - icount), -this.policy.fineLevels) === 0) return true;
     return false;
+  }
+
+  /** First wanted icount > `after` around anchor `a` (levels from `minLevel`), ignoring existing snapshots. */
+  private nextAround(after: number, a: number, minLevel: number): number {
+    const { interval, perLevel } = this.policy;
+    let m = Infinity;
+    for (let level = minLevel; level < 53; level++) {
+      const step = this.stepAt(level);
+      const radius = interval * perLevel * 2 ** level;
+      if (step > Number.MAX_SAFE_INTEGER / 2) break;
+      const lo = Math.max(after, a - radius);
+      const c = Math.floor(lo / step) * step + step;
+      if (c < a + radius && c < m) m = c;
+      if (a - radius <= after && a + radius > after + step) break; // coarser levels cannot be nearer
+    }
+    return m;
   }
 
   /**
    * The first icount > `after` that the spacing rule wants and that has no snapshot yet:
    * where execution passing by should stop for a moment to take one (Infinity if none).
    */
-  nextPlanned(after: number, anchors: readonly number[]): number {
+  nextPlanned(after: number, anchors: readonly number[], fine?: number): number {
     let best = Infinity;
-    const { interval, perLevel } = this.policy;
-    for (const a of anchors) {
+    const around: [number, number][] = anchors.map((a) => [a, 0]);
+    if (fine !== undefined) around.push([fine, -this.policy.fineLevels]);
+    for (const [a, minLevel] of around) {
       let from = after;
       // A few rounds skip planned points that already hold a snapshot.
       for (let round = 0; round < 64; round++) {
-        let m = Infinity;
-        for (let level = 0; level < 53; level++) {
-          const step = interval * 2 ** level;
-          const radius = interval * perLevel * 2 ** level;
-          if (step > Number.MAX_SAFE_INTEGER / 2) break;
-          const lo = Math.max(from, a - radius);
-          const c = Math.floor(lo / step) * step + step;
-          if (c < a + radius && c < m) m = c;
-          if (a - radius <= from && a + radius > from + step) break; // coarser levels cannot be nearer
-        }
+        const m = this.nextAround(from, a, minLevel);
         if (m === Infinity || !this.has(m)) {
           if (m < best) best = m;
           break;
@@ -237,10 +262,10 @@ export class SnapshotStore {
    * Apply the spacing rule around the anchors, then the memory budget (far ones go first;
    * icount 0 and named checkpoints are never thinned).
    */
-  thin(anchors: readonly number[]): void {
+  thin(anchors: readonly number[], fine?: number): void {
     for (const e of this.entries.slice()) {
       const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0;
-      if (!keep && (e.applied !== 0 || !this.wanted(e.icount, anchors))) this.remove(e);
+      if (!keep && (e.applied !== 0 || !this.wanted(e.icount, anchors, fine))) this.remove(e);
     }
     while (this.bytes > this.policy.memoryBudget) {
       // Remove the snapshot whose removal widens the gap least relative to its distance from the anchors.

@@ -287,7 +287,7 @@ export class Timeline {
       this.signal = undefined;
       this.progressCb = undefined;
       this.running = false;
-      this.snapshots.thin(this.anchors());
+      this.snapshots.thin(this.anchors(), this.icount);
     }
   }
 
@@ -346,11 +346,11 @@ export class Timeline {
   }
 
   /** After execution moved: take a snapshot if the spacing rule plans one here. */
-  private arrive(anchors: readonly number[]): void {
+  private arrive(anchors: readonly number[], fine?: number): void {
     const pos = this.icount;
-    if (!this.snapshots.has(pos) && this.appliedHere() === 0 && this.snapshots.wanted(pos, anchors)) {
+    if (!this.snapshots.has(pos) && this.appliedHere() === 0 && this.snapshots.wanted(pos, anchors, fine)) {
       this.snapshots.add(pos, this.machine.snapshot());
-      this.snapshots.thin(anchors);
+      this.snapshots.thin(anchors, fine);
     }
   }
 
@@ -387,15 +387,15 @@ export class Timeline {
    * inputs. With `onHit`, breakpoints/watchpoints as currently armed report hits; returning
    * true stops there, false steps over the hit and goes on.
    */
-  private async replayTo(target: number, anchors: readonly number[], onHit?: (h: HistoryHit) => boolean, progressFrom?: { base: number; span: number }): Promise<ReplayOutcome> {
+  private async replayTo(target: number, anchors: readonly number[], onHit?: (h: HistoryHit) => boolean, progressFrom?: { base: number; span: number }, fine?: number): Promise<ReplayOutcome> {
     const from = this.icount;
     while (this.icount < target) {
       if (this.stopRequested()) return { kind: 'interrupted' };
       const pos = this.icount;
-      const limit = Math.min(target, this.log.nextIcountAfter(pos), this.snapshots.nextPlanned(pos, anchors), pos + this.slice);
+      const limit = Math.min(target, this.log.nextIcountAfter(pos), this.snapshots.nextPlanned(pos, anchors, fine), pos + this.slice);
       this.depart();
       const r = this.run(limit - pos);
-      this.arrive(anchors);
+      this.arrive(anchors, fine);
       switch (r.reason) {
         case 'breakpoint':
         case 'watchpoint': {
@@ -406,7 +406,7 @@ export class Timeline {
           this.depart();
           const s = this.run(1, true); // step over the reported instruction
           if (s.executed !== 1) this.divergence(`could not step over a ${r.reason} (${s.reason})`);
-          this.arrive(anchors);
+          this.arrive(anchors, fine);
           break;
         }
         case 'idle':
@@ -425,13 +425,16 @@ export class Timeline {
     return { kind: 'reached' };
   }
 
-  /** Go to `target` within history (breakpoints disarmed). */
-  private async seekWithin(target: number, anchors: readonly number[] = this.anchors(target)): Promise<ReplayOutcome> {
+  /**
+   * Go to `target` within history (breakpoints disarmed). With `refine` (reverse steps), also
+   * take finer snapshots just before it, so that the next reverse steps from there are cheap.
+   */
+  private async seekWithin(target: number, anchors: readonly number[] = this.anchors(target), refine = false): Promise<ReplayOutcome> {
     const pos = this.icount;
     if (target === pos) return { kind: 'reached' };
     const e = this.snapshots.latestAtOrBefore(target)!;
     if (!(pos < target && pos >= e.icount)) this.restore(target);
-    return this.withArmed([], [], () => this.replayTo(target, anchors));
+    return this.withArmed([], [], () => this.replayTo(target, anchors, undefined, undefined, refine ? target : undefined));
   }
 
   /** Pin a snapshot at the current position (a point where a reverse operation stopped). */
@@ -564,7 +567,7 @@ export class Timeline {
       const start = this.icount;
       if (start === 0) return this.stop('replaylog-begin');
       if (this.harts <= 1) {
-        const out = await this.seekWithin(start - 1);
+        const out = await this.seekWithin(start - 1, this.anchors(start - 1), true);
         if (out.kind === 'interrupted') return this.stop('interrupted');
         this.hart = 0;
         this.pinHere();
@@ -597,7 +600,7 @@ export class Timeline {
         if (found === 'interrupted') return this.stop('interrupted');
         if (typeof found === 'string') return this.stop(found === 'poweroff' ? 'poweroff' : 'interrupted');
         if (found.last >= 0) {
-          const out = await this.seekWithin(found.last);
+          const out = await this.seekWithin(found.last, this.anchors(found.last), true);
           if (out.kind === 'interrupted') return this.stop('interrupted');
           this.hart = found.lastHart;
           this.pinHere();
@@ -738,7 +741,7 @@ export class Timeline {
       throw new Error(`no checkpoint named ${name}`);
     }
     this.restoreEntry(e);
-    this.snapshots.thin(this.anchors());
+    this.snapshots.thin(this.anchors(), this.icount);
     return this.stop('step');
   }
 

@@ -67,6 +67,8 @@ export class FakeMachine implements ReplayableMachine {
   private readonly idleEnabled: boolean;
   /** Count of run() calls, to check that operations slice their work. */
   runCalls = 0;
+  /** Instructions executed over the machine's life (restores do not rewind it). */
+  executedTotal = 0;
 
   constructor(private readonly opts: FakeOptions = {}) {
     this.hartCount = opts.harts ?? 1;
@@ -178,6 +180,7 @@ export class FakeMachine implements ReplayableMachine {
       started.add(hi);
       this.execute(h);
       executed++;
+      this.executedTotal++;
       if (this.opts.poweroffAt !== undefined && s.icount >= this.opts.poweroffAt) {
         s.poweredOff = true;
         return { executed, reason: 'poweroff', hart: hi, exitCode: 3 };

@@ -40,6 +40,17 @@ describe('replay/timeline: seek and reverse execution', () => {
     }
   });
 
+  it('after one reverse-stepi, the next ones replay only a short stretch (finer snapshots near the position)', async () => {
+    const t = liveTimeline({ seed: 3 }, { snapshots: { interval: 4096, perLevel: 4, fineLevels: 5, memoryBudget: Infinity } });
+    await t.runForward({ budget: 50_000 });
+    await t.reverseStep();
+    const before = fake(t).executedTotal;
+    for (let i = 0; i < 20; i++) await t.reverseStep();
+    expect(t.icount).to.equal(50_000 - 21);
+    // Without refinement each step would replay up to 4096 instructions.
+    expect((fake(t).executedTotal - before) / 20).to.be.at.most(4096 / 32);
+  });
+
   it('reverse-continue stops at each earlier breakpoint hit in turn, then at replaylog-begin', async () => {
     const oracle = oracleStops({ seed: 5 }, N, (m) => m.breakpoints.add(BP));
     expect(oracle.stops.length).to.be.greaterThan(3);
