@@ -15,117 +15,23 @@
  * milliseconds and yield to the event loop between slices, so `interrupt()` (Ctrl-C) or an
  * AbortSignal stops them within a few slices, at a real icount with a consistent state.
  */
-import type { InputEvent, ReplayableMachine, RunResult, WatchHit, Watchpoint } from '../machine/types.js';
+import type { InputEvent, ReplayableMachine, RunResult, Watchpoint } from '../machine/types.js';
 import { NS_PER_INSN } from './clock.js';
 import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
-import { EventLog, type LogEntry } from './log.js';
+import { EventLog } from './log.js';
 import type { Recording, RecordingConfig, RecordingImage } from './recording.js';
-import { SnapshotStore, type SnapshotEntry, type SnapshotPolicy } from './snapshots.js';
+import { SnapshotStore, type SnapshotEntry } from './snapshots.js';
 
-/** Why a timeline operation ended. */
-export type TimelineStopReason =
-  | 'breakpoint'
-  | 'watchpoint'
-  /** A step (forward or reverse) or a seek / restart completed. */
-  | 'step'
-  | 'interrupted'
-  | 'poweroff'
-  /** Reverse execution reached icount 0. */
-  | 'replaylog-begin'
-  /** Forward execution reached the end of a saved recording. */
-  | 'replaylog-end'
-  /** runForward used up its budget. */
-  | 'budget';
-
-/** Where and why an operation stopped. */
-export interface TimelineStop {
-  reason: TimelineStopReason;
-  /** Position after the operation. */
-  icount: number;
-  /** The hart concerned (the one that hit, stepped, or ran last). */
-  hart: number;
-  watch?: WatchHit;
-  exitCode?: number;
-}
-
-/** A breakpoint or watchpoint hit found while scanning history. */
-export interface HistoryHit {
-  /** Icount of the instruction that hit (not executed at this position). */
-  icount: number;
-  reason: 'breakpoint' | 'watchpoint';
-  hart: number;
-  watch?: WatchHit;
-  /** pc of the hart at the hit, when the machine provides `pcOf`. */
-  pc?: number;
-}
-
-/** Options of the timeline. */
-export interface TimelineOptions {
-  /** 'live' (default): forward past the end records. 'replay': forward stops at the end. */
-  mode?: 'live' | 'replay';
-  /** Existing history (a recording's log). */
-  log?: Iterable<LogEntry>;
-  /** End of existing history (default: the last log entry's icount, or 0). */
-  endIcount?: number;
-  /**
-   * Idle handling while recording: 'realtime' (interactive) lets virtual time follow host time
-   * while all harts wait; 'virtual' warps straight to the next deadline. Default 'realtime'.
-   */
-  clockMode?: 'realtime' | 'virtual';
-  /** Longest single host wait while idle in realtime mode, ms (default 50). */
-  maxIdleWaitMs?: number;
-  snapshots?: Partial<SnapshotPolicy>;
-  /** stateHash() expected at endIcount (from the recording): checked when replay reaches it. */
-  expectedFinalHash?: string;
-  /** Number of harts, when the machine does not say (`machine.hartCount`); default 1. */
-  hartCount?: number;
-}
-
-/** Options shared by long operations. */
-export interface OperationOptions {
-  signal?: AbortSignal;
-  /** Called with the fraction done (0..1), at most every 100 ms. */
-  onProgress?: (fraction: number) => void;
-}
-
-export interface RunForwardOptions extends OperationOptions {
-  /** Stop after this many instructions (reason 'budget'). */
-  budget?: number;
-  /** Stop after this hart executed one instruction (reason 'step'). */
-  stepHart?: number;
-  /** Do not stop for a breakpoint/watchpoint at the current position (step off a reported hit). */
-  ignoreFirstStop?: boolean;
-}
-
-export interface ReverseContinueOptions extends OperationOptions {
-  /** A condition evaluated at each candidate hit, with the timeline positioned there. */
-  predicate?: (hit: HistoryHit) => boolean;
-  /**
-   * Where a watchpoint stop leaves the position: 'before' (default) at the accessing
-   * instruction, memory as before it; 'after' just after it, as it stood going forward —
-   * what gdb-multiarch expects over RSP (it then sends `bs` itself to step back over the
-   * access and prints old and new values). Breakpoint stops are unaffected.
-   */
-  watchStop?: 'before' | 'after';
-}
-
-/** What `info()` reports. */
-export interface TimelineInfo {
-  startIcount: number;
-  endIcount: number;
-  position: number;
-  live: boolean;
-  snapshotCount: number;
-  snapshotBytes: number;
-  snapshotBudget: number;
-  logEntries: number;
-  logBytes: number;
-}
-
-/** The machine did something the log says it did not: replay cannot continue faithfully. */
-export class ReplayDivergenceError extends Error {
-  override name = 'ReplayDivergenceError';
-}
+export type {
+  HistoryHit, OperationOptions, ReverseContinueOptions, RunForwardOptions, TimelineInfo,
+  TimelineOptions, TimelineStop, TimelineStopReason,
+} from './timeline-types.js';
+export { ReplayDivergenceError } from './timeline-types.js';
+import { ReplayDivergenceError } from './timeline-types.js';
+import type {
+  HistoryHit, OperationOptions, ReverseContinueOptions, RunForwardOptions, TimelineInfo,
+  TimelineOptions, TimelineStop, TimelineStopReason,
+} from './timeline-types.js';
 
 type ReplayOutcome =
   | { kind: 'reached' }
