@@ -6,6 +6,8 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as fs from 'node:fs';
+import { runGuestFuzz } from './guest-fuzz.js';
 import { helloExpected, runRspFuzz } from './rsp-fuzz.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,6 +27,21 @@ async function main(): Promise<number> {
     console.log(`rsp-fuzz: final ? -> ${r.final.haltReason}; g matches the hart: ${r.final.registersMatch}; c -> ${r.final.cont}; output ${r.final.output === expected ? 'as expected' : JSON.stringify(r.final.output)}`);
     for (const f of r.failures) console.log(`rsp-fuzz FAILURE: ${f}`);
     if (r.failures.length > 0 || !finalOk) bad++;
+  }
+  if (only === undefined || only === 'guest') {
+    const t0 = Date.now();
+    const kernel = new Uint8Array(fs.readFileSync(path.join(ROOT, 'samples/hello/hello.elf')));
+    const seeds = env('FUZZ_GUEST_SEEDS', 40);
+    const per = env('FUZZ_GUEST_INSNS', 25_000);
+    const g = runGuestFuzz(kernel, { seed: env('FUZZ_SEED', 1) * 1000, seeds, perRun: per });
+    const causes = [...g.byCause.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}:${n}`).join(' ');
+    console.log(
+      `guest-fuzz: ${g.instructions} instructions, ${seeds} seeds x 5 modes (M; S, U with paging off/on), ${g.traps} traps (${g.illegal} illegal), ` +
+        `${g.clobbered} handler clobbers, ${g.machineStops} power-offs/resets, ${g.wfiWakeups} wfi wakeups, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    console.log(`guest-fuzz: traps by mcause: ${causes}`);
+    for (const f of g.failures) console.log(`guest-fuzz FAILURE: ${f}`);
+    if (g.failures.length > 0) bad++;
   }
   return bad === 0 ? 0 : 1;
 }
