@@ -46,7 +46,7 @@ export interface DeterminismReport {
 export async function checkDeterminism(o: DeterminismOptions): Promise<DeterminismReport> {
   const rand = seededRandom(o.seed ?? 12345);
   const pick = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * o.instructions));
-  const inputAt = pick(o.inputs).sort((a, b) => a - b);
+  const inputAt = pick(o.inputs).sort((a, b) => a - b); // all before the end, so all get applied
   const checkAt = [...new Set(pick(o.checks))];
 
   // 1. Record straight through, noting hashes at the check icounts.
@@ -62,8 +62,8 @@ export async function checkDeterminism(o: DeterminismOptions): Promise<Determini
     }
     // The state as execution arrives here: what seek(at) must reproduce.
     recorded.set(at, live.machine.stateHash());
+    // Applied and logged here when the next runForward starts.
     while (next < inputAt.length && inputAt[next] === at) live.queueInput(o.makeInput(next++, rand));
-    await live.runForward({ budget: 0 }); // applies and logs the queued inputs here
   }
   const endIcount = live.endIcount;
 

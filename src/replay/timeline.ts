@@ -365,7 +365,6 @@ export class Timeline {
     const run = async (): Promise<TimelineStop> => {
       for (;;) {
         const atEnd = this.icount >= this.end;
-        if (atEnd && this.isLive) while (this.pending.length > 0) this.applyNewInput(this.pending.shift()!);
         if (this.icount >= budgetEnd) return this.stop('budget');
         if (this.stopRequested()) return this.stop('interrupted');
         if (atEnd && !this.isLive) {
@@ -373,6 +372,9 @@ export class Timeline {
           this.checkFinalHash();
           return this.stop('replaylog-end');
         }
+        // Host input that arrived meanwhile enters here, just before execution goes on (never
+        // before returning: a stop shows the state as execution arrived, as seek does later).
+        if (atEnd) while (this.pending.length > 0) this.applyNewInput(this.pending.shift()!);
         const pos = this.icount;
         const anchors = [pos, this.end];
         let n = 1;
