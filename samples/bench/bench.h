@@ -7,6 +7,19 @@
 #define BENCH_H
 #include <stdint.h>
 
+/*
+ * Each guest runs PASSES identical passes of its work (each pass starts from the same state,
+ * so it executes the same instructions): N passes take a + N*b instructions. rvrr is timed on
+ * 2 passes and counts 1 pass too; QEMU runs many passes (long enough to time well against its
+ * start-up), and its count is derived exactly from the two.
+ */
+#ifndef PASSES
+#define PASSES 2
+#endif
+
+/* Keeps the compiler from treating a pass as a pure function (and calling it once). */
+#define BARRIER() __asm__ volatile("" ::: "memory")
+
 #define UART0 ((volatile uint8_t *)0x10000000UL)
 
 static inline void putc_(char c)
@@ -28,12 +41,31 @@ static inline void puthex(uint64_t v)
         putc_("0123456789abcdef"[(v >> i) & 15]);
 }
 
-/* Print "name checksum\n". */
-static inline void report(const char *name, uint64_t sum)
+/*
+ * Run the passes; every pass must give the same checksum. Prints "name N passes checksum"
+ * and returns 0 (the exit status), or prints a mismatch and returns 1.
+ */
+static inline int run_passes(const char *name, uint64_t (*pass)(void))
 {
+    uint64_t first = pass();
+    for (int p = 1; p < PASSES; p++) {
+        if (pass() != first) {
+            puts_(name);
+            puts_(": passes differ\n");
+            return 1;
+        }
+    }
     puts_(name);
     putc_(' ');
-    puthex(sum);
+    char digits[12];
+    int n = 0;
+    for (unsigned v = PASSES; v != 0; v /= 10)
+        digits[n++] = (char)('0' + v % 10);
+    while (n > 0)
+        putc_(digits[--n]);
+    puts_(" passes ");
+    puthex(first);
     putc_('\n');
+    return 0;
 }
 #endif

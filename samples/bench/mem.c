@@ -5,7 +5,7 @@
 #include "bench.h"
 
 #ifndef REPS
-#define REPS 2
+#define REPS 1
 #endif
 
 #ifndef WORDS_LOG2
@@ -15,8 +15,9 @@
 static uint32_t a[WORDS];
 static uint8_t bytes[1 << 16];
 
-int main(void)
+static uint64_t __attribute__((noinline)) pass(void)
 {
+    BARRIER();
     uint64_t sum = 0;
     uint32_t lcg = 12345;
     for (uint32_t i = 0; i < WORDS; i++)
@@ -44,6 +45,10 @@ int main(void)
         for (uint32_t b = 0; b < sizeof bytes; b++)
             sum += bytes[b] > 0x80;
     }
-    report("mem", sum);
-    return 0;
+    return sum;
+}
+
+int main(void)
+{
+    return run_passes("mem", pass);
 }

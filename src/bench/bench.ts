@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { FORWARD_GUESTS, guestPath, loadGuest, LONG_GUEST, NOP_GUEST, symbolAddress } from './guests.js';
+import { FORWARD_GUESTS, forwardElfs, guestPath, loadGuest, LONG_GUEST, NOP_GUEST, parsePassReport, symbolAddress } from './guests.js';
 import { runNoRecord, runRecord, type RecordRun, type RvrrRun } from './forward.js';
 import { bestQemu, qemuVersion } from './qemu.js';
 import { runReverse, type ReverseResults } from './reverse.js';
@@ -56,7 +56,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 export interface ForwardRow {
   guest: string;
   what: string;
+  /** Instructions of the rvrr runs (2 passes), of one pass, and of the QEMU run (fixed part + N passes). */
   instructions: number;
+  instructionsPerPass: number;
+  qemuInstructions: number | null;
   rvrrRecordMips: number;
   rvrrNoRecordMips: number;
   /** rvrr recording speed / rvrr without recording (1 = recording is free). */
@@ -95,7 +98,7 @@ function log(msg: string): void {
 }
 
 async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows: ForwardRow[]; qemuStartupSeconds: number | null; qemuStartupCpuSeconds: number | null }> {
-  const reps = args.quick ? 1 : 3;
+  const reps = args.quick ? 1 : 2;
   let startup: number | null = null;
   let startupCpu: number | null = null;
   if (qemu) {
@@ -108,17 +111,23 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
   }
   if (!args.quick) {
     // Warm V8 up on the small variants first, so the first timed guest is not charged for it.
-    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) runNoRecord(loadGuest(guestPath(g.file, true)));
+    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) runNoRecord(loadGuest(forwardElfs(g, true).timed));
     log('warm-up done');
   }
   const rows: ForwardRow[] = [];
   for (const g of FORWARD_GUESTS) {
     if (args.only && !args.only.includes(g.name)) continue;
-    const path = guestPath(g.file, args.quick);
-    const elf = loadGuest(path);
+    const files = forwardElfs(g, args.quick);
+    const elf = loadGuest(files.timed);
     const raw: RvrrRun = runNoRecord(elf);
     sampleRss();
     log(`${g.name}: ${raw.instructions} instructions, ${raw.mips.toFixed(1)} MIPS without recording`);
+    // One pass, counted (not timed): with the two-pass count, the exact count of any number of passes.
+    const one = runNoRecord(loadGuest(files.onePass));
+    const perPass = raw.instructions - one.instructions;
+    const fixed = one.instructions - perPass;
+    const rep2 = parsePassReport(raw.output);
+    const rep1 = parsePassReport(one.output);
     const rec: RecordRun = await runRecord(elf);
     sampleRss();
     log(`${g.name}: ${rec.mips.toFixed(1)} MIPS recording`);
@@ -127,24 +136,33 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     let qemuIcountMips: number | null = null;
     let qemuCpuMips: number | null = null;
     let qemuIcountCpuMips: number | null = null;
-    let outputMatches = raw.output === rec.output && raw.exitCode === 0 && rec.exitCode === 0;
+    let outputMatches = raw.output === rec.output && raw.exitCode === 0 && rec.exitCode === 0 && one.exitCode === 0 &&
+      rep2 !== null && rep1 !== null && rep2.passes === 2 && rep1.passes === 1 && rep1.checksum === rep2.checksum;
+    let qemuInstructions: number | null = null;
     if (qemu && startup !== null) {
-      const plain = bestQemu(path, false, reps);
-      const ic = bestQemu(path, true, reps);
-      outputMatches &&= plain.output === raw.output && ic.output === raw.output && plain.exitCode === 0 && ic.exitCode === 0;
+      const plain = bestQemu(files.qemu, false, reps);
+      const ic = bestQemu(files.qemu, true, reps);
+      const qr = parsePassReport(plain.output);
+      outputMatches &&= qr !== null && rep2 !== null && qr.checksum === rep2.checksum && qr.name === rep2.name &&
+        ic.output === plain.output && plain.exitCode === 0 && ic.exitCode === 0;
+      if (qr !== null) qemuInstructions = fixed + qr.passes * perPass;
+      const n = qemuInstructions ?? NaN;
       const net = (s: number) => s - startup!;
-      // A guest shorter than QEMU's start-up noise gives no figure rather than a wrong one.
-      qemuMips = net(plain.seconds) > 0.005 ? raw.instructions / net(plain.seconds) / 1e6 : null;
-      qemuIcountMips = net(ic.seconds) > 0.005 ? raw.instructions / net(ic.seconds) / 1e6 : null;
+      // A run shorter than QEMU's start-up noise gives no figure rather than a wrong one.
+      qemuMips = net(plain.seconds) > 0.005 ? n / net(plain.seconds) / 1e6 : null;
+      qemuIcountMips = net(ic.seconds) > 0.005 ? n / net(ic.seconds) / 1e6 : null;
       const netCpu = (s: number) => s - startupCpu!;
-      qemuCpuMips = netCpu(plain.cpuSeconds) > 0.005 ? raw.instructions / netCpu(plain.cpuSeconds) / 1e6 : null;
-      qemuIcountCpuMips = netCpu(ic.cpuSeconds) > 0.005 ? raw.instructions / netCpu(ic.cpuSeconds) / 1e6 : null;
+      qemuCpuMips = netCpu(plain.cpuSeconds) > 0.005 ? n / netCpu(plain.cpuSeconds) / 1e6 : null;
+      qemuIcountCpuMips = netCpu(ic.cpuSeconds) > 0.005 ? n / netCpu(ic.cpuSeconds) / 1e6 : null;
+      if (!Number.isFinite(n)) qemuMips = qemuIcountMips = qemuCpuMips = qemuIcountCpuMips = null;
       log(`${g.name}: QEMU ${fmt(qemuMips)} MIPS, -icount shift=0 ${fmt(qemuIcountMips)} MIPS`);
     }
     rows.push({
       guest: g.name,
       what: g.what,
       instructions: raw.instructions,
+      instructionsPerPass: perPass,
+      qemuInstructions,
       rvrrRecordMips: rec.mips,
       rvrrNoRecordMips: raw.mips,
       recordOverRaw: rec.mips / raw.mips,
@@ -177,10 +195,11 @@ function pct(v: number | null): string {
 
 function printForward(rows: ForwardRow[]): string {
   return table(
-    ['guest', 'Minsn', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'snapshots', 'log B/s', 'output'],
+    ['guest', 'Minsn', 'QEMU Minsn', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'snapshots', 'log B/s', 'output'],
     rows.map((r) => [
       r.guest,
       fmt(r.instructions / 1e6, 1),
+      fmt(r.qemuInstructions === null ? null : r.qemuInstructions / 1e6, 0),
       fmt(r.rvrrRecordMips, 2),
       fmt(r.rvrrNoRecordMips, 2),
       pct(r.recordOverRaw),
@@ -270,7 +289,10 @@ async function main(): Promise<void> {
   out.push('');
   out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording)');
   out.push(printForward(fwd.rows));
-  if (fwd.qemuStartupSeconds !== null) out.push(`QEMU times are whole-process wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 3}.`);
+  if (fwd.qemuStartupSeconds !== null) {
+    out.push(`QEMU runs the same guest with more identical passes (QEMU Minsn = rvrr's exact count of the fixed part + N passes);`);
+    out.push(`its time is the whole process's wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 2}.`);
+  }
   out.push('');
   out.push('The same by CPU time (user + system; QEMU minus its start-up CPU time): less disturbed by other load');
   out.push(printForwardCpu(fwd.rows));

@@ -14,25 +14,47 @@ export interface ForwardGuest {
   name: string;
   /** What it exercises. */
   what: string;
-  /** ELF file name in samples/bench (the `q-` variant in quick mode). */
+  /**
+   * Base name of its ELFs in samples/bench (`q-` prefixed in quick mode): BASE.elf runs 2
+   * identical passes (timed on rvrr), BASE.p1.elf 1 pass (counted on rvrr, so a pass's exact
+   * instruction count is known), BASE.qemu.elf many passes (timed on QEMU).
+   */
   file: string;
 }
 
 export const FORWARD_GUESTS: readonly ForwardGuest[] = [
-  { name: 'int', what: 'integer mix, RV64IM', file: 'int.elf' },
-  { name: 'comp', what: 'same work, compressed code (RV64IMAC)', file: 'comp.elf' },
-  { name: 'mem', what: 'memory-heavy, 4 MiB array', file: 'mem.elf' },
-  { name: 'fp', what: 'F/D: matmul, n-body, fmadd.s', file: 'fp.elf' },
-  { name: 'sv39', what: 'S-mode under Sv39, 4 KiB pages', file: 'sv39.elf' },
+  { name: 'int', what: 'integer mix, RV64IM', file: 'int' },
+  { name: 'comp', what: 'same work, compressed code (RV64IMAC)', file: 'comp' },
+  { name: 'mem', what: 'memory-heavy, 4 MiB array', file: 'mem' },
+  { name: 'fp', what: 'F/D: matmul, n-body, fmadd.s', file: 'fp' },
+  { name: 'sv39', what: 'S-mode under Sv39, 4 KiB pages', file: 'sv39' },
 ];
 
 /** The endless guest for reverse execution, and the guest that powers off at once. */
 export const LONG_GUEST = 'long.elf';
 export const NOP_GUEST = 'nop.elf';
 
-export function guestPath(file: string, quick = false): string {
-  const f = quick && FORWARD_GUESTS.some((g) => g.file === file) ? `q-${file}` : file;
-  return GUEST_DIR + f;
+/** Path of an ELF in samples/bench. */
+export function guestPath(file: string): string {
+  return GUEST_DIR + file;
+}
+
+/** The three ELFs of a forward guest. */
+export function forwardElfs(g: ForwardGuest, quick: boolean): { timed: string; onePass: string; qemu: string } {
+  const b = GUEST_DIR + (quick ? 'q-' : '') + g.file;
+  return { timed: `${b}.elf`, onePass: `${b}.p1.elf`, qemu: `${b}.qemu.elf` };
+}
+
+/** What a forward guest prints: "NAME N passes CHECKSUM". */
+export interface PassReport {
+  name: string;
+  passes: number;
+  checksum: string;
+}
+
+export function parsePassReport(output: string): PassReport | null {
+  const m = /^(\w+) (\d+) passes ([0-9a-f]{16})\n?$/.exec(output);
+  return m ? { name: m[1], passes: Number(m[2]), checksum: m[3] } : null;
 }
 
 export function loadGuest(path: string): Uint8Array {
