@@ -114,18 +114,22 @@ export class Breakpoints implements Iterable<number> {
     return this.set.delete(this.resolve(where));
   }
 
+  /** Whether a breakpoint is set there. */
   has(where: Location): boolean {
     return this.set.has(this.resolve(where));
   }
 
+  /** Remove them all. */
   clear(): void {
     this.set.clear();
   }
 
+  /** How many are set. */
   get size(): number {
     return this.set.size;
   }
 
+  /** The addresses, in insertion order. */
   [Symbol.iterator](): Iterator<number> {
     return this.set.values();
   }
@@ -422,14 +426,17 @@ export class Machine {
     return new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
+  /** One byte. */
   readU8(addr: Location, o: MemoryOptions = {}): number {
     return this.view(addr, 1, o).getUint8(0);
   }
 
+  /** A little-endian 16-bit value. */
   readU16(addr: Location, o: MemoryOptions = {}): number {
     return this.view(addr, 2, o).getUint16(0, true);
   }
 
+  /** A little-endian unsigned 32-bit value. */
   readU32(addr: Location, o: MemoryOptions = {}): number {
     return this.view(addr, 4, o).getUint32(0, true);
   }
@@ -456,12 +463,14 @@ export class Machine {
     return new TextDecoder().decode(Uint8Array.from(bytes));
   }
 
+  /** Write a little-endian 32-bit value (recorded, like `write`). */
   writeU32(addr: Location, value: number, o: MemoryOptions = {}): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, value >>> 0, true);
     this.write(addr, b, o);
   }
 
+  /** Write a little-endian 64-bit value (recorded, like `write`). */
   writeU64(addr: Location, value: bigint | number, o: MemoryOptions = {}): void {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, BigInt(value)), true);
