@@ -32,7 +32,7 @@ export interface RspFuzzOptions {
   packets: number;
   /** Wait for a batch's sync answer before interrupting, ms (default 100). */
   interruptAfterMs?: number;
-  /** Wait after the interrupt before declaring a hang, ms (default 10000). */
+  /** Keep interrupting (every 300 ms) this long before declaring a hang, ms (default 20000). */
   hangAfterMs?: number;
   /** Progress lines (e.g. console.log). */
   log?: (line: string) => void;
@@ -156,7 +156,7 @@ export async function runRspFuzz(o: RspFuzzOptions): Promise<RspFuzzResult> {
     elapsedMs: 0,
   };
   const interruptAfter = o.interruptAfterMs ?? 100;
-  const hangAfter = o.hangAfterMs ?? 10_000;
+  const hangAfter = o.hangAfterMs ?? 20_000;
   let client = await RawClient.open(server.port);
   let seq = 0;
   let lastReport = Date.now();
@@ -205,18 +205,22 @@ export async function runRspFuzz(o: RspFuzzOptions): Promise<RspFuzzResult> {
       sendSync();
       let ok = await client.waitFor(answered, interruptAfter);
       if (!ok && !client.closed) {
-        // Something runs long (an endless guest loop, a long reverse search): interrupt it.
+        // Something runs long (an endless guest loop, a long reverse search): interrupt it, and
+        // the next one the batch queued behind it, as a user pressing Ctrl-C again would.
         res.interruptedBatches++;
-        client.write(Buffer.from([0x03]));
-        ok = await client.waitFor(answered, Math.min(2000, hangAfter));
-        // The sync itself may have been eaten by a half frame: send it again.
-        if (!ok && !client.closed) {
+        const deadline = Date.now() + hangAfter;
+        let resent = false;
+        while (!ok && !client.closed && Date.now() < deadline) {
           client.write(Buffer.from([0x03]));
-          sendSync();
-          ok = await client.waitFor(answered, hangAfter);
+          ok = await client.waitFor(answered, 300);
+          // The sync itself may have been eaten by a half frame: send it again once.
+          if (!ok && !resent && Date.now() > deadline - hangAfter / 2) {
+            resent = true;
+            sendSync();
+          }
         }
         if (!ok && !client.closed) {
-          failures.push(`hang: no answer within ${hangAfter} ms after an interrupt; batch: ${batch.map((b) => b.label).join(' | ')}`);
+          failures.push(`hang: no answer within ${hangAfter} ms of repeated interrupts; batch: ${batch.map((b) => b.label).join(' | ')}`);
           break;
         }
       }
