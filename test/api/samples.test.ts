@@ -9,9 +9,9 @@ import { Machine, RspClient, serve } from '../../dist/index.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Run a sample script as a user does: `node samples/ts-api/X.mjs`, from another directory. */
-function runSample(name: string): { code: number | null; stdout: string; stderr: string } {
+function runSample(name: string, cwd = os.tmpdir()): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'samples/ts-api', name)], {
-    cwd: os.tmpdir(),
+    cwd,
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -40,6 +40,23 @@ describe('api: the samples/ts-api scripts', function () {
           '6 writes; before the first one alice.balance held 0, as loaded from the ELF',
           '',
         ].join('\n'),
+    );
+  });
+
+  it("readme-example.mjs (README's Scripting example) prints what README shows", () => {
+    const r = runSample('readme-example.mjs', ROOT);
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.equal(
+      [
+        'breakpoint at 0x800002dc <report_corruption> balance = 63n',
+        'last write: icount 3642 pc 0x80000210 <remember+54>',
+        'before it: 600n storing a4 = 63n',
+        'previous write: 0x80000268 <deposit+78> balance 537n',
+        'after it: 600n',
+        'corrupted! alice.balance is 63 but the ledger adds up to 600 | exit code 3',
+        '',
+      ].join('\n'),
     );
   });
 
