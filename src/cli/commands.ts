@@ -1,6 +1,8 @@
 /**
  * The CLI commands: run, record, serve, replay, info. Each returns the process exit code.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { GdbServer } from '../gdb/server.js';
 import { formatRecordingSummary, readRecording, summarizeRecording, writeRecording } from '../replay/recording.js';
 import { MachineTarget } from '../session/target.js';
@@ -33,8 +35,34 @@ async function runToEnd(s: LiveSession, quit: { requested: boolean }): Promise<n
   }
 }
 
+/**
+ * Check that a recording can be written to `file` before the guest runs (not after a long
+ * run): not a directory, in an existing writable directory.
+ */
+function checkOutputPath(file: string): void {
+  const bad = (why: string): never => {
+    throw new Error(`cannot write recording '${file}': ${why}`);
+  };
+  try {
+    if (fs.statSync(file).isDirectory()) bad('is a directory');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const dir = path.dirname(path.resolve(file));
+  try {
+    if (!fs.statSync(dir).isDirectory()) bad(`'${dir}' is not a directory`);
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') bad(`no directory '${dir}'`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') bad(`directory '${dir}' is not writable`);
+    throw e;
+  }
+}
+
 /** `run`: boot the machine with the console on the terminal; exit with the guest's code. */
 export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string } = {}): Promise<number> {
+  if (opts.output !== undefined) checkOutputPath(opts.output);
   const config = loadMachineConfig(a);
   const quit = { requested: false };
   let s: LiveSession | undefined;

@@ -134,6 +134,15 @@ describe('corrupt files given to the CLI', function () {
       expectClearError(['record', '--kernel', bad, '--console', 'none', '-o', out], /truncated ELF file/, [out, bad]);
       expect(fs.readdirSync(tmp).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
     });
+
+    it('record --output into a missing directory or onto a directory fails before running, naming the path', () => {
+      const k = put('ok3.elf', elf);
+      expectClearError(['record', '--kernel', k, '--console', 'none', '-o', path.join(tmp, 'no-such-dir', 'x.rvrr')], /cannot write recording '.*x\.rvrr': no directory/, [k]);
+      const d = fs.mkdtempSync(path.join(tmp, 'outdir-'));
+      expectClearError(['record', '--kernel', k, '--console', 'none', '-o', d], /cannot write recording '.*': is a directory/, [k]);
+      expect(fs.readdirSync(d)).to.deep.equal([]);
+      expect(fs.readdirSync(tmp).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
+    });
   });
 
   describe('disk write-back (--drive-write)', () => {
