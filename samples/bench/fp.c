@@ -5,7 +5,7 @@
 #include "bench.h"
 
 #ifndef REPS
-#define REPS 8
+#define REPS 24
 #endif
 
 #define N 48

@@ -8,7 +8,7 @@
 #include "bench.h"
 
 #ifndef REPS
-#define REPS 85000
+#define REPS 150000
 #endif
 
 static uint64_t xorshift(uint64_t *s)

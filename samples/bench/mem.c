@@ -5,7 +5,7 @@
 #include "bench.h"
 
 #ifndef REPS
-#define REPS 1
+#define REPS 3
 #endif
 
 #ifndef WORDS_LOG2

@@ -7,7 +7,7 @@
 #include "bench.h"
 
 #ifndef REPS
-#define REPS 40
+#define REPS 120
 #endif
 
 #define PTE_V 1
