@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
+import { parseMemorySize, parseSmp } from '../machine/options.js';
 
 /** Debian's OpenSBI, used for `--bios opensbi`. */
 export const DEBIAN_OPENSBI = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
@@ -58,18 +59,8 @@ export function machineOptions<T>(y: Argv<T>): Argv<T & MachineArgs> {
     .option('append', { type: 'string', describe: 'kernel command line (/chosen/bootargs)' }) as Argv<T & MachineArgs>;
 }
 
-/** Parse a QEMU-style size: `128M`, `1G`, `65536K`, a bare number means MiB. */
-export function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad memory size '${s}' (expected e.g. 128M or 1G)`);
-  const n = Number(m[1]);
-  const unit = m[2].toUpperCase();
-  const mult = unit === 'K' ? 1 << 10 : unit === 'G' ? 1 << 30 : unit === 'T' ? 2 ** 40 : 1 << 20;
-  const bytes = Math.floor(n * mult);
-  if (bytes <= 0) throw new Error(`bad memory size '${s}'`);
-  return bytes;
-}
-
+/** Sizes are parsed as QEMU's `-m` does (`128M`, `1G`; a bare number means MiB). */
+export { parseMemorySize as parseSize } from '../machine/options.js';
 function readFile(what: string, path: string): Uint8Array {
   try {
     return new Uint8Array(fs.readFileSync(path));
@@ -85,11 +76,10 @@ export function loadMachineConfig(a: MachineArgs): MachineConfig {
   if (a.kernel === undefined && a.bios === 'none') {
     throw new Error('nothing to run: give --kernel FILE (and/or --bios FILE)');
   }
-  if (!Number.isInteger(a.smp) || a.smp < 1 || a.smp > 8) throw new Error(`--smp ${a.smp}: must be 1..8`);
-  const memoryBytes = parseSize(a.memory);
-  if (memoryBytes % 4096 !== 0) throw new Error(`--memory ${a.memory}: must be a multiple of 4 KiB`);
+  const smp = parseSmp(a.smp);
+  const memoryBytes = parseMemorySize(a.memory);
   const files: MachineConfig['files'] = {};
-  const cfg: MachineConfig = { memoryBytes, smp: a.smp, bios: 'none', files };
+  const cfg: MachineConfig = { memoryBytes, smp, bios: 'none', files };
   if (a.append !== undefined) cfg.append = a.append;
   if (a['drive-legacy']) cfg.driveLegacy = true;
   if (a.kernel !== undefined) {

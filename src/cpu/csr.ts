@@ -6,7 +6,7 @@
 import type { Hart } from './hart.js';
 import {
   CSR, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI_XL, MSTATUS_FS, MSTATUS_MPP, MSTATUS_TVM,
-  MEDELEG_MASK, S_INTS, ALL_INTS, MIP_SSIP, MISA_LO, MISA_HI, PRV_M, PRV_S, PRV_U,
+  MEDELEG_MASK, S_INTS, ALL_INTS, MIP_SSIP, MIP_SEIP, MISA_LO, MISA_HI, PRV_M, PRV_S, PRV_U,
 } from './csr-defs.js';
 
 /** Result of csrRead. */
@@ -112,7 +112,15 @@ export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
       c[2 * CSR.mie] = (c[2 * CSR.mie] & ~m) | (lo & m);
       return;
     }
-    case CSR.mip: c[2 * CSR.mip] = (c[2 * CSR.mip] & ~S_INTS) | (lo & S_INTS); return;
+    case CSR.mip: {
+      // SEIP reads as the PLIC line OR the software bit. A csrs/csrc that leaves SEIP as it
+      // read it must not latch the line into the software bit (priv spec 3.1.9).
+      const sw = c[2 * CSR.mip];
+      let v = lo & S_INTS;
+      if (((lo ^ h.mip()) & MIP_SEIP) === 0) v = (v & ~MIP_SEIP) | (sw & MIP_SEIP);
+      c[2 * CSR.mip] = (sw & ~S_INTS) | v;
+      return;
+    }
     case CSR.sip: {
       const m = MIP_SSIP & c[2 * CSR.mideleg];
       c[2 * CSR.mip] = (c[2 * CSR.mip] & ~m) | (lo & m);

@@ -144,6 +144,20 @@ export class Hart extends Memory {
     }
   }
 
+  /**
+   * Enter a pending enabled interrupt now, at a step boundary, exactly as the next step would
+   * (waking from WFI first). The board calls it where a run stops so that the state at an
+   * icount does not depend on how execution was split into runs.
+   */
+  takeInterrupt(): void {
+    if (this.wfi) {
+      if ((this.mip() & this.csr[2 * CSR.mie]) === 0) return;
+      this.wfi = false;
+    }
+    const cause = this.pendingInterrupt();
+    if (cause >= 0) this.trapEnter(cause, 0, true);
+  }
+
   /** Stop the run loop after the current instruction (WFI). */
   stopAfterThis(reason: HartStop): void {
     this.stopReason = reason;

@@ -39,6 +39,10 @@ export function targetXml(csrs: readonly number[]): string {
   const hasFpu = FP_CSRS.every((n) => implemented.has(n));
   let xml = '<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n<target version="1.0">\n';
   xml += '  <architecture>riscv:rv64</architecture>\n';
+  // A bare machine, not a Linux process: without this, a gdb built for a Linux host picks the
+  // GNU/Linux ABI for riscv and single-steps with temporary breakpoints, which an interrupt
+  // taken on the way defeats. With no OS ABI gdb single-steps with `s` / `vCont;s`.
+  xml += '  <osabi>none</osabi>\n';
 
   xml += '  <feature name="org.gnu.gdb.riscv.cpu">\n';
   GPR_NAMES.forEach((name, i) => {

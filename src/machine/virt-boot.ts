@@ -191,7 +191,9 @@ export function planBoot(opts: VirtOptions): BootPlan {
     for (let j = i + 1; j < all.length; j++) {
       const a = all[i], b = all[j];
       if (a.start < b.end && b.start < a.end) {
-        throw new VirtConfigError(`${b.name} ${range(b)} overlaps ${a.name} ${range(a)}`);
+        // The device tree goes near the top of RAM (as on QEMU): hitting it means RAM is too small.
+        const hint = b === dtbRegion ? `: too little memory (${memoryBytes / 2 ** 20} MiB) for the images and the device tree; try a larger --memory` : '';
+        throw new VirtConfigError(`${b.name} ${range(b)} overlaps ${a.name} ${range(a)}${hint}`);
       }
     }
   }

@@ -285,7 +285,21 @@ export class VirtMachine implements ReplayableMachine {
         this.nextHart();
       }
     }
+    this.settle();
     return { executed, reason: 'budget', hart: this.sched.cur };
+  }
+
+  /**
+   * Make the stopping point canonical: the hart that executes the next step has already
+   * entered any interrupt pending for it, as it would have without the stop. Then a state at
+   * icount N is the same whether execution ran through N or stopped there (a breakpoint on an
+   * interrupt handler and a seek to the same icount agree).
+   */
+  private settle(): void {
+    const s = this.sched;
+    if (this.clock.icount >= s.nextEvent) this.deviceEvent();
+    if (s.quantumLeft <= 0) this.nextHart();
+    this.harts[s.cur].takeInterrupt();
   }
 
   /** Give the next hart a fresh quantum (forget LR reservations when another hart takes over). */
@@ -312,12 +326,16 @@ export class VirtMachine implements ReplayableMachine {
 
   applyInput(ev: InputEvent): void {
     switch (ev.kind) {
+      // Device inputs may raise an interrupt: take it here, as a run through this point would.
+      // (Debugger writes do not: `set $mstatus` must not move the pc under the user.)
       case 'console':
         this.uart.receive(ev.bytes);
+        this.settle();
         break;
       case 'warp':
         this.clock.warpNs += ev.ns;
         this.deviceEvent();
+        this.settle();
         break;
       case 'mem':
         if (!this.bus.writeBytes(ev.paddr, ev.bytes)) {
