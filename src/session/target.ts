@@ -19,7 +19,7 @@ import type { VirtMachine } from '../machine/virt.js';
 import type { Timeline, TimelineStop } from '../replay/timeline.js';
 import { PAGE_SIZE } from '../bus/ram.js';
 import { monitorCommands } from './monitor.js';
-import { hostNowMs } from '../replay/host-time.js';
+import { hostNowMs, yieldToEventLoop } from '../replay/host-time.js';
 
 /** Operations shorter than this report no progress. */
 const PROGRESS_AFTER_MS = 500;
@@ -219,11 +219,18 @@ export class MachineTarget implements DebugTarget {
         return this.toStopEvent(await tl.runForward({ stepHart: action.hart }));
       case 'rangeStep': {
         const h = this.machine.harts[action.hart];
+        let lastYield = hostNowMs();
         for (;;) {
           const s = await tl.runForward({ stepHart: action.hart });
           if (s.reason !== 'step') return this.toStopEvent(s);
           const pc = Number(BigInt.asIntN(64, h.getPC()));
           if (pc < action.start || pc >= action.end) return this.toStopEvent(s);
+          // A single step settles in microtasks only: yield to the event loop now and then,
+          // or a loop inside the range would starve the socket (Ctrl-C never arrives).
+          if (hostNowMs() - lastYield >= 5) {
+            await yieldToEventLoop();
+            lastYield = hostNowMs();
+          }
           if (this.interrupted) return { kind: 'signal', signal: SIGINT, hart: action.hart };
         }
       }

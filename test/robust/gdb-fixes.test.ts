@@ -11,6 +11,7 @@ import { GdbServer } from '../../dist/gdb/server.js';
 import { loadMachineConfig } from '../../dist/cli/machine-args.js';
 import { createSession } from '../../dist/session/session.js';
 import { MachineTarget } from '../../dist/session/target.js';
+import { startServer } from '../e2e/harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -67,5 +68,24 @@ describe('gdb server robustness regressions', function () {
     await sleep(100);
     expect(data().split('$QC1#c5').length - 1).to.be.greaterThanOrEqual(3);
     sock.destroy();
+  });
+
+  it('Ctrl-C stops a range step (vCont;r) looping inside its range (the server was starved)', async () => {
+    // Out of process: before the fix the server's event loop never ran again.
+    const srv = await startServer(['serve', '--kernel', 'samples/hello/hello.elf', '--console', 'none']);
+    try {
+      const c = await RspClient.connect(srv.port);
+      await c.handshake();
+      await c.writeMemory(0x80000100, Uint8Array.from([0x6f, 0, 0, 0])); // j .
+      await c.writeRegister(32, 0x80000100n);
+      const stop = c.vCont('r80000100,80000104:1');
+      setTimeout(() => c.interrupt(), 200);
+      const timeout = new Promise<string>((r) => setTimeout(() => r('no stop reply within 5 s'), 5000));
+      const got = await Promise.race([stop.then((s) => s.raw), timeout]);
+      expect(got).to.match(/^T02thread:1;20:0001008000000000;/);
+      c.close();
+    } finally {
+      srv.proc.kill('SIGKILL'); // a starved server would not handle SIGTERM
+    }
   });
 });
