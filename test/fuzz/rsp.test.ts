@@ -11,7 +11,7 @@ describe('RSP protocol fuzzing (in-process server over TCP, real machine)', func
   it('3,000 random and mutated packets: no crash, no hang; then ?, g and c answer correctly', async () => {
     const r = await runRspFuzz({ root: ROOT, seed: 20261122, packets: 3000 });
     expect(r.failures, r.failures.join('\n')).to.deep.equal([]);
-    expect(r.packets).to.equal(3000);
+    expect(r.packets).to.be.at.least(3000);
     expect(r.replies).to.be.greaterThan(1500);
     expect(r.final.haltReason).to.match(/^(T[0-9a-f]{2}|W[0-9a-f]{2})/);
     expect(r.final.registersMatch).to.equal(true);

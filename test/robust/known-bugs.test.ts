@@ -1,5 +1,5 @@
 /**
- * KNOWN BUGS in code owned by others, found by the robustness work. Each is `it.skip` with the
+ * KNOWN BUGS in code owned by others, found by the robustness work (fuzzing, soak). Each is `it.skip` with the
  * exact reproduction; remove the skip once fixed (the test then guards the fix).
  */
 import { expect } from 'chai';
