@@ -285,8 +285,10 @@ export class VirtMachine implements ReplayableMachine {
         this.nextHart();
       }
     }
+    // Report the hart that ran last (settling may hand the turn to the next one).
+    const last = this.sched.cur;
     this.settle();
-    return { executed, reason: 'budget', hart: this.sched.cur };
+    return { executed, reason: 'budget', hart: last };
   }
 
   /**
