@@ -28,6 +28,15 @@ describe('rvrr run (as a user runs it)', function () {
     expect(r.code).to.equal(0);
   });
 
+  it('runs the sample kernel with its virtio-blk disk: output as on QEMU, the image left as it was', () => {
+    const img = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-disk-')), 'disk.img');
+    fs.copyFileSync(path.join(ROOT, 'samples/kernel/disk.img'), img);
+    const r = runCli(['run', '--kernel', 'samples/kernel/kernel.elf', '--drive', img]);
+    expect(r.stdout).to.equal(read('samples/kernel/expected.txt'));
+    expect(r.code).to.equal(0);
+    expect(fs.readFileSync(img).equals(fs.readFileSync(path.join(ROOT, 'samples/kernel/disk.img')))).to.equal(true);
+  });
+
   describe('bad input: one clear line, non-zero exit', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-cli-'));
     const elf = fs.readFileSync(path.join(ROOT, 'samples/hello/hello.elf'));
