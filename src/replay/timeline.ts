@@ -17,6 +17,7 @@
  */
 import type { InputEvent, ReplayableMachine, RunResult, Watchpoint } from '../machine/types.js';
 import { NS_PER_INSN } from './clock.js';
+import createDebug from 'debug';
 import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
 import { EventLog } from './log.js';
 import type { Recording, RecordingConfig, RecordingImage } from './recording.js';
@@ -39,6 +40,7 @@ type ReplayOutcome =
   | { kind: 'interrupted' }
   | { kind: 'poweroff'; r: RunResult };
 
+const log = createDebug('rvrr:replay');
 const YIELD_MS = 5;
 const PROGRESS_MS = 100;
 const MIN_SLICE = 1000;
@@ -177,6 +179,8 @@ export class Timeline {
 
   private async op<T>(opts: OperationOptions, body: () => Promise<T>): Promise<T> {
     this.assertIdle();
+    const from = this.icount;
+    const t0 = hostNowMs();
     this.running = true;
     this.signal = opts.signal;
     this.progressCb = opts.onProgress;
@@ -185,7 +189,12 @@ export class Timeline {
     const onAbort = () => this.wake.onWake?.();
     opts.signal?.addEventListener('abort', onAbort);
     try {
-      return await body();
+      const out = await body();
+      if (log.enabled) {
+        const why = typeof out === 'object' && out !== null && 'reason' in out ? String((out as { reason: unknown }).reason) : 'done';
+        log('icount %d -> %d: %s in %d ms; %d snapshots (%d bytes)', from, this.icount, why, Math.round(hostNowMs() - t0), this.snapshots.count, this.snapshots.bytes);
+      }
+      return out;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       // An interrupt is consumed by the operation it stopped (or that ended meanwhile).
