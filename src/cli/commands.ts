@@ -139,7 +139,12 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const code = await serveSession(s, a, config.files.kernel ?? '', done, finish);
-  if (a['drive-write'] && a.drive !== undefined) writeBackDisk(s, a.drive);
+  if (a['drive-write'] && a.drive !== undefined) {
+    // Only a guest that powered off (where the session stands) left its disk consistent;
+    // stopping the server mid-run must not write a half-updated image.
+    if (s.machine.exitCode !== undefined) writeBackDisk(s, a.drive);
+    else say(`rvrr: the guest did not power off: its disk changes are not written back to ${a.drive}`);
+  }
   return code;
 }
 

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT, runCli } from '../e2e/harness.js';
+import { RspClient } from '../../dist/gdb/client.js';
+import { ROOT, runCli, startServer } from '../e2e/harness.js';
 
 interface Snap {
   bytes: Buffer;
@@ -180,5 +181,43 @@ describe('corrupt files given to the CLI', function () {
       expectClearError(['run', '--kernel', kernel, '--drive', disk, '--drive-write', '--memory', '64K', '--console', 'none'], /(memory|RAM)/, [disk]);
       expect(snap(disk)).to.deep.equal(before);
     });
+  });
+});
+
+describe('disk write-back from rvrr serve', function () {
+  this.timeout(120_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-serve-disk-'));
+  const kernel = path.join(dir, 'kernel.elf');
+  const disk = path.join(dir, 'disk.img');
+  before(() => {
+    fs.copyFileSync(path.join(ROOT, 'samples/kernel/kernel.elf'), kernel);
+    fs.copyFileSync(path.join(ROOT, 'samples/kernel/disk.img'), disk);
+  });
+
+  it('stopping the server before the guest powered off writes nothing, and says so', async () => {
+    const before = snap(disk);
+    const srv = await startServer(['serve', '--kernel', kernel, '--drive', disk, '--drive-write', '--console', 'none']);
+    const c = await RspClient.connect(srv.port);
+    await c.handshake();
+    const running = c.cont();
+    await new Promise((r) => setTimeout(r, 300)); // mid-run: the guest may be writing its disk
+    c.interrupt();
+    expect((await running).kind).to.equal('stopped');
+    c.close();
+    await srv.stop();
+    expect(srv.stderr()).to.match(/the guest did not power off: its disk changes are not written back/);
+    expect(snap(disk)).to.deep.equal(before);
+  });
+
+  it('after the guest powered off, gdb kill writes the image back', async () => {
+    const before = fs.readFileSync(disk);
+    const srv = await startServer(['serve', '--kernel', kernel, '--drive', disk, '--drive-write', '--console', 'none']);
+    const c = await RspClient.connect(srv.port);
+    await c.handshake();
+    expect((await c.cont()).raw).to.equal('W00');
+    c.rawSocket.write('$k#6b');
+    await new Promise<void>((r) => (srv.proc.exitCode !== null ? r() : srv.proc.once('exit', () => r())));
+    expect(fs.readFileSync(disk).equals(before)).to.equal(false);
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(['disk.img', 'kernel.elf']);
   });
 });
