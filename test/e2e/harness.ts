@@ -71,11 +71,13 @@ export function startServer(args: string[]): Promise<Server> {
 }
 
 /** Run gdb-multiarch in batch mode on `elf` against the server; returns stdout+stderr. */
-export function gdbBatch(port: number, elf: string | undefined, commands: string[], timeoutMs = 120_000): Promise<string> {
+export function gdbBatch(port: number, elf: string | undefined, commands: string[], timeoutMs = 120_000, connect = true): Promise<string> {
   // Commands go through a script file so that multi-line commands (while, define) work.
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-gdb-')), 'session.gdb');
   fs.writeFileSync(script, commands.join('\n') + '\n');
-  const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64', '-ex', `target remote :${port}`, '-x', script];
+  const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64'];
+  if (connect) args.push('-ex', `target remote :${port}`);
+  args.push('-x', script);
   if (elf !== undefined) args.push(path.resolve(ROOT, elf));
   return new Promise((resolve, reject) => {
     const p = spawn('gdb-multiarch', args, { cwd: ROOT });
