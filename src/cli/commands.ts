@@ -101,7 +101,11 @@ export interface ServeArgs {
 
 /** Serve gdb over a session until the user quits or gdb kills the inferior. */
 async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Promise<number>, finish: (code: number) => void): Promise<number> {
-  const target = new MachineTarget(s.machine, s.timeline, { onKill: () => finish(0) });
+  const target = new MachineTarget(s.machine, s.timeline, {
+    onKill: () => finish(0),
+    // A progress line on the terminal for long reverse operations (only when it is one).
+    ...(process.stderr.isTTY ? { onProgress: (t: string | null) => process.stderr.write(t === null ? '\r\x1b[K' : `\r${t}\x1b[K`) } : {}),
+  });
   const server = new GdbServer(target, { host: a.listen, port: a.port });
   let addr: { host: string; port: number };
   try {

@@ -106,7 +106,7 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
         else if (a.startsWith('-')) target = tl.icount - parseCount(a.slice(1), 'count');
         else target = parseCount(a, 'icount');
         if (target < 0) throw new Error(`icount ${target} is before the beginning of history`);
-        const s = await tl.seek(target, { onProgress: t.progress('seek') });
+        const s = await tl.seek(target, { onProgress: t.progress('seek') }).finally(() => t.progressDone());
         out.print(`at icount ${tl.icount}${s.reason === 'interrupted' ? ' (interrupted)' : ''}\n`);
         return moved(s);
       },
@@ -151,7 +151,7 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
         const addr = parseAddress(parts[0]);
         const len = parts.length === 2 ? parseCount(parts[1], 'length') : 1;
         if (len < 1) throw new Error('length must be at least 1');
-        const hit = await tl.lastWrite(addr, len, { onProgress: t.progress('last-write') });
+        const hit = await tl.lastWrite(addr, len, { onProgress: t.progress('last-write') }).finally(() => t.progressDone());
         if (hit === 'interrupted') out.print('interrupted\n');
         else if (hit === null) out.print(`no write to ${hex(addr)}..+${len} since the beginning of history\n`);
         else {

@@ -31,6 +31,8 @@ const CAUSE_OF: Record<WatchKind, 'watch' | 'rwatch' | 'awatch'> = { write: 'wat
 export interface MachineTargetOptions {
   /** The debugger asked to kill the inferior (`k`): the owner decides what ends. */
   onKill?: () => void;
+  /** Progress of a long operation for the host's own display (null: the operation ended). */
+  onProgress?: (text: string | null) => void;
 }
 
 export class MachineTarget implements DebugTarget {
@@ -41,6 +43,7 @@ export class MachineTarget implements DebugTarget {
   private inserted = new Map<string, number>();
   private progressListener: ((text: string) => void) | undefined;
   private interrupted = false;
+  private showingProgress = false;
 
   constructor(
     readonly machine: VirtMachine,
@@ -203,11 +206,29 @@ export class MachineTarget implements DebugTarget {
     // Only operations that take a while report progress (host time: display only).
     const start = hostNowMs();
     return (f) => {
-      if (hostNowMs() - start >= PROGRESS_AFTER_MS) this.progressListener?.(`rvrr: ${what} ${Math.round(f * 100)}%\n`);
+      if (hostNowMs() - start < PROGRESS_AFTER_MS) return;
+      const text = `rvrr: ${what} ${Math.round(f * 100)}%`;
+      this.progressListener?.(text + '\n');
+      this.opts.onProgress?.(text);
+      this.showingProgress = true;
     };
   }
 
+  /** End of a long operation: clear the host's progress line. */
+  progressDone(): void {
+    if (this.showingProgress) this.opts.onProgress?.(null);
+    this.showingProgress = false;
+  }
+
   async resume(action: ResumeAction): Promise<StopEvent> {
+    try {
+      return await this.resumeOnce(action);
+    } finally {
+      this.progressDone();
+    }
+  }
+
+  private async resumeOnce(action: ResumeAction): Promise<StopEvent> {
     this.interrupted = false;
     const tl = this.timeline;
     switch (action.kind) {
