@@ -34,6 +34,16 @@ export { VirtConfigError } from './virt-boot.js';
 
 /** Steps a hart runs before the next hart gets its turn. */
 export const QUANTUM = 1000;
+/**
+ * quantumLeft after `done` steps starting with `left` (1..QUANTUM) on a single hart, as if the
+ * run had been cut at every quantum boundary: a fresh quantum starts only when another step
+ * follows a boundary, so a run ending exactly on one leaves 0.
+ */
+function quantumAfter(left: number, done: number): number {
+  if (done <= left) return left - done;
+  return QUANTUM - ((done - left - 1) % QUANTUM + 1);
+}
+
 /** GDB's register number of the virtual `priv` register (65 + 4096). */
 const GDB_REGNO_PRIV = 4161;
 const GDB_REGNO_PC = 32;
@@ -255,7 +265,10 @@ export class VirtMachine implements ReplayableMachine {
         continue;
       }
       const hart = this.harts[s.cur];
-      const slice = Math.min(budget - executed, s.quantumLeft, s.nextEvent - this.clock.icount);
+      // One hart: quanta only hand the turn back to itself, so run straight to the next
+      // device event (quantumLeft is then advanced arithmetically, exactly as per-quantum).
+      const single = n === 1;
+      const slice = Math.min(budget - executed, single ? Infinity : s.quantumLeft, s.nextEvent - this.clock.icount);
       this.running = hart;
       let done: number;
       try {
@@ -265,7 +278,7 @@ export class VirtMachine implements ReplayableMachine {
       }
       if (done === 0 && hart.stopReason === 'budget') throw new Error(`hart ${s.cur} made no progress with a budget of ${slice}`);
       executed += done;
-      s.quantumLeft -= done;
+      s.quantumLeft = single ? quantumAfter(s.quantumLeft, done) : s.quantumLeft - done;
       if (done > 0) {
         ignorePending[s.cur] = 0;
         idleSkips = 0;
