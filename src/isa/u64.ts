@@ -87,7 +87,59 @@ export function divu64(alo: number, ahi: number, blo: number, bhi: number): void
     qr.rlo = rem % TWO32 | 0; qr.rhi = Math.floor(rem / TWO32) | 0;
     return;
   }
-  // Restoring binary long division over 32-bit limbs.
+  if (bhi === 0) {
+    // Divisor below 2^32: schoolbook division of a in 32/16/16-bit digits; every partial
+    // dividend is below 2^48, so each digit quotient is an exact double division.
+    const d = blo >>> 0;
+    const ah = ahi >>> 0;
+    const q2 = Math.floor(ah / d);
+    let t = (ah - q2 * d) * 65536 + (alo >>> 16);
+    const q1 = Math.floor(t / d);
+    t = (t - q1 * d) * 65536 + (alo & 0xffff);
+    const q0 = Math.floor(t / d);
+    const rem = t - q0 * d;
+    qr.qlo = (q1 * 65536 + q0) | 0; qr.qhi = q2 | 0;
+    qr.rlo = rem | 0; qr.rhi = 0;
+    return;
+  }
+  if (bhi < 0) {
+    // Divisor at least 2^63: the quotient is 0 or 1.
+    if ((ahi >>> 0) > (bhi >>> 0) || ((ahi >>> 0) === (bhi >>> 0) && (alo >>> 0) >= (blo >>> 0))) {
+      qr.qlo = 1; qr.qhi = 0;
+      qr.rlo = (alo - blo) | 0;
+      qr.rhi = (ahi - bhi - ((alo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+    } else {
+      qr.qlo = 0; qr.qhi = 0; qr.rlo = alo; qr.rhi = ahi;
+    }
+    return;
+  }
+  {
+    // 2^32 <= b < 2^63: the quotient is below 2^32 and the rounded double quotient is within
+    // one of it; the remainder a - q*b is computed exactly mod 2^64 and q corrected. As b < 2^63,
+    // a remainder that went negative shows as a value >= 2^63, one too large as a value >= b.
+    let q = Math.floor(a / b);
+    mul(q % TWO32 | 0, Math.floor(q / TWO32) | 0, blo, bhi);
+    let rlo = (alo - r.lo) | 0;
+    let rhi = (ahi - r.hi - ((alo >>> 0) < (r.lo >>> 0) ? 1 : 0)) | 0;
+    while (rhi < 0) {
+      const nlo = (rlo + blo) | 0;
+      rhi = (rhi + bhi + ((nlo >>> 0) < (rlo >>> 0) ? 1 : 0)) | 0;
+      rlo = nlo;
+      q--;
+    }
+    while ((rhi >>> 0) > (bhi >>> 0) || ((rhi >>> 0) === (bhi >>> 0) && (rlo >>> 0) >= (blo >>> 0))) {
+      const nlo = (rlo - blo) | 0;
+      rhi = (rhi - bhi - ((rlo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+      rlo = nlo;
+      q++;
+    }
+    qr.qlo = q | 0; qr.qhi = 0; qr.rlo = rlo; qr.rhi = rhi;
+    return;
+  }
+}
+
+/** Reference: restoring binary long division over 32-bit limbs (kept for tests). */
+export function divu64Bitwise(alo: number, ahi: number, blo: number, bhi: number): void {
   let qlo = 0, qhi = 0, rlo = 0, rhi = 0;
   for (let i = 63; i >= 0; i--) {
     // rem = rem << 1 | bit i of a; `top` is the bit shifted out (rem then exceeds 2^64 > b).
