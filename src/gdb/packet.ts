@@ -215,12 +215,6 @@ export interface PacketConnectionOptions {
   maxPayload?: number;
   /** How many times a packet is resent after `-` before the connection gives up on it. */
   maxRetransmits?: number;
-  /**
-   * Resend a packet the peer has not acknowledged after this many ms (default 1000; 0 never).
-   * A lost `+` (e.g. one that landed inside a half-sent frame of the peer) would otherwise
-   * hold every later packet forever.
-   */
-  ackTimeoutMs?: number;
   /** Run-length encode outgoing packets (stubs may; clients must not). */
   rle?: boolean;
   /** Called with each outgoing / incoming payload, for logging. */
@@ -250,7 +244,6 @@ export class PacketConnection {
   private retransmits = 0;
   private readonly maxRetransmits: number;
   private closed = false;
-  private ackTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -260,29 +253,7 @@ export class PacketConnection {
     this.framer = new PacketFramer(opts.maxPayload ?? DEFAULT_PACKET_SIZE);
     this.maxRetransmits = opts.maxRetransmits ?? 8;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('close', () => {
-      this.closed = true;
-      this.disarmAckTimer();
-    });
-  }
-
-  /** (Re)start the wait for the peer's ack of `unacked`. */
-  private armAckTimer(): void {
-    this.disarmAckTimer();
-    const ms = this.opts.ackTimeoutMs ?? 1000;
-    if (ms <= 0 || this.unacked === undefined || this.closed) return;
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = undefined;
-      if (!this.ackMode || this.unacked === undefined) return;
-      this.write(this.unacked);
-      this.armAckTimer();
-    }, ms);
-    this.ackTimer.unref();
-  }
-
-  private disarmAckTimer(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
+    socket.on('close', () => (this.closed = true));
   }
 
   /** Whether `+`/`-` acknowledgements are still exchanged. */
@@ -296,7 +267,6 @@ export class PacketConnection {
     this.framer.verifyChecksums = false;
     // Anything still queued goes out now; nobody will ack it.
     this.unacked = undefined;
-    this.disarmAckTimer();
     for (const p of this.queue.splice(0)) this.write(p);
   }
 
@@ -312,7 +282,6 @@ export class PacketConnection {
       this.unacked = framed;
       this.retransmits = 0;
       this.write(framed);
-      this.armAckTimer();
     }
   }
 
@@ -338,7 +307,6 @@ export class PacketConnection {
             this.unacked = this.queue.shift();
             this.retransmits = 0;
             if (this.unacked) this.write(this.unacked);
-            this.armAckTimer();
           }
           break;
         case 'nack':
@@ -347,7 +315,6 @@ export class PacketConnection {
               const reason = `peer rejected a packet ${this.retransmits} times`;
               this.unacked = undefined;
               this.queue = [];
-              this.disarmAckTimer();
               this.handlers.gaveUp?.(reason);
             } else this.write(this.unacked);
           }
@@ -367,7 +334,13 @@ export class PacketConnection {
           this.handlers.rejected(ev.reason);
           break;
         case 'packet':
-          if (this.ackMode) this.write(Buffer.from('+'));
+          if (this.ackMode) {
+            this.write(Buffer.from('+'));
+            // A peer that sends a new packet is not waiting for ours any more: its `+` was
+            // lost (e.g. it landed inside a half-sent frame). Send ours again, or it and every
+            // packet queued behind it would wait forever.
+            if (this.unacked) this.write(this.unacked);
+          }
           this.opts.trace?.('<-', ev.payload);
           this.handlers.packet(ev.payload);
           break;

@@ -60,8 +60,9 @@ describe('gdb server robustness regressions', function () {
     // Our ack lands inside a frame we never finish: the server does not see it.
     sock.write('$m80000000,4+');
     sock.write('#00$qC#b4');
-    await sleep(1500);
-    // The unacknowledged reply is sent again, and after our ack the queued one follows.
+    await sleep(100);
+    // Our next packet shows the server we are not waiting for its reply any more: it sends it
+    // again; after our ack the reply queued behind it follows.
     sock.write('+');
     await sleep(100);
     sock.write('+');
