@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gdbBatch, haveGdb, runCli, startServer, type Server } from './harness.js';
+import { gdbBatch, runCli, useServers } from './harness.js';
 
 const HELLO = 'samples/hello/hello.elf';
 const BUG = 'samples/bughunt/bughunt.elf';
@@ -22,18 +22,10 @@ function pcs(out: string, tag: string): string[] {
 
 describe('gdb-multiarch reverse debugging against rvrr', function () {
   this.timeout(240_000);
-  let server: Server | undefined;
-
-  before(() => {
-    if (!haveGdb()) throw new Error('gdb-multiarch is not installed (apt-get install gdb-multiarch)');
-  });
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-  });
+  const serve = useServers();
 
   it('ten stepi, then ten reverse-stepi return the pcs in reverse order', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, ['break square', 'continue', 'printf "start %lx\\n", $pc', ...stepThereAndBack(10)]);
     const start = pcs(out, 'start');
     const fwd = pcs(out, 'fwd');
@@ -43,7 +35,7 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
   });
 
   it('reverse-stepi across a timer interrupt on the sample kernel', async () => {
-    server = await startServer(['serve', '--kernel', KERNEL, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', KERNEL, '--console', 'none']);
     // Stop at the M-mode trap entry of the first timer interrupt, step a little further into
     // the handler, then walk back out of it to the interrupted instruction.
     const out = await gdbBatch(server.port, KERNEL, [
@@ -62,7 +54,7 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
   });
 
   it('reverse-continue goes back to the previous breakpoint hit; replaylog:begin at the start', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, [
       'break square', 'continue', 'continue', 'continue', 'p n', 'reverse-continue', 'p n', 'reverse-continue', 'p n',
       'reverse-continue', 'p/x $pc', 'p total',
@@ -76,7 +68,7 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
   });
 
   it('reverse-finish and reverse-next over calls', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, [
       'break hello.c:34', 'continue', 'p total', 'reverse-next', 'reverse-next', 'p total', 'break square', 'continue', 'reverse-finish', 'p i',
     ]);
@@ -92,14 +84,14 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
   });
 
   it('bug hunt: watch + reverse-continue lands on the culprit store, then on the write before it', async () => {
-    server = await startServer(['serve', '--kernel', BUG, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', BUG, '--console', 'none']);
     const out = await gdbBatch(server.port, BUG, ['source samples/bughunt/find-culprit.gdb']);
     expect(out).to.match(/Old value = 63\s+New value = 600\s+0x0000000080000210 in remember \(a=0x[0-9a-f]+ <alice>, amount=63\) at bughunt\/bughunt\.c:34/);
     expect(out).to.match(/Old value = 600\s+New value = 537\s+0x0000000080000268 in deposit \(a=0x[0-9a-f]+ <alice>, amount=63\) at bughunt\/bughunt\.c:41/);
   });
 
   it('a debugger write in the past changes history: the new future is recorded', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, [
       'break square', 'continue', 'continue', 'reverse-continue', 'p n', 'set var total = 1000', 'delete', 'break hello.c:46', 'continue', 'p total',
     ]);
@@ -116,7 +108,7 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
     const info = runCli(['info', rec]);
     expect(info.code).to.equal(0);
     expect(info.stdout).to.match(/bughunt\.elf/);
-    server = await startServer(['replay', rec, '--console', 'none']);
+    const server = await serve(['replay', rec, '--console', 'none']);
     const out = await gdbBatch(server.port, BUG, [
       'break report_corruption', 'continue', 'watch alice.balance', 'reverse-continue', 'delete', 'continue',
     ]);

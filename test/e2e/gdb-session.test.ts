@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { RspClient } from '../../dist/gdb/client.js';
-import { gdbBatch, haveGdb, startServer, type Server } from './harness.js';
+import { gdbBatch, useServers } from './harness.js';
 
 const HELLO = 'samples/hello/hello.elf';
 /** A guest that runs for about 1e9 instructions: long enough to interrupt. */
@@ -8,18 +8,10 @@ const LONG = 'samples/bench/long.elf';
 
 describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
   this.timeout(180_000);
-  let server: Server | undefined;
-
-  before(() => {
-    if (!haveGdb()) throw new Error('gdb-multiarch is not installed (apt-get install gdb-multiarch)');
-  });
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-  });
+  const serve = useServers();
 
   it('harts are threads: info threads, thread 2, stepi and reverse-stepi on hart 1', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--smp', '2', '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--smp', '2', '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, [
       'info threads', 'thread 2', 'p $mhartid', 'stepi', 'stepi', 'stepi', 'p $a0', 'reverse-stepi', 'p/x $pc', 'info threads',
     ]);
@@ -34,15 +26,18 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
   });
 
   it('works in ack mode too (no QStartNoAckMode)', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--console', 'none']);
-    const acked = await gdbBatchWithAck(server.port);
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
+    // `set remote noack-packet off` must come before `target remote`.
+    const acked = await gdbBatch(server.port, HELLO, [
+      'set remote noack-packet off', `target remote :${server.port}`, 'break square', 'continue', 'p n', 'stepi', 'reverse-stepi', 'p/x $pc',
+    ], 120_000, false);
     expect(acked).to.match(/Breakpoint 1, square \(n=1\)/);
     expect(acked).to.match(/^\$1 = 1$/m);
     expect(acked).to.match(/^\$2 = 0x80000156$/m);
   });
 
   it('Ctrl-C (0x03) stops a running guest at once, at a consistent point; reverse works from there', async () => {
-    server = await startServer(['serve', '--kernel', LONG, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', LONG, '--console', 'none']);
     const c = await RspClient.connect(server.port);
     await c.handshake();
     const running = c.cont();
@@ -65,31 +60,9 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
   });
 
   it('kill ends the server as QEMU does', async () => {
-    server = await startServer(['serve', '--kernel', HELLO, '--console', 'none']);
-    const exited = new Promise<number | null>((r) => server!.proc.once('exit', r));
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
+    const exited = new Promise<number | null>((r) => server.proc.once('exit', r));
     await gdbBatch(server.port, HELLO, ['kill']);
     expect(await exited).to.equal(0);
   });
 });
-
-/** A gdb session that keeps acknowledging every packet. */
-function gdbBatchWithAck(port: number): Promise<string> {
-  return gdbBatchRaw(port, ['set remote noack-packet off'], ['continue', 'p n', 'stepi', 'reverse-stepi', 'p/x $pc']);
-}
-
-async function gdbBatchRaw(port: number, before: string[], after: string[]): Promise<string> {
-  // `set remote noack-packet off` must come before `target remote`: run gdb directly.
-  const { spawn } = await import('node:child_process');
-  const args = ['-nx', '-batch', '-ex', 'set architecture riscv:rv64'];
-  for (const b of before) args.push('-ex', b);
-  args.push('-ex', `target remote :${port}`, '-ex', 'break square');
-  for (const a of after) args.push('-ex', a);
-  args.push(HELLO);
-  return new Promise((resolve) => {
-    const p = spawn('gdb-multiarch', args);
-    let text = '';
-    p.stdout.on('data', (b: Buffer) => (text += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (text += b.toString()));
-    p.on('exit', () => resolve(text));
-  });
-}

@@ -94,3 +94,23 @@ export function gdbBatch(port: number, elf: string | undefined, commands: string
     });
   });
 }
+
+/**
+ * Mocha hooks for a describe block whose tests each start a server: gdb-multiarch must be
+ * installed, and every server started through the returned function is stopped after its test.
+ */
+export function useServers(): (args: string[]) => Promise<Server> {
+  let running: Server[] = [];
+  before(() => {
+    if (!haveGdb()) throw new Error('gdb-multiarch is not installed (apt-get install gdb-multiarch)');
+  });
+  afterEach(async () => {
+    await Promise.all(running.map((s) => s.stop()));
+    running = [];
+  });
+  return async (args) => {
+    const s = await startServer(args);
+    running.push(s);
+    return s;
+  };
+}

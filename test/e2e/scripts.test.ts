@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gdbBatch, haveGdb, ROOT, startServer, type Server } from './harness.js';
+import { gdbBatch, ROOT, useServers } from './harness.js';
 
 const BUG = 'samples/bughunt/bughunt.elf';
 
@@ -17,18 +17,10 @@ function gdbinitFor(port: number): string {
 
 describe('gdbinit commands and the sample gdb scripts', function () {
   this.timeout(240_000);
-  let server: Server | undefined;
-
-  before(() => {
-    if (!haveGdb()) throw new Error('gdb-multiarch is not installed (apt-get install gdb-multiarch)');
-  });
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-  });
+  const serve = useServers();
 
   it('when, last-write, checkpoint, seek, checkpoints, restart, info-replay, help rvrr', async () => {
-    server = await startServer(['serve', '--kernel', BUG, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', BUG, '--console', 'none']);
     const out = await gdbBatch(server.port, BUG, [
       `source ${gdbinitFor(server.port)}`,
       'break report_corruption', 'continue', 'when', 'last-write &alice.balance', 'checkpoint failed', 'seek 3642',
@@ -45,7 +37,7 @@ describe('gdbinit commands and the sample gdb scripts', function () {
   });
 
   it('samples/history.gdb prints every write of a variable, newest first', async () => {
-    server = await startServer(['serve', '--kernel', BUG, '--console', 'none']);
+    const server = await serve(['serve', '--kernel', BUG, '--console', 'none']);
     const out = await gdbBatch(server.port, BUG, ['source samples/history.gdb', 'break audit', 'continue', 'var-history alice.balance']);
     const befores = [...out.matchAll(/^write #(\d) back: before it, alice\.balance was (\d+); stopped at:$/gm)].map((m) => Number(m[2]));
     expect(befores).to.deep.equal([600, 537, 495, 195, 120, 0]);
@@ -53,7 +45,7 @@ describe('gdbinit commands and the sample gdb scripts', function () {
   });
 
   it('samples/kernel/context-switches.gdb walks back through process switches', async () => {
-    server = await startServer(['serve', '--kernel', 'samples/kernel/kernel.elf', '--console', 'none']);
+    const server = await serve(['serve', '--kernel', 'samples/kernel/kernel.elf', '--console', 'none']);
     const out = await gdbBatch(server.port, 'samples/kernel/kernel.elf', ['source samples/kernel/context-switches.gdb']);
     expect(out).to.match(/=== All processes have exited after 14 timer ticks\. Going back\./);
     const switches = [...out.matchAll(/^=== switch -(\d): pid (\d) -> pid (\d), called from:$/gm)].map((m) => `${m[2]}>${m[3]}`);
