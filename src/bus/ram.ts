@@ -24,6 +24,12 @@ export class PagedRam {
   private i32: (Int32Array | null)[];
   /** 1 where the page is referenced by a snapshot and must be copied before a write. */
   private shared: Uint8Array;
+  /**
+   * Bumped whenever a page reference changes or pages become shared (allocation, copy on
+   * write, snapshot, restore): a CPU holding cached page references must drop them when it
+   * differs from the value it saw last.
+   */
+  generation = 0;
   /** Called with the page index whenever a page's contents may change by DMA or debugger. */
   onExternalWrite: ((pageIndex: number) => void) | null = null;
 
@@ -76,6 +82,7 @@ export class PagedRam {
     this.u8[index] = p;
     this.i32[index] = new Int32Array(p.buffer);
     this.shared[index] = 0;
+    this.generation++;
     return p;
   }
 
@@ -111,6 +118,7 @@ export class PagedRam {
   /** Share every page with a new snapshot. O(pages) reference copy; no page data is copied. */
   snapshot(): RamSnapshot {
     this.shared.fill(1);
+    this.generation++;
     return { u8: this.u8.slice() };
   }
 
@@ -125,6 +133,7 @@ export class PagedRam {
       }
     }
     this.shared.fill(1);
+    this.generation++;
   }
 
   /** Pages currently allocated (not the zero page), for memory accounting. */
