@@ -23,7 +23,7 @@ export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
 /** Kinds of atomic accesses for amoTranslate. */
 export const AMO_LR = 0, AMO_RMW = 1;
 
-const TLB_SIZE = 256;
+const TLB_SIZE = 1024;
 const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
@@ -47,6 +47,8 @@ export abstract class Memory {
   watching = false;
   ignoreStop = false;
   irqCheck = true;
+  /** ram.generation when the data TLB was last flushed (its page references are valid for it). */
+  ramGeneration = -1;
   /** Result of 64-bit loads (low, high words). */
   rlo = 0;
   rhi = 0;
@@ -410,6 +412,7 @@ export abstract class Memory {
   }
 
   flushDataTlb(): void {
+    this.ramGeneration = this.ram.generation;
     this.rTag.fill(NaN); this.rPage.fill(-1);
     this.wTag.fill(NaN); this.wPage.fill(-1);
   }
