@@ -59,6 +59,34 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
     c.close();
   });
 
+  it('Ctrl-C stops a long reverse-continue promptly, at a real icount', async () => {
+    const server = await serve(['serve', '--kernel', LONG, '--console', 'none']);
+    const c = await RspClient.connect(server.port);
+    await c.handshake();
+    const running = c.cont();
+    await new Promise((r) => setTimeout(r, 3000));
+    c.interrupt();
+    await running;
+    const end = Number(/icount (\d+)/.exec(await c.monitor('when'))![1]);
+    const back = c.reverseContinue(); // no breakpoints: would scan all the way to the start
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    c.interrupt();
+    const stop = await back;
+    const latency = Date.now() - t0;
+    expect(stop.kind === 'stopped' && stop.signal).to.equal(2);
+    // 200 ms is the goal on a quiet machine; CI machines are shared, so allow slack here.
+    expect(latency).to.be.below(1500);
+    const at = Number(/icount (\d+)/.exec(await c.monitor('when'))![1]);
+    expect(at).to.be.above(0).and.below(end);
+    // The state there is a real point in history: one step back and forth returns to it.
+    const regs = await c.readRegisters();
+    await c.reverseStep();
+    await c.step();
+    expect(await c.readRegisters()).to.deep.equal(regs);
+    c.close();
+  });
+
   it('kill ends the server as QEMU does', async () => {
     const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const exited = new Promise<number | null>((r) => server.proc.once('exit', r));
