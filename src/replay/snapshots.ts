@@ -28,6 +28,12 @@ export interface SnapshotPolicy {
    * Forward runs never plan these (they would cost a snapshot every few thousand instructions).
    */
   fineLevels: number;
+  /**
+   * Coarsest level: however far from an anchor, snapshots are at most interval * 2^maxLevel
+   * apart (the memory budget may still thin them), so that a seek anywhere in a long history
+   * replays a bounded number of instructions.
+   */
+  maxLevel: number;
 }
 
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
@@ -36,6 +42,8 @@ export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   memoryBudget: 1024 * 1024 * 1024,
   maxStopPins: 8,
   fineLevels: 5,
+  // 200k * 2^5 = 6.4M instructions: a few hundred ms of replay at worst at today's speed.
+  maxLevel: 5,
 };
 
 /** One stored snapshot and why it is kept. */
@@ -205,7 +213,7 @@ export class SnapshotStore {
   private levelStep(distance: number, minLevel = 0): number {
     const near = this.policy.interval * this.policy.perLevel;
     if (distance < near * 2 ** minLevel) return this.stepAt(minLevel);
-    return this.stepAt(Math.floor(Math.log2(distance / near)) + 1);
+    return this.stepAt(Math.min(this.policy.maxLevel, Math.floor(Math.log2(distance / near)) + 1));
   }
 
   /**
@@ -223,9 +231,11 @@ export class SnapshotStore {
   private nextAround(after: number, a: number, minLevel: number): number {
     const { interval, perLevel } = this.policy;
     let m = Infinity;
-    for (let level = minLevel; level < 53; level++) {
+    const top = Math.max(minLevel, this.policy.maxLevel);
+    for (let level = minLevel; level <= top; level++) {
       const step = this.stepAt(level);
-      const radius = interval * perLevel * 2 ** level;
+      // The coarsest level reaches everywhere.
+      const radius = level === top ? Infinity : interval * perLevel * 2 ** level;
       if (step > Number.MAX_SAFE_INTEGER / 2) break;
       const lo = Math.max(after, a - radius);
       const c = Math.floor(lo / step) * step + step;

@@ -19,11 +19,19 @@ function simulateRun(store: SnapshotStore, end: number): void {
 }
 
 describe('replay/snapshots', () => {
+  it('never spaces snapshots more than interval * 2^maxLevel apart, however far back', () => {
+    const store = new SnapshotStore({ interval: 100, perLevel: 4, memoryBudget: Infinity, maxLevel: 3 });
+    simulateRun(store, 1_000_000);
+    const ics = store.list().map((e) => e.icount);
+    for (let i = 1; i < ics.length; i++) expect(ics[i] - ics[i - 1], `gap before ${ics[i]}`).to.be.at.most(800);
+    expect(ics.length).to.be.greaterThan(1_000_000 / 800);
+  });
+
   it('spaces snapshots densely near the present and geometrically sparser far back', () => {
     const interval = 100;
     const perLevel = 4;
     const end = 1_000_000;
-    const store = new SnapshotStore({ interval, perLevel, memoryBudget: Infinity });
+    const store = new SnapshotStore({ interval, perLevel, memoryBudget: Infinity, maxLevel: 60 });
     simulateRun(store, end);
     const ics = store.list().map((e) => e.icount);
     expect(ics[0]).to.equal(0);
