@@ -3,6 +3,7 @@
  * interrupts. Memory access (TLB fast path, page walks, MMIO) is in memory.ts; CSRs in csr.ts.
  * The hart reaches devices only through the Bus and the interrupt lines (`setPending`).
  */
+import createDebug from 'debug';
 import type { Bus } from '../bus/bus.js';
 import type { VirtualClock } from '../replay/clock.js';
 import { Op } from './op.js';
@@ -14,6 +15,8 @@ import {
 import { csrRead, csrWrite, IMPLEMENTED_CSRS, csrResult } from './csr.js';
 import { translateDebug } from './mmu.js';
 import { saveHart, loadHart, type HartState } from './state.js';
+
+const log = createDebug('rvrr:cpu');
 
 export type { HartState } from './state.js';
 export type HartStop = 'budget' | 'breakpoint' | 'watchpoint' | 'wfi';
@@ -193,6 +196,10 @@ export class Hart extends Memory {
 
   /** Enter the trap handler for `cause` from the current pc (exception or interrupt). */
   trapEnter(cause: number, tval: number, isInt: boolean): void {
+    if (log.enabled) {
+      log('hart %d icount %d: %s %d at pc 0x%s (priv %d), tval 0x%s', this.hartid, this.clock.icount, isInt ? 'interrupt' : 'exception',
+        cause, BigInt.asUintN(64, BigInt(this.pc)).toString(16), this.priv, BigInt.asUintN(64, BigInt(tval)).toString(16));
+    }
     const prv = this.priv;
     const c = this.csr;
     const deleg = prv <= PRV_S && (((isInt ? c[2 * CSR.mideleg] : c[2 * CSR.medeleg]) >>> cause) & 1) !== 0;
