@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT, runCli } from './harness.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, ROOT, runCli } from './harness.js';
 
 const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
 
@@ -35,6 +36,29 @@ describe('rvrr run (as a user runs it)', function () {
     expect(r.stdout).to.equal(read('samples/kernel/expected.txt'));
     expect(r.code).to.equal(0);
     expect(fs.readFileSync(img).equals(fs.readFileSync(path.join(ROOT, 'samples/kernel/disk.img')))).to.equal(true);
+  });
+
+  it('--console-log keeps a copy of the console output', () => {
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-log-')), 'console.log');
+    const r = runCli(['run', '--kernel', 'samples/hello/hello.elf', '--console-log', log]);
+    expect(r.code).to.equal(0);
+    expect(fs.readFileSync(log, 'utf8')).to.equal(read('samples/hello/expected.txt'));
+  });
+
+  it('on a terminal: raw console, Ctrl-A h shows help, Ctrl-A x quits', async function () {
+    // `script` (util-linux) gives the CLI a pseudo-terminal, as a user's shell would.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const p = spawn('script', ['-qec', `${process.execPath} ${CLI} run --kernel samples/bench/long.elf`, '/dev/null'], { cwd: ROOT });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const code = new Promise<number | null>((r) => p.on('exit', r));
+    await new Promise((r) => setTimeout(r, 1500));
+    p.stdin.write('\x01h');
+    await new Promise((r) => setTimeout(r, 500));
+    p.stdin.write('\x01x');
+    expect(await code).to.equal(130);
+    expect(out).to.match(/C-a x\s+exit the emulator/);
+    expect(out).to.match(/rvrr: terminated by C-a x/);
   });
 
   describe('bad input: one clear line, non-zero exit', () => {
