@@ -329,6 +329,10 @@ export class Timeline {
           if (r.executed === 0 && this.icount < target) this.divergence('all harts idle where the log has no input');
           break;
         case 'poweroff':
+          // Arriving exactly at the target is arriving; and an input logged here (a reset
+          // after the guest powered off) brings the machine back to life: go on.
+          if (this.icount >= target) return { kind: 'reached' };
+          if (this.log.at(this.icount).length > this.appliedHere()) break;
           return { kind: 'poweroff', r };
         default:
           break;
