@@ -25,13 +25,18 @@ function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {
     .option('listen', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' }) as Argv<T & ServeArgs>;
 }
 
+/** Exit once everything written to stdout and stderr has been flushed (pipes are asynchronous). */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 /** Run a command, turning errors into one clear line and a non-zero exit. */
 function exec(p: () => Promise<number>): void {
   p().then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e: unknown) => {
       process.stderr.write(`rvrr: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
+      exitAfterFlush(1);
     },
   );
 }
