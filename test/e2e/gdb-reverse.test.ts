@@ -67,6 +67,17 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
     expect(out).to.match(/^\$5 = 0$/m);
   });
 
+  it('breakpoint conditions hold in both directions', async () => {
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
+    const out = await gdbBatch(server.port, HELLO, [
+      'break square if n == 4', 'continue', 'p n', 'break hello.c:46', 'continue', 'p total', 'condition 1 n == 2', 'reverse-continue', 'p n', 'p total',
+    ]);
+    expect(out).to.match(/^\$1 = 4$/m);
+    expect(out).to.match(/^\$2 = 55$/m);
+    expect(out).to.match(/^\$3 = 2$/m);
+    expect(out).to.match(/^\$4 = 1$/m);
+  });
+
   it('reverse-finish and reverse-next over calls', async () => {
     const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, [
