@@ -33,9 +33,9 @@ export const IMPLEMENTED_CSRS: number[] = (() => {
 const IMPLEMENTED = new Set(IMPLEMENTED_CSRS);
 
 function set64(v: number): void {
-  const lo = v % TWO32;
-  csrResult.lo = lo | 0;
-  csrResult.hi = ((v - lo) / TWO32) | 0;
+  const hi = Math.floor(v / TWO32); // floor: negative v has hi = -1
+  csrResult.lo = (v - hi * TWO32) | 0;
+  csrResult.hi = hi | 0;
 }
 
 /** The SD bit (63) as part of the high word. */

@@ -25,9 +25,10 @@ const TWO32 = 4294967296;
 
 /** Split a JS number holding a 64-bit value (signed or unsigned interpretation) into x[i], x[i+1]. */
 export function setPair(a: Int32Array, i: number, v: number): void {
-  const lo = v % TWO32;
-  a[i] = lo | 0;
-  a[i + 1] = ((v - lo) / TWO32) | 0;
+  // floor, not %: a negative v (Sv39 kernel addresses) has hi = -1, not 0.
+  const hi = Math.floor(v / TWO32);
+  a[i] = (v - hi * TWO32) | 0;
+  a[i + 1] = hi | 0;
 }
 
 /** A lo/hi pair as a JS number in the signed interpretation (exact below 2^53). */
