@@ -15,6 +15,7 @@ import {
 import { csrRead, csrWrite, IMPLEMENTED_CSRS, csrResult } from './csr.js';
 import { translateDebug } from './mmu.js';
 import { saveHart, loadHart, type HartState } from './state.js';
+import { compileBlock, blockHasBreakpoint, HOT } from './block.js';
 
 const log = createDebug('rvrr:cpu');
 
@@ -46,6 +47,8 @@ export class Hart extends Memory {
   npc = 0;
   wfi = false;
   breakpoints = new Set<number>();
+  /** Compile hot blocks to JavaScript (block.ts); false runs every instruction interpreted. */
+  jit = true;
   stopReason: HartStop = 'budget';
 
   /** LR reservation: the virtual address of the last LR (as QEMU compares it), or NaN. */
@@ -140,6 +143,17 @@ export class Hart extends Memory {
         if (op === undefined) op = this.decodeAt(pc);
       } else {
         op = this.fetchSlow(pc);
+      }
+      const b = op.block;
+      if (b !== undefined) {
+        if (b !== null && b.pc === pc && clock.icount + b.n <= this.end && !this.ignoreStop && (!bpOn || !blockHasBreakpoint(b, bp))) {
+          b.fn(this);
+          continue;
+        }
+      } else if (this.jit && ++op.heat >= HOT && this.fetchOps !== null && pc - this.fetchBase >= 0 && pc - this.fetchBase < 4096) {
+        const nb = compileBlock(this, pc, op);
+        op.block = nb;
+        if (nb !== null) this.addBlock(nb);
       }
       this.npc = pc + op.len;
       op.fn(this, op);

@@ -10,6 +10,7 @@ import type { Bus } from '../bus/bus.js';
 import type { PagedRam } from '../bus/ram.js';
 import type { Watchpoint, WatchHit } from '../machine/types.js';
 import type { Op } from './op.js';
+import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
 import { decode16, decode32 } from './decode.js';
@@ -24,7 +25,8 @@ export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
 export const AMO_LR = 0, AMO_RMW = 1;
 
 const TLB_SIZE = 1024;
-const TLB_MASK = TLB_SIZE - 1;
+/** Index mask of the direct-mapped TLBs (compiled blocks inline the lookup). */
+export const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
 const DUMMY_U8 = new Uint8Array(4096);
@@ -53,13 +55,15 @@ export abstract class Memory {
   rlo = 0;
   rhi = 0;
 
-  private rTag = new Float64Array(TLB_SIZE).fill(NaN);
-  private rU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
-  private rI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
+  // Read and write TLBs: the virtual page base (tag) and the RAM page's views. Compiled blocks
+  // (block-gen.ts) read these arrays directly; only this class fills them.
+  readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly rU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
+  readonly rI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
   private rPage = new Int32Array(TLB_SIZE).fill(-1);
-  private wTag = new Float64Array(TLB_SIZE).fill(NaN);
-  private wU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
-  private wI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
+  readonly wTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly wU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
+  readonly wI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
   private wPage = new Int32Array(TLB_SIZE).fill(-1);
   private xTag = new Float64Array(TLB_SIZE).fill(NaN);
   private xPage = new Int32Array(TLB_SIZE).fill(-1);
@@ -67,10 +71,12 @@ export abstract class Memory {
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
   private isCode: Uint8Array;
+  /** Compiled blocks per RAM page (each lies within its page), to drop those a store overlaps. */
+  private pageBlocks: (Block[] | undefined)[];
   /** The page the run loop is fetching from: its virtual base and decoded slots. */
   fetchBase = NaN;
   fetchOps: Op[] | null = null;
-  private fetchPage = -1;
+  protected fetchPage = -1;
 
   constructor(readonly bus: Bus) {
     this.ram = bus.ram;
@@ -78,6 +84,7 @@ export abstract class Memory {
     this.ramEnd = bus.ram.base + bus.ram.size;
     this.codeCache = new Array(bus.ram.pageCount).fill(undefined);
     this.isCode = new Uint8Array(bus.ram.pageCount);
+    this.pageBlocks = new Array(bus.ram.pageCount).fill(undefined);
   }
 
   abstract raise(cause: number, tval: number): never;
@@ -330,6 +337,16 @@ export abstract class Memory {
     return ops[(pc & 4095) >> 1] ?? this.decodeAt(pc);
   }
 
+  /** The cached op at page offset `o` of the current fetch page, if decoded. */
+  cachedOp(o: number): Op | undefined {
+    return this.fetchOps?.[o >> 1];
+  }
+
+  /** Remember a block compiled from the current fetch page (see block.ts). */
+  addBlock(b: Block): void {
+    (this.pageBlocks[this.fetchPage] ??= []).push(b);
+  }
+
   /** Decode the instruction at pc on the current fetch page and cache it. */
   decodeAt(pc: number): Op {
     const o = pc & 4095;
@@ -379,11 +396,24 @@ export abstract class Memory {
     if (ops === undefined) return;
     const last = (o + size - 1) >> 1;
     for (let k = o > 1 ? (o >> 1) - 1 : 0; k <= last; k++) ops[k] = undefined as unknown as Op;
+    const blocks = this.pageBlocks[idx];
+    if (blocks === undefined) return;
+    for (let j = blocks.length - 1; j >= 0; j--) {
+      const b = blocks[j];
+      if (b.start < o + size && o < b.start + b.bytes) {
+        b.op.block = undefined;
+        b.op.heat = 0;
+        blocks.splice(j, 1);
+        // The running block may be this one: its slow store path leaves it after the store.
+        this.irqCheck = true;
+      }
+    }
   }
 
   private dropCodePage(idx: number): void {
     this.codeCache[idx] = undefined;
     this.isCode[idx] = 0;
+    this.pageBlocks[idx] = undefined;
     if (this.fetchPage === idx) { this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1; }
   }
 
@@ -408,6 +438,7 @@ export abstract class Memory {
   flushCode(): void {
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
+    this.pageBlocks.fill(undefined);
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 

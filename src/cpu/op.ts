@@ -1,5 +1,6 @@
 /** A pre-decoded instruction: the handler and its operands, cached per physical code page. */
 import type { Hart } from './hart.js';
+import type { Block } from './block.js';
 
 /** Executes one instruction. `h.pc` is its address; it sets `h.npc` to jump. */
 export type Exec = (h: Hart, op: Op) => void;
@@ -22,4 +23,12 @@ export class Op {
     readonly len: number,
     readonly name: string,
   ) {}
+
+  /**
+   * The compiled block starting at this instruction: undefined until it is hot, null when no
+   * block can start here (see block.ts).
+   */
+  block: Block | null | undefined = undefined;
+  /** Times the interpreter has executed this instruction while it had no block. */
+  heat = 0;
 }

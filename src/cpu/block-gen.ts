@@ -1,0 +1,232 @@
+/**
+ * JavaScript source for one instruction inside a compiled block (block.ts). Guest registers
+ * live in JS locals `lN`/`hN` (low/high int32 words of xN) for the whole block; memory accesses
+ * inline the TLB fast path of memory.ts and call the hart's own access methods on a miss, after
+ * making `h.pc` and `clock.icount` exact, so that traps, watchpoints and devices see the same
+ * state as under the interpreter.
+ */
+import type { Op } from './op.js';
+
+const TWO32 = 4294967296;
+
+/** Split a JS number holding a 64-bit value into int32 words (as hart.setPair). */
+function words(v: number): [number, number] {
+  const hi = Math.floor(v / TWO32);
+  return [(v - hi * TWO32) | 0, hi | 0];
+}
+
+/** Instructions that end a block after themselves (the block's last instruction). */
+export const BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'jal', 'jalr']);
+
+/** Register-only instructions run through their interpreter handler (reads rs1/rs2, writes rd). */
+const PURE_CALLS = new Set(['mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'divw', 'divuw', 'remw', 'remuw']);
+/**
+ * Instructions run through their handler that may trap or touch memory (atomics, F/D). Their
+ * integer operands are rs1/rs2 (read) and rd (written) at most, as the handlers guarantee.
+ */
+const TRAP_CALLS = new Set([
+  'flw', 'fld', 'fsw', 'fsd', 'op-fp', 'fmadd', 'fmsub', 'fnmsub', 'fnmadd',
+  'lr.w', 'sc.w', 'lr.d', 'sc.d',
+  ...['amoswap', 'amoadd', 'amoxor', 'amoand', 'amoor', 'amomin', 'amomax', 'amominu', 'amomaxu'].flatMap((n) => [`${n}.w`, `${n}.d`]),
+]);
+/** Instructions compiled inline. */
+const INLINE = new Set([
+  'lui', 'auipc', 'addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'slli', 'srli', 'srai', 'addiw', 'slliw', 'srliw', 'sraiw',
+  'add', 'sub', 'sll', 'srl', 'sra', 'slt', 'sltu', 'xor', 'or', 'and', 'addw', 'subw', 'sllw', 'srlw', 'sraw', 'mulw',
+  'lb', 'lh', 'lw', 'lbu', 'lhu', 'lwu', 'ld', 'sb', 'sh', 'sw', 'sd', 'fence',
+]);
+
+/** Whether `name` may stand inside a block (anything else is left to the interpreter). */
+export function compilable(name: string): boolean {
+  return INLINE.has(name) || BRANCHES.has(name) || PURE_CALLS.has(name) || TRAP_CALLS.has(name);
+}
+
+/**
+ * Collects the source of a block. Statement templates use temporaries t1/t2 (a result about to
+ * be committed to rd), u1/u2 (intermediates), and va/o/ti/ub/ib for memory accesses.
+ */
+export class BlockSource {
+  readonly body: string[] = [];
+  /** Registers the block reads or writes (loaded at entry). */
+  readonly used = new Set<number>();
+  /** Registers the block writes (stored back at every exit). */
+  readonly written = new Set<number>();
+  /** Handlers and ops the source refers to as c0, c1, ... */
+  readonly consts: unknown[] = [];
+
+  private lo(r: number): string { if (r === 0) return '0'; this.used.add(r); return `l${r}`; }
+  private hi(r: number): string { if (r === 0) return '0'; this.used.add(r); return `h${r}`; }
+  private konst(v: unknown): string { this.consts.push(v); return `c${this.consts.length - 1}`; }
+
+  /** rd = (lo, hi): both computed before either is assigned (rd may be a source). */
+  private set(rd: number, lo: string, hi: string): string {
+    if (rd === 0) return '';
+    this.used.add(rd); this.written.add(rd);
+    return `t1 = ${lo}; t2 = ${hi}; l${rd} = t1; h${rd} = t2;`;
+  }
+  /** rd = sign-extended 32-bit value. */
+  private setW(rd: number, v: string): string {
+    if (rd === 0) return '';
+    this.used.add(rd); this.written.add(rd);
+    return `t1 = ${v}; l${rd} = t1; h${rd} = t1 >> 31;`;
+  }
+  private flush(r: number): string {
+    return r === 0 ? '' : `x[${2 * r}] = ${this.lo(r)}; x[${2 * r + 1}] = ${this.hi(r)};`;
+  }
+  private reload(r: number): string {
+    if (r === 0) return '';
+    this.used.add(r); this.written.add(r);
+    return `l${r} = x[${2 * r}]; h${r} = x[${2 * r + 1}];`;
+  }
+  /** Make pc and icount exact before something that may trap or reach a device. */
+  private sync(pc: number, k: number): string {
+    return `h.pc = ${pc}; clock.icount = ic + ${k};`;
+  }
+  /** After a slow access: leave the block if it must end here (MMIO, code written, stop requested). */
+  private exitIfAsked(npc: number, k: number): string {
+    return `if (h.irqCheck) { h.pc = ${npc}; nk = ${k + 1}; break L; }`;
+  }
+
+  /** rs1 + imm as a virtual address, with page offset and TLB index. */
+  private address(op: Op): string {
+    const a = op.s1 >> 1;
+    const base = a === 0 ? `${op.imm}` : `${this.hi(a)} * ${TWO32} + (${this.lo(a)} >>> 0) + ${op.imm}`;
+    return `va = ${base}; o = va & 4095; ti = (va >>> 12) & TLB_MASK;`;
+  }
+
+  /** Append one straight-line instruction at `pc`, the k-th of the block. */
+  add(op: Op, pc: number, k: number, isNop: boolean): void {
+    if (isNop) { this.body.push(`/* ${op.name} x0 */`); return; }
+    const d = op.d >> 1, a = op.s1 >> 1, b = op.s2 >> 1, imm = op.imm, ih = imm >> 31;
+    const la = this.lo(a), ha = this.hi(a);
+    const lb = () => this.lo(b), hb = () => this.hi(b);
+    const npc = pc + op.len;
+    let s: string;
+    switch (op.name) {
+      case 'lui': s = this.set(d, `${imm}`, `${ih}`); break;
+      case 'auipc': { const [lo, hi] = words(pc + imm); s = this.set(d, `${lo}`, `${hi}`); break; }
+      case 'addi':
+        s = a === 0 ? this.set(d, `${imm}`, `${ih}`)
+          : `u1 = (${la} + ${imm}) | 0; ` + this.set(d, 'u1', `(${ha} + ${ih} + ((u1 >>> 0) < (${la} >>> 0) ? 1 : 0)) | 0`);
+        break;
+      case 'slti': s = this.set(d, `(${ha} < ${ih} || (${ha} === ${ih} && (${la} >>> 0) < ${imm >>> 0})) ? 1 : 0`, '0'); break;
+      case 'sltiu': s = this.set(d, `((${ha} >>> 0) < ${ih >>> 0} || (${ha} === ${ih} && (${la} >>> 0) < ${imm >>> 0})) ? 1 : 0`, '0'); break;
+      case 'xori': s = this.set(d, `${la} ^ ${imm}`, `${ha} ^ ${ih}`); break;
+      case 'ori': s = this.set(d, `${la} | ${imm}`, `${ha} | ${ih}`); break;
+      case 'andi': s = this.set(d, `${la} & ${imm}`, `${ha} & ${ih}`); break;
+      case 'slli': s = imm === 0 ? this.set(d, la, ha) : imm < 32
+        ? this.set(d, `${la} << ${imm}`, `(${ha} << ${imm}) | (${la} >>> ${32 - imm})`)
+        : this.set(d, '0', `${la} << ${imm - 32}`); break;
+      case 'srli': s = imm === 0 ? this.set(d, la, ha) : imm < 32
+        ? this.set(d, `(${la} >>> ${imm}) | (${ha} << ${32 - imm})`, `(${ha} >>> ${imm}) | 0`)
+        : this.set(d, `(${ha} >>> ${imm - 32}) | 0`, '0'); break;
+      case 'srai': s = imm === 0 ? this.set(d, la, ha) : imm < 32
+        ? this.set(d, `(${la} >>> ${imm}) | (${ha} << ${32 - imm})`, `${ha} >> ${imm}`)
+        : this.set(d, `${ha} >> ${imm - 32}`, `${ha} >> 31`); break;
+      case 'addiw': s = this.setW(d, `(${la} + ${imm}) | 0`); break;
+      case 'slliw': s = this.setW(d, `${la} << ${imm}`); break;
+      case 'srliw': s = this.setW(d, `(${la} >>> ${imm}) | 0`); break;
+      case 'sraiw': s = this.setW(d, `${la} >> ${imm}`); break;
+      case 'add':
+        s = `u1 = (${la} + ${lb()}) | 0; ` + this.set(d, 'u1', `(${ha} + ${hb()} + ((u1 >>> 0) < (${la} >>> 0) ? 1 : 0)) | 0`);
+        break;
+      case 'sub': s = this.set(d, `(${la} - ${lb()}) | 0`, `(${ha} - ${hb()} - ((${la} >>> 0) < (${lb()} >>> 0) ? 1 : 0)) | 0`); break;
+      case 'sll': case 'srl': case 'sra': s = this.shift(op.name, d, la, ha, lb()); break;
+      case 'slt': s = this.set(d, `(${ha} < ${hb()} || (${ha} === ${hb()} && (${la} >>> 0) < (${lb()} >>> 0))) ? 1 : 0`, '0'); break;
+      case 'sltu': s = this.set(d, `((${ha} >>> 0) < (${hb()} >>> 0) || (${ha} === ${hb()} && (${la} >>> 0) < (${lb()} >>> 0))) ? 1 : 0`, '0'); break;
+      case 'xor': s = this.set(d, `${la} ^ ${lb()}`, `${ha} ^ ${hb()}`); break;
+      case 'or': s = this.set(d, `${la} | ${lb()}`, `${ha} | ${hb()}`); break;
+      case 'and': s = this.set(d, `${la} & ${lb()}`, `${ha} & ${hb()}`); break;
+      case 'addw': s = this.setW(d, `(${la} + ${lb()}) | 0`); break;
+      case 'subw': s = this.setW(d, `(${la} - ${lb()}) | 0`); break;
+      case 'sllw': s = this.setW(d, `${la} << (${lb()} & 31)`); break;
+      case 'srlw': s = this.setW(d, `(${la} >>> (${lb()} & 31)) | 0`); break;
+      case 'sraw': s = this.setW(d, `${la} >> (${lb()} & 31)`); break;
+      case 'mulw': s = this.setW(d, `Math.imul(${la}, ${lb()})`); break;
+      case 'fence': s = ''; break;
+      case 'lb': case 'lh': case 'lw': case 'lbu': case 'lhu': case 'lwu': case 'ld': s = this.load(op, pc, k, d); break;
+      case 'sb': case 'sh': case 'sw': case 'sd': s = this.store(op, pc, k, b); break;
+      default:
+        if (PURE_CALLS.has(op.name)) {
+          s = this.flush(a) + this.flush(b) + `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d);
+        } else if (TRAP_CALLS.has(op.name)) {
+          s = this.flush(a) + this.flush(b) + this.flush(d) + this.sync(pc, k) +
+            `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d) + this.exitIfAsked(npc, k);
+        } else {
+          throw new Error(`block compiler: ${op.name} is not straight-line code`);
+        }
+    }
+    this.body.push(`/* ${pc.toString(16)} ${op.name} */ ${s}`);
+  }
+
+  private shift(name: string, d: number, la: string, ha: string, lb: string): string {
+    if (d === 0) return '';
+    let s = `u1 = ${lb} & 63; if (u1 === 0) { t1 = ${la}; t2 = ${ha}; } else if (u1 < 32) { `;
+    if (name === 'sll') s += `t1 = ${la} << u1; t2 = (${ha} << u1) | (${la} >>> (32 - u1)); } else { t1 = 0; t2 = ${la} << (u1 - 32); }`;
+    else if (name === 'srl') s += `t1 = (${la} >>> u1) | (${ha} << (32 - u1)); t2 = (${ha} >>> u1) | 0; } else { t1 = (${ha} >>> (u1 - 32)) | 0; t2 = 0; }`;
+    else s += `t1 = (${la} >>> u1) | (${ha} << (32 - u1)); t2 = ${ha} >> u1; } else { t1 = ${ha} >> (u1 - 32); t2 = ${ha} >> 31; }`;
+    this.used.add(d); this.written.add(d);
+    return s + ` l${d} = t1; h${d} = t2;`;
+  }
+
+  private load(op: Op, pc: number, k: number, d: number): string {
+    const npc = pc + op.len;
+    // fast: the value from the read-TLB page; slow: the hart's method; then how rd takes it.
+    let fast: [string, string], slow: string, commit: string;
+    switch (op.name) {
+      case 'lb': fast = ['rT[ti] === va - o', 'u1 = (rU[ti][o] << 24) >> 24']; slow = `u1 = (h.loadU8(va) << 24) >> 24`; commit = 'w'; break;
+      case 'lbu': fast = ['rT[ti] === va - o', 'u1 = rU[ti][o]']; slow = 'u1 = h.loadU8(va)'; commit = 'u'; break;
+      case 'lh': fast = ['rT[ti] === va - o && o < 4095', 'ub = rU[ti]; u1 = ((ub[o] | (ub[o + 1] << 8)) << 16) >> 16']; slow = 'u1 = (h.loadU16(va) << 16) >> 16'; commit = 'w'; break;
+      case 'lhu': fast = ['rT[ti] === va - o && o < 4095', 'ub = rU[ti]; u1 = ub[o] | (ub[o + 1] << 8)']; slow = 'u1 = h.loadU16(va)'; commit = 'u'; break;
+      case 'lw': fast = ['rT[ti] === va - o && (o & 3) === 0', 'u1 = rI[ti][o >> 2]']; slow = 'u1 = h.load32(va)'; commit = 'w'; break;
+      case 'lwu': fast = ['rT[ti] === va - o && (o & 3) === 0', 'u1 = rI[ti][o >> 2]']; slow = 'u1 = h.load32(va)'; commit = 'u'; break;
+      default: // ld
+        fast = ['rT[ti] === va - o && (o & 7) === 0', 'ib = rI[ti]; u1 = ib[o >> 2]; u2 = ib[(o >> 2) + 1]'];
+        slow = 'h.load64(va); u1 = h.rlo; u2 = h.rhi'; commit = 'd'; break;
+    }
+    let c = '';
+    if (d !== 0) {
+      this.used.add(d); this.written.add(d);
+      c = commit === 'w' ? `l${d} = u1; h${d} = u1 >> 31;` : commit === 'u' ? `l${d} = u1; h${d} = 0;` : `l${d} = u1; h${d} = u2;`;
+    }
+    return this.address(op) + ` if (${fast[0]}) { ${fast[1]}; ${c} } else { ${this.sync(pc, k)} ${slow}; ${c} ${this.exitIfAsked(npc, k)} }`;
+  }
+
+  private store(op: Op, pc: number, k: number, b: number): string {
+    const npc = pc + op.len;
+    const lb = this.lo(b), hb = this.hi(b);
+    let fast: [string, string], slow: string;
+    switch (op.name) {
+      case 'sb': fast = ['wT[ti] === va - o', `wU[ti][o] = ${lb}`]; slow = `h.store8(va, ${lb} & 255)`; break;
+      case 'sh': fast = ['wT[ti] === va - o && o < 4095', `ub = wU[ti]; ub[o] = ${lb}; ub[o + 1] = ${lb} >> 8`]; slow = `h.store16(va, ${lb} & 65535)`; break;
+      case 'sw': fast = ['wT[ti] === va - o && (o & 3) === 0', `wI[ti][o >> 2] = ${lb}`]; slow = `h.store32(va, ${lb})`; break;
+      default: // sd
+        fast = ['wT[ti] === va - o && (o & 7) === 0', `ib = wI[ti]; ib[o >> 2] = ${lb}; ib[(o >> 2) + 1] = ${hb}`];
+        slow = `h.store64(va, ${lb}, ${hb})`; break;
+    }
+    return this.address(op) + ` if (${fast[0]}) { ${fast[1]}; } else { ${this.sync(pc, k)} ${slow}; ${this.exitIfAsked(npc, k)} }`;
+  }
+
+  /** The condition under which a conditional branch is taken. */
+  condition(op: Op): string {
+    const a = op.s1 >> 1, b = op.s2 >> 1;
+    const la = this.lo(a), ha = this.hi(a), lb = this.lo(b), hb = this.hi(b);
+    switch (op.name) {
+      case 'beq': return `${la} === ${lb} && ${ha} === ${hb}`;
+      case 'bne': return `${la} !== ${lb} || ${ha} !== ${hb}`;
+      case 'blt': return `${ha} < ${hb} || (${ha} === ${hb} && (${la} >>> 0) < (${lb} >>> 0))`;
+      case 'bge': return `!(${ha} < ${hb} || (${ha} === ${hb} && (${la} >>> 0) < (${lb} >>> 0)))`;
+      case 'bltu': return `(${ha} >>> 0) < (${hb} >>> 0) || (${ha} === ${hb} && (${la} >>> 0) < (${lb} >>> 0))`;
+      default: return `!((${ha} >>> 0) < (${hb} >>> 0) || (${ha} === ${hb} && (${la} >>> 0) < (${lb} >>> 0)))`; // bgeu
+    }
+  }
+
+  /** jal/jalr: statements that link rd and leave the target in u1. */
+  jump(op: Op, pc: number): string {
+    const d = op.d >> 1, a = op.s1 >> 1;
+    const [llo, lhi] = words(pc + op.len);
+    if (op.name === 'jal') return `u1 = ${pc + op.imm}; ` + this.set(d, `${llo}`, `${lhi}`);
+    const la = this.lo(a), ha = this.hi(a);
+    return `u1 = ${ha} * ${TWO32} + (${la} >>> 0) + ${op.imm}; u1 -= (${la} + ${op.imm}) & 1; ` + this.set(d, `${llo}`, `${lhi}`);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The block compiler: a hot run of straight-line instructions on one code page, ending at a
+ * branch or jump, becomes one JavaScript function (`new Function`) that keeps the guest
+ * registers it uses in JS locals. Counting stays exact: a block runs only when the whole
+ * pass fits in the run's budget and holds no breakpoint; a block whose last instruction branches
+ * back to its start loops inside the function while the budget allows. Anything the hart must
+ * see between two instructions (an MMIO access, a store into compiled code, a trap, a
+ * watchpoint) happens only on a slow path, which leaves the block with pc and icount exact.
+ * CSR, system and fence.i instructions are never compiled: the interpreter runs them.
+ *
+ * Blocks are cached on the Op of their first instruction (per physical page, as the decoded
+ * ops are) and forgotten with it; a store into a block's bytes drops that block.
+ */
+import type { Hart } from './hart.js';
+import type { Op } from './op.js';
+import { BlockSource, BRANCHES, compilable } from './block-gen.js';
+import { rv64i } from './exec/rv64i.js';
+import { TLB_MASK } from './memory.js';
+
+/** A compiled block. */
+export interface Block {
+  /** Virtual address of the first instruction (the block is used only when entered there). */
+  readonly pc: number;
+  /** Instructions in one pass. */
+  readonly n: number;
+  /** Page offset of the first byte and the number of code bytes covered. */
+  readonly start: number;
+  readonly bytes: number;
+  /** The op holding this block. */
+  readonly op: Op;
+  /** Runs one pass (or, for a loop, as many as fit in the budget). */
+  readonly fn: (h: Hart) => void;
+}
+
+/** Executions of an instruction by the interpreter before a block is compiled from it. */
+export const HOT = 16;
+/** Most instructions in one block. */
+const MAX_INSNS = 64;
+
+/**
+ * Compile the block starting at `pc`, which must be on the hart's current fetch page with
+ * `first` its decoded op. Returns null when no block can start there.
+ */
+export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
+  if (!compilable(first.name)) return null;
+  const src = new BlockSource();
+  const page = pc - (pc & 4095);
+  let at = pc, n = 0, op: Op | undefined = first;
+  let tail = '';
+  for (;;) {
+    const k = n;
+    if (BRANCHES.has(op.name)) {
+      tail = terminator(src, op, at, k + 1, pc);
+      n++; at += op.len;
+      break;
+    }
+    src.add(op, at, k, op.fn === rv64i.nop);
+    n++; at += op.len;
+    const o = at - page;
+    // Stop at the page end (a 32-bit instruction may straddle it) and before what is not compiled.
+    if (n >= MAX_INSNS || o > 4092) break;
+    op = h.cachedOp(o) ?? h.decodeAt(at);
+    if (!compilable(op.name)) break;
+  }
+  if (tail === '') tail = `h.pc = ${at}; nk = ${n}; break L;`;
+  const fn = assemble(src, tail, pc, n);
+  return { pc, n, start: pc & 4095, bytes: at - pc, op: first, fn };
+}
+
+/** The branch or jump ending a block; a branch back to the block's start loops. */
+function terminator(src: BlockSource, op: Op, pc: number, n: number, start: number): string {
+  const next = pc + op.len;
+  if (op.name === 'jal' || op.name === 'jalr') {
+    const s = src.jump(op, pc);
+    src.body.push(`/* ${pc.toString(16)} ${op.name} */ ${s}`);
+    return `h.pc = u1; nk = ${n}; break L;`;
+  }
+  const cond = src.condition(op);
+  const target = pc + op.imm;
+  src.body.push(`/* ${pc.toString(16)} ${op.name} */`);
+  if (target === start) {
+    return `if (${cond}) { ic += ${n}; if (ic + ${n} > h.end) { h.pc = ${start}; break L; } continue L; } h.pc = ${next}; nk = ${n}; break L;`;
+  }
+  return `h.pc = (${cond}) ? ${target} : ${next}; nk = ${n}; break L;`;
+}
+
+function assemble(src: BlockSource, tail: string, pc: number, n: number): (h: Hart) => void {
+  const used = [...src.used].sort((a, b) => a - b);
+  const written = [...src.written].sort((a, b) => a - b);
+  const load = used.map((r) => `l${r} = x[${2 * r}], h${r} = x[${2 * r + 1}]`).join(', ');
+  const store = written.map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
+  const consts = src.consts.map((_, i) => `c${i}`).join(', ');
+  const body = `
+    const x = h.x, clock = h.clock, rT = h.rTag, rU = h.rU8, rI = h.rI32, wT = h.wTag, wU = h.wU8, wI = h.wI32;
+    let ic = clock.icount, nk = 0, t1 = 0, t2 = 0, u1 = 0, u2 = 0, va = 0, o = 0, ti = 0, ub = rU[0], ib = rI[0];
+    ${load === '' ? '' : `let ${load};`}
+    try {
+      L: for (;;) {
+        ${src.body.join('\n        ')}
+        ${tail}
+      }
+    } catch (e) {
+      ${store}
+      throw e;
+    }
+    ${store}
+    clock.icount = ic + nk;`;
+  const name = `block_${(pc < 0 ? pc + 2 ** 64 : pc).toString(16)}_${n}`;
+  const factory = new Function('TLB_MASK', consts, `"use strict"; return function ${name}(h) {${body}\n};`);
+  return factory(TLB_MASK, ...src.consts) as (h: Hart) => void;
+}
+
+/** Whether a breakpoint lies on one of the block's instructions (it then runs interpreted). */
+export function blockHasBreakpoint(b: Block, breakpoints: Set<number>): boolean {
+  const end = b.pc + b.bytes;
+  for (const a of breakpoints) if (a >= b.pc && a < end) return true;
+  return false;
+}
