@@ -16,6 +16,11 @@ function common<T>(y: Argv<T>): Argv<T & CommonArgs> {
       type: 'string',
       choices: ['realtime', 'virtual'],
       describe: 'while the guest idles: follow host time (default on a terminal) or skip ahead at once',
+    })
+    .option('jit', {
+      type: 'boolean',
+      default: true,
+      describe: 'compile hot guest code to JavaScript; --no-jit interprets every instruction (same results, slower)',
     }) as Argv<T & CommonArgs>;
 }
 

@@ -38,6 +38,8 @@ export interface MachineOptions {
   snapshotMemory?: string | number;
   /** Called with each piece of console output the first time the guest prints it. */
   onConsole?: (text: string) => void;
+  /** Compile hot guest code to JavaScript (default true); false interprets every instruction. */
+  jit?: boolean;
 }
 
 /** `Machine.fromFiles`: images named by path, as on the command line. */
@@ -244,6 +246,7 @@ export class Machine {
       ...(config.initrd ? { initrd: config.initrd } : {}),
       ...(config.append !== undefined ? { append: config.append } : {}),
       onConsoleOutput: (bytes) => this.capture.output(this.board.icount, bytes),
+      ...(o.jit === false ? { jit: false } : {}),
     });
     this.recorded = new RecordedBoard(this.board);
     const snapMem = o.snapshotMemory;

@@ -13,6 +13,8 @@ import { openLiveSession, writeBackDisk, type ConsoleArgs, type LiveSession } fr
 export interface CommonArgs extends ConsoleArgs {
   'snapshot-memory': string;
   clock?: string;
+  /** false with --no-jit. */
+  jit?: boolean;
 }
 
 const say = (msg: string): void => {
@@ -71,7 +73,7 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
     s?.timeline.interrupt();
   };
   s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']) },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false },
     a,
     onQuit,
   );
@@ -135,7 +137,7 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
   const s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']) },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false },
     a,
     () => finish(0),
   );
@@ -165,6 +167,7 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
       ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
       snapshotMemory: parseSize(a['snapshot-memory']),
       clockMode: 'virtual',
+      jit: a.jit !== false,
     },
     a,
     () => finish(0),

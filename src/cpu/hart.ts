@@ -49,6 +49,8 @@ export class Hart extends Memory {
   breakpoints = new Set<number>();
   /** Compile hot blocks to JavaScript (block.ts); false runs every instruction interpreted. */
   jit = true;
+  /** Blocks compiled so far (for tests and `monitor info`). */
+  blocksCompiled = 0;
   stopReason: HartStop = 'budget';
 
   /** LR reservation: the virtual address of the last LR (as QEMU compares it), or NaN. */
@@ -153,7 +155,7 @@ export class Hart extends Memory {
       } else if (this.jit && ++op.heat >= HOT && this.fetchOps !== null && pc - this.fetchBase >= 0 && pc - this.fetchBase < 4096) {
         const nb = compileBlock(this, pc, op);
         op.block = nb;
-        if (nb !== null) this.addBlock(nb);
+        if (nb !== null) { this.addBlock(nb); this.blocksCompiled++; }
       }
       this.npc = pc + op.len;
       op.fn(this, op);

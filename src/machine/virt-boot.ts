@@ -37,6 +37,11 @@ export interface VirtOptions {
   append?: string;
   /** Receives the bytes the guest writes to the UART. */
   onConsoleOutput?: (bytes: Uint8Array) => void;
+  /**
+   * Compile hot guest code to JavaScript (default true); false interprets every instruction
+   * (`--no-jit`). Either way the machine computes exactly the same states.
+   */
+  jit?: boolean;
   /** Goldfish RTC time at virtual time 0, nanoseconds since the Unix epoch (default 0). */
   rtcEpochNs?: number;
 }

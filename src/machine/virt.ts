@@ -113,6 +113,7 @@ export class VirtMachine implements ReplayableMachine {
     for (let h = 0; h < smp; h++) {
       const hart = new Hart(h, this.bus, this.clock);
       hart.breakpoints = this.breakpoints;
+      hart.jit = opts.jit ?? true;
       hart.watchpoints = this.watchpoints;
       this.harts.push(hart);
     }

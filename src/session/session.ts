@@ -22,6 +22,8 @@ export interface SessionOptions {
   snapshotMemory?: number;
   /** Idle handling: follow host time while all harts wait (interactive) or warp at once. */
   clockMode?: 'realtime' | 'virtual';
+  /** Compile hot guest code (default); false interprets every instruction. Results are the same. */
+  jit?: boolean;
   onConsoleOutput?: (bytes: Uint8Array) => void;
 }
 
@@ -48,6 +50,7 @@ export function createSession(o: SessionOptions): Session {
     ...(c.initrd ? { initrd: c.initrd } : {}),
     ...(c.append !== undefined ? { append: c.append } : {}),
     ...(o.onConsoleOutput ? { onConsoleOutput: o.onConsoleOutput } : {}),
+    ...(o.jit === false ? { jit: false } : {}),
   });
   const timeline = new Timeline(machine, {
     mode: o.mode ?? 'live',

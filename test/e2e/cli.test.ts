@@ -38,6 +38,12 @@ describe('rvrr run (as a user runs it)', function () {
     expect(fs.readFileSync(img).equals(fs.readFileSync(path.join(ROOT, 'samples/kernel/disk.img')))).to.equal(true);
   });
 
+  it('--no-jit (every instruction interpreted) runs the sample kernel with its disk to the same output', () => {
+    const r = runCli(['run', '--no-jit', '--kernel', 'samples/kernel/kernel.elf', '--drive', 'samples/kernel/disk.img']);
+    expect(r.stdout).to.equal(read('samples/kernel/expected.txt'));
+    expect(r.code).to.equal(0);
+  });
+
   it('--console-log keeps a copy of the console output', () => {
     const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-log-')), 'console.log');
     const r = runCli(['run', '--kernel', 'samples/hello/hello.elf', '--console-log', log]);

@@ -1,0 +1,104 @@
+/**
+ * The block compiler against the plain interpreter: the same guest on two boards, one with
+ * compiled blocks and one with `jit: false`, run through the same sequence of pseudo-random
+ * budgets (1 instruction to 50,000), must agree on the full machine state (every hart register,
+ * CSR, device, RAM: `stateHash()`) after every slice, and on console output and exit code.
+ * Slices of every length make blocks start, end and stop at budget edges everywhere.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VirtMachine } from '../../dist/machine/virt.js';
+import { seededRandom } from '../../dist/replay/determinism.js';
+
+const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
+const file = (p: string) => new Uint8Array(readFileSync(join(ROOT, p)));
+
+interface Case { elf: string; drive?: string; max: number; smp?: number }
+
+function board(c: Case, jit: boolean, out: string[]): VirtMachine {
+  const dec = new TextDecoder();
+  return new VirtMachine({
+    kernel: file(c.elf), bios: 'none', memoryBytes: 128 << 20, jit, smp: c.smp ?? 1,
+    ...(c.drive ? { drive: file(c.drive) } : {}),
+    onConsoleOutput: (b) => out.push(dec.decode(b)),
+  });
+}
+
+/** Run both boards slice by slice; returns what they printed and the slices compared. */
+function compare(c: Case, seed: number): { out: string; slices: number; compiled: number; exitCode: number | undefined } {
+  const outJ: string[] = [], outI: string[] = [];
+  const j = board(c, true, outJ), i = board(c, false, outI);
+  const rnd = seededRandom(seed);
+  let slices = 0;
+  for (;;) {
+    // Mostly short slices (block edges), some long ones (loops running inside a block).
+    const r = rnd();
+    const budget = r < 0.3 ? 1 + Math.floor(rnd() * 8) : r < 0.8 ? 1 + Math.floor(rnd() * 500) : 1 + Math.floor(rnd() * 50_000);
+    const rj = j.run(budget), ri = i.run(budget);
+    slices++;
+    const where = `${c.elf} slice ${slices} (budget ${budget}, icount ${i.icount})`;
+    expect(rj.reason, where).to.equal(ri.reason);
+    expect(j.icount, where).to.equal(i.icount);
+    expect(j.stateHash(), where).to.equal(i.stateHash());
+    if (ri.reason === 'poweroff') break;
+    if (ri.reason === 'idle') {
+      const ns = i.nsUntilNextDeadline();
+      expect(Number.isFinite(ns), `${where}: idle with no timer`).to.equal(true);
+      for (const m of [i, j]) m.applyInput({ kind: 'warp', ns });
+    }
+    if (i.icount >= c.max) break;
+  }
+  expect(outJ.join('')).to.equal(outI.join(''));
+  const compiled = j.harts.reduce((n, h) => n + h.blocksCompiled, 0);
+  return { out: outI.join(''), slices, compiled, exitCode: i.exitCode };
+}
+
+describe('block compiler against the interpreter (state hash after every slice)', function () {
+  this.timeout(300_000);
+
+  it('guest with code changed under it: stores + fence.i, a store into its own block, virtio DMA, page remapping and aliasing', () => {
+    const r = compare({ elf: 'test/guests/codechange.elf', drive: 'test/guests/codechange.img', max: 1e7 }, 1);
+    expect(r.out).to.equal([
+      'store + fence.i: ok', 'store into the same block: the new instruction ran', 'virtio-blk read over code: ok',
+      'page remapped: ok', 'page aliased: ok', '',
+    ].join('\n'));
+    expect(r.exitCode).to.equal(0);
+    expect(r.compiled).to.be.greaterThan(10);
+  });
+
+  const isa = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'csr', 'traps', 'priv', 'sv39', 'fpu', 'printf'];
+  for (const name of isa) {
+    it(`ISA test ${name}.elf`, () => {
+      const r = compare({ elf: `test/guests/${name}.elf`, max: 2e7 }, 7);
+      expect(r.exitCode).to.equal(0);
+    });
+  }
+
+  for (const name of ['intmem', 'smode', 'fpheavy']) {
+    it(`differential program ${name}.elf`, () => {
+      const r = compare({ elf: `test/diff/programs/${name}.elf`, max: 2e7 }, 11);
+      expect(r.exitCode).to.equal(0);
+      expect(r.compiled).to.be.greaterThan(20);
+    });
+  }
+
+  for (const name of ['q-int', 'q-comp', 'q-mem', 'q-fp', 'q-sv39']) {
+    it(`benchmark guest ${name}.elf`, () => {
+      const r = compare({ elf: `samples/bench/${name}.elf`, max: 3e7 }, 3);
+      expect(r.exitCode).to.equal(0);
+      expect(r.out).to.match(/ 2 passes [0-9a-f]{16}\n$/);
+    });
+  }
+
+  it('the sample kernel with its disk: timer and UART interrupts, Sv39, virtio-blk, two user processes', () => {
+    const r = compare({ elf: 'samples/kernel/kernel.elf', drive: 'samples/kernel/disk.img', max: 3e7 }, 5);
+    expect(r.out).to.match(/all processes have exited/);
+    expect(r.compiled).to.be.greaterThan(50);
+  });
+
+  it('a two-hart guest', () => {
+    const r = compare({ elf: 'test/guests/rv64a.elf', smp: 2, max: 2e7 }, 9);
+    expect(r.exitCode).to.equal(0);
+  });
+});
