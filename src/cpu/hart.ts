@@ -148,9 +148,14 @@ export class Hart extends Memory {
       }
       const b = op.block;
       if (b !== undefined) {
-        if (b !== null && b.pc === pc && clock.icount + b.n <= this.end && !this.ignoreStop && (!bpOn || !blockHasBreakpoint(b, bp))) {
-          b.fn(this);
-          continue;
+        if (b !== null && clock.icount + b.n <= this.end && !this.ignoreStop && (!bpOn || !blockHasBreakpoint(b, bp))) {
+          if (b.pc === pc) {
+            b.fn(this);
+            continue;
+          }
+          // The page is mapped at another virtual address now: compile it for this one.
+          op.block = undefined;
+          op.heat = 0;
         }
       } else if (this.jit && ++op.heat >= HOT && this.fetchOps !== null && pc - this.fetchBase >= 0 && pc - this.fetchBase < 4096) {
         const nb = compileBlock(this, pc, op);
@@ -326,9 +331,10 @@ export class Hart extends Memory {
   saveState(): HartState {
     return saveHart(this);
   }
+  /** Load saved state; RAM must already hold the matching pages (code caches are checked against it). */
   loadState(s: HartState): void {
     loadHart(this, s);
-    this.flushCaches();
+    this.restoreCaches();
     this.irqCheck = true;
   }
 }

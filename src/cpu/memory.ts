@@ -73,6 +73,14 @@ export abstract class Memory {
   private isCode: Uint8Array;
   /** Compiled blocks per RAM page (each lies within its page), to drop those a store overlaps. */
   private pageBlocks: (Block[] | undefined)[];
+  /**
+   * The page buffer each code page's ops were decoded from. Stores keep ops and buffer in step
+   * (a copy-on-write store moves this to the new buffer), so after a snapshot restore a page
+   * whose buffer is still this one holds the same bytes and keeps its ops and blocks.
+   */
+  private codeSrc: (Uint8Array | undefined)[];
+  /** Pages that have (or had) decoded code, for restoreCaches. */
+  private codePages: number[] = [];
   /** The page the run loop is fetching from: its virtual base and decoded slots. */
   fetchBase = NaN;
   fetchOps: Op[] | null = null;
@@ -85,6 +93,7 @@ export abstract class Memory {
     this.codeCache = new Array(bus.ram.pageCount).fill(undefined);
     this.isCode = new Uint8Array(bus.ram.pageCount);
     this.pageBlocks = new Array(bus.ram.pageCount).fill(undefined);
+    this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
   }
 
   abstract raise(cause: number, tval: number): never;
@@ -265,6 +274,7 @@ export abstract class Memory {
       if (code) this.invalidateSlots(idx, off & 4095, size);
       const wasPrivate = this.ram.isPrivate(idx);
       const u = this.ram.writablePageU8(idx);
+      if (code) this.codeSrc[idx] = u;
       if (!wasPrivate) this.refreshReadTlb(idx);
       // No write entry for a page with decoded code: its stores must keep invalidating slots.
       if (!this.watching && va === va && !code) {
@@ -382,6 +392,8 @@ export abstract class Memory {
 
   private markCode(idx: number): void {
     this.isCode[idx] = 1;
+    this.codeSrc[idx] = this.ram.readPageU8(idx);
+    this.codePages.push(idx);
     const wp = this.wPage;
     for (let i = 0; i < TLB_SIZE; i++) if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; }
   }
@@ -439,6 +451,7 @@ export abstract class Memory {
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
     this.pageBlocks.fill(undefined);
+    this.codePages = [];
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
@@ -455,7 +468,23 @@ export abstract class Memory {
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
-  /** Drop all caches (after loadState, RAM restore, debugger changes). */
+  /**
+   * After RAM pages were swapped (snapshot restore) and the hart state loaded: drop every
+   * translation, and the decoded code of pages whose contents are no longer what it was
+   * decoded from. Code on unchanged pages survives, so a replay after a seek starts compiled.
+   */
+  restoreCaches(): void {
+    this.flushTlb();
+    const kept: number[] = [];
+    for (const idx of this.codePages) {
+      if (this.isCode[idx] === 0) continue;
+      if (this.ram.readPageU8(idx) === this.codeSrc[idx]) kept.push(idx);
+      else this.dropCodePage(idx);
+    }
+    this.codePages = kept;
+  }
+
+  /** Drop all caches (after a reset or debugger changes). */
   flushCaches(): void {
     this.flushTlb();
     this.flushCode();

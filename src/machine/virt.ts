@@ -428,7 +428,6 @@ export class VirtMachine implements ReplayableMachine {
     this.ram.restore(s.ram);
     s.harts.forEach((st, i) => {
       this.harts[i].loadState(st);
-      this.harts[i].flushCaches();
     });
     // Devices after harts: their loadState re-drives interrupt lines into the restored harts.
     for (const d of this.devices) d.loadState(s.devices[d.name]);
