@@ -5,7 +5,7 @@
 #   samples/linux/build.sh [WORKDIR]      (default WORKDIR: /tmp/linux)
 #
 # Needs Debian packages (installed with apt-get if missing, as root):
-#   linux-source-6.1 gcc-riscv64-linux-gnu flex bison bc libssl-dev libelf-dev cpio
+#   linux-source-6.1 gcc-riscv64-linux-gnu flex bison bc libssl-dev libelf-dev
 # Nothing else is fetched. The kernel and its source stay in WORKDIR and are
 # never committed. Takes ~15 minutes with make -j2.
 set -eu
@@ -26,6 +26,8 @@ done
 [ -f /usr/include/libelf.h ] || need="$need libelf-dev"
 if [ -n "$need" ]; then
 	echo "build.sh: installing$need"
+	# A fresh machine has no package lists yet: install would find nothing.
+	apt-get update
 	apt-get install -y $need
 fi
 
