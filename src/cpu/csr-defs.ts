@@ -4,7 +4,7 @@ export const CSR = {
   fflags: 0x001, frm: 0x002, fcsr: 0x003,
   cycle: 0xc00, time: 0xc01, instret: 0xc02,
   sstatus: 0x100, sie: 0x104, stvec: 0x105, scounteren: 0x106, senvcfg: 0x10a,
-  sscratch: 0x140, sepc: 0x141, scause: 0x142, stval: 0x143, sip: 0x144, satp: 0x180,
+  sscratch: 0x140, sepc: 0x141, scause: 0x142, stval: 0x143, sip: 0x144, stimecmp: 0x14d, satp: 0x180,
   mvendorid: 0xf11, marchid: 0xf12, mimpid: 0xf13, mhartid: 0xf14, mconfigptr: 0xf15,
   mstatus: 0x300, misa: 0x301, medeleg: 0x302, mideleg: 0x303, mie: 0x304, mtvec: 0x305,
   mcounteren: 0x306, menvcfg: 0x30a, mcountinhibit: 0x320,
@@ -32,6 +32,10 @@ export const MSTATUS_TSR = 1 << 22;
 export const MSTATUS_WMASK = MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP |
   MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR;
 export const SSTATUS_MASK = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR;
+/** menvcfg.STCE (bit 63, Sstc) as part of the high word: stimecmp drives STIP. */
+export const MENVCFG_HI_STCE = 0x80000000 | 0;
+/** mcounteren/scounteren.TM: time (and, for S with Sstc, stimecmp) accessible below M. */
+export const COUNTEREN_TM = 1 << 1;
 /** mstatus bits 63:32: UXL (33:32) = 2, SXL (35:34) = 2. */
 export const MSTATUS_HI_XL = 0xa;
 

@@ -6,7 +6,8 @@
 import type { Hart } from './hart.js';
 import {
   CSR, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI_XL, MSTATUS_FS, MSTATUS_MPP, MSTATUS_TVM,
-  MEDELEG_MASK, S_INTS, ALL_INTS, MIP_SSIP, MIP_SEIP, MISA_LO, MISA_HI, PRV_M, PRV_S, PRV_U,
+  MEDELEG_MASK, S_INTS, ALL_INTS, MIP_SSIP, MIP_SEIP, MIP_STIP, MISA_LO, MISA_HI, PRV_M, PRV_S, PRV_U,
+  MENVCFG_HI_STCE, COUNTEREN_TM,
 } from './csr-defs.js';
 
 /** Result of csrRead. */
@@ -18,7 +19,7 @@ const TWO32 = 4294967296;
 const PLAIN = new Set<number>([
   CSR.stvec, CSR.scounteren, CSR.senvcfg, CSR.sscratch, CSR.sepc, CSR.scause, CSR.stval, CSR.satp,
   CSR.medeleg, CSR.mideleg, CSR.mie, CSR.mtvec, CSR.mcounteren, CSR.menvcfg, CSR.mcountinhibit,
-  CSR.mscratch, CSR.mepc, CSR.mcause, CSR.mtval, CSR.pmpcfg0, CSR.pmpcfg2,
+  CSR.mscratch, CSR.mepc, CSR.mcause, CSR.mtval, CSR.pmpcfg0, CSR.pmpcfg2, CSR.stimecmp,
 ]);
 for (let i = 0; i < 16; i++) PLAIN.add(CSR.pmpaddr0 + i);
 
@@ -31,6 +32,23 @@ export const IMPLEMENTED_CSRS: number[] = (() => {
   return [...new Set(l)].sort((a, b) => a - b);
 })();
 const IMPLEMENTED = new Set(IMPLEMENTED_CSRS);
+
+/**
+ * Who must hear of writes to the Sstc timer CSRs (stimecmp, menvcfg): the board, which drives
+ * STIP from `time >= stimecmp` and schedules the deadline. Keyed by hart so that several
+ * machines can live in one process.
+ */
+const timerCsrListeners = new WeakMap<Hart, () => void>();
+
+/** Call `fn` after every guest write of stimecmp or menvcfg on hart `h` (Sstc). */
+export function onTimerCsrWrite(h: Hart, fn: () => void): void {
+  timerCsrListeners.set(h, fn);
+}
+
+/** Whether menvcfg.STCE is set: stimecmp then drives STIP, which software cannot write. */
+export function sstcEnabled(h: Hart): boolean {
+  return (h.csr[2 * CSR.menvcfg + 1] & MENVCFG_HI_STCE) !== 0;
+}
 
 function set64(v: number): void {
   const hi = Math.floor(v / TWO32); // floor: negative v has hi = -1
@@ -81,6 +99,8 @@ export function csrAllowed(h: Hart, n: number, write: boolean): boolean {
     if (h.priv === PRV_U && (h.csr[2 * CSR.scounteren] & bit) === 0) return false;
   }
   if (n === CSR.satp && h.priv === PRV_S && (h.mstatus & MSTATUS_TVM) !== 0) return false;
+  // Sstc: below M, stimecmp needs mcounteren.TM and menvcfg.STCE.
+  if (n === CSR.stimecmp && h.priv !== PRV_M && ((h.csr[2 * CSR.mcounteren] & COUNTEREN_TM) === 0 || !sstcEnabled(h))) return false;
   return true;
 }
 
@@ -116,9 +136,11 @@ export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
       // SEIP reads as the PLIC line OR the software bit. A csrs/csrc that leaves SEIP as it
       // read it must not latch the line into the software bit (priv spec 3.1.9).
       const sw = c[2 * CSR.mip];
-      let v = lo & S_INTS;
+      // With Sstc on, STIP is stimecmp's line and read-only.
+      const wmask = sstcEnabled(h) ? S_INTS & ~MIP_STIP : S_INTS;
+      let v = lo & wmask;
       if (((lo ^ h.mip()) & MIP_SEIP) === 0) v = (v & ~MIP_SEIP) | (sw & MIP_SEIP);
-      c[2 * CSR.mip] = (sw & ~S_INTS) | v;
+      c[2 * CSR.mip] = (sw & ~wmask) | v;
       return;
     }
     case CSR.sip: {
@@ -139,7 +161,15 @@ export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
       return;
     }
     case CSR.mcounteren: case CSR.scounteren: c[2 * n] = lo; return;
-    case CSR.menvcfg: case CSR.senvcfg: c[2 * n] = lo & 1; c[2 * n + 1] = 0; return; // FIOM only
+    case CSR.senvcfg: c[2 * n] = lo & 1; c[2 * n + 1] = 0; return; // FIOM only
+    case CSR.menvcfg: {
+      // FIOM and STCE (Sstc). Turning STCE on hands STIP to the comparator.
+      c[2 * n] = lo & 1; c[2 * n + 1] = hi & MENVCFG_HI_STCE;
+      if (sstcEnabled(h)) c[2 * CSR.mip] &= ~MIP_STIP;
+      timerCsrListeners.get(h)?.();
+      return;
+    }
+    case CSR.stimecmp: c[2 * n] = lo; c[2 * n + 1] = hi; timerCsrListeners.get(h)?.(); return;
     case CSR.mcountinhibit: c[2 * n] = lo & ~2; return;
     case CSR.pmpcfg0: case CSR.pmpcfg2: c[2 * n] = lo; c[2 * n + 1] = hi; return;
     case CSR.mcycle: h.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.steps(); return;

@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
 import { Bus } from '../bus/bus.js';
 import { PagedRam, PAGE_SIZE, type RamSnapshot } from '../bus/ram.js';
 import { Hart, type HartState } from '../cpu/hart.js';
+import { CSR, MIP_STIP } from '../cpu/csr-defs.js';
+import { onTimerCsrWrite, sstcEnabled } from '../cpu/csr.js';
 import { Clint } from '../devices/clint.js';
 import type { DeviceState, MmioDevice } from '../devices/device.js';
 import { DiskOverlay } from '../devices/disk.js';
@@ -28,6 +30,9 @@ import type {
 import { buildBootRom } from './boot-rom.js';
 import { planBoot, type BootPlan, type VirtOptions } from './virt-boot.js';
 import { VIRT, VIRT_IRQ } from './memmap.js';
+
+/** Bit number of STIP in mip. */
+const MIP_STIP_BIT = Math.log2(MIP_STIP);
 
 export type { VirtOptions } from './virt-boot.js';
 export { VirtConfigError } from './virt-boot.js';
@@ -116,6 +121,11 @@ export class VirtMachine implements ReplayableMachine {
       hart.jit = opts.jit ?? true;
       hart.watchpoints = this.watchpoints;
       this.harts.push(hart);
+      // Sstc: a stimecmp/menvcfg write re-drives STIP at once and may bring the deadline closer.
+      onTimerCsrWrite(hart, () => {
+        this.updateSstc(hart);
+        this.timerWritten();
+      });
     }
     this.ram.onExternalWrite = (page) => {
       for (const hart of this.harts) hart.invalidateCodePage(page);
@@ -229,16 +239,39 @@ export class VirtMachine implements ReplayableMachine {
     return this.clock.icount;
   }
 
+  /** stimecmp of `h` in `time` ticks (64-bit unsigned, as a double). */
+  private stimecmp(h: Hart): number {
+    return (h.csr[2 * CSR.stimecmp + 1] >>> 0) * 4294967296 + (h.csr[2 * CSR.stimecmp] >>> 0);
+  }
+
+  /** Sstc: STIP of `h` is high while menvcfg.STCE is set and time >= stimecmp. */
+  private updateSstc(h: Hart): void {
+    h.setPending(MIP_STIP_BIT, sstcEnabled(h) && this.clock.mtime() >= this.stimecmp(h));
+  }
+
+  /** Smallest stimecmp (time ticks) of a hart with Sstc on whose STIP is still low; Infinity if none. */
+  private sstcDeadline(): number {
+    let best = Infinity;
+    const now = this.clock.mtime();
+    for (const h of this.harts) {
+      if (!sstcEnabled(h)) continue;
+      const t = this.stimecmp(h);
+      if (t > now) best = Math.min(best, t);
+    }
+    return best;
+  }
+
   /** Let the timers observe the current time, and compute the next icount at which they must. */
   private deviceEvent(): void {
     this.clint.update();
     this.rtc.update();
+    for (const h of this.harts) this.updateSstc(h);
     this.sched.nextEvent = this.deadlineIcount();
   }
 
   /** icount of the nearest timer deadline (at least the next step), Infinity if none. */
   private deadlineIcount(): number {
-    const clintIns = this.clock.insnsUntilMtime(this.clint.nextDeadline());
+    const clintIns = this.clock.insnsUntilMtime(Math.min(this.clint.nextDeadline(), this.sstcDeadline()));
     const rtcNs = this.rtc.nextDeadlineNs() - this.clock.nowNs();
     const rtcIns = rtcNs === Infinity || Number.isNaN(rtcNs) ? Infinity : Math.max(0, Math.ceil(rtcNs));
     const d = Math.min(clintIns, rtcIns);
@@ -387,7 +420,7 @@ export class VirtMachine implements ReplayableMachine {
 
   nsUntilNextDeadline(): number {
     const now = this.clock.nowNs();
-    const clintTicks = this.clint.nextDeadline();
+    const clintTicks = Math.min(this.clint.nextDeadline(), this.sstcDeadline());
     const clintNs = clintTicks === Infinity ? Infinity : Math.max(0, clintTicks * (1e9 / 10_000_000) - now);
     const rtcDl = this.rtc.nextDeadlineNs();
     const rtcNs = rtcDl === Infinity ? Infinity : Math.max(0, rtcDl - now);

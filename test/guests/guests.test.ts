@@ -62,6 +62,7 @@ const programs: [string, string][] = [
   ['priv.elf', 'privilege transitions, delegation, TSR/TVM/TW'],
   ['sv39.elf', 'Sv39 walks, A/D, page faults, SUM/MXR/MPRV'],
   ['fpu.elf', 'F/D results and fflags in all rounding modes'],
+  ['sstc.elf', 'Sstc: stimecmp drives STIP, menvcfg.STCE, S-mode timer interrupt (as xv6 starts)'],
 ];
 
 describe('guest ISA test programs on our emulator', function () {
