@@ -1,8 +1,9 @@
 /**
- * The block compiler: a hot run of straight-line instructions on one code page, ending at a
- * branch or jump, becomes one JavaScript function (`new Function`) that keeps the guest
+ * The block compiler: a hot run of instructions on one code page, up to a jump (conditional
+ * branches on the way are side exits; the block goes on with the fall-through path), becomes
+ * one JavaScript function (`new Function`) that keeps the guest
  * registers it uses in JS locals. Counting stays exact: a block runs only when the whole
- * pass fits in the run's budget and holds no breakpoint; a block whose last instruction branches
+ * pass fits in the run's budget and holds no breakpoint; a block whose last instruction jumps
  * back to its start loops inside the function while the budget allows. Anything the hart must
  * see between two instructions (an MMIO access, a store into compiled code, a trap, a
  * watchpoint) happens only on a slow path, which leaves the block with pc and icount exact.
@@ -45,17 +46,31 @@ export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
   if (!compilable(first.name)) return null;
   const src = new BlockSource();
   const page = pc - (pc & 4095);
-  let at = pc, n = 0, op: Op | undefined = first;
+  let at = pc, n = 0, op: Op = first;
   let tail = '';
   for (;;) {
     const k = n;
-    if (BRANCHES.has(op.name)) {
-      tail = terminator(src, op, at, k + 1, pc);
-      n++; at += op.len;
+    n++;
+    if (op.name === 'jal' || op.name === 'jalr') {
+      tail = jumpTail(src, op, at, n, pc);
+      at += op.len;
       break;
     }
-    src.add(op, at, k, op.fn === rv64i.nop);
-    n++; at += op.len;
+    if (BRANCHES.has(op.name)) {
+      const cond = src.condition(op);
+      const target = at + op.imm;
+      src.body.push(`/* ${at.toString(16)} ${op.name} */`);
+      at += op.len;
+      if (target === pc) {
+        tail = loopTail(cond, n, pc) + ` h.pc = ${at}; nk = ${n}; break L;`;
+        break;
+      }
+      // A side exit; the block goes on with the fall-through path.
+      src.body.push(`if (${cond}) { h.pc = ${target}; nk = ${n}; break L; }`);
+    } else {
+      src.add(op, at, k, op.fn === rv64i.nop);
+      at += op.len;
+    }
     const o = at - page;
     // Stop at the page end (a 32-bit instruction may straddle it) and before what is not compiled.
     if (n >= MAX_INSNS || o > 4092) break;
@@ -67,21 +82,17 @@ export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
   return { pc, n, start: pc & 4095, bytes: at - pc, op: first, fn };
 }
 
-/** The branch or jump ending a block; a branch back to the block's start loops. */
-function terminator(src: BlockSource, op: Op, pc: number, n: number, start: number): string {
-  const next = pc + op.len;
-  if (op.name === 'jal' || op.name === 'jalr') {
-    const s = src.jump(op, pc);
-    src.body.push(`/* ${pc.toString(16)} ${op.name} */ ${s}`);
-    return `h.pc = u1; nk = ${n}; break L;`;
-  }
-  const cond = src.condition(op);
-  const target = pc + op.imm;
-  src.body.push(`/* ${pc.toString(16)} ${op.name} */`);
-  if (target === start) {
-    return `if (${cond}) { ic += ${n}; if (ic + ${n} > h.end) { h.pc = ${start}; break L; } continue L; } h.pc = ${next}; nk = ${n}; break L;`;
-  }
-  return `h.pc = (${cond}) ? ${target} : ${next}; nk = ${n}; break L;`;
+/** Back to the block's start when `cond` holds: another pass inside the function if it fits the budget. */
+function loopTail(cond: string, n: number, start: number): string {
+  return `if (${cond}) { ic += ${n}; if (ic + ${n} > h.end) { h.pc = ${start}; break L; } continue L; }`;
+}
+
+/** jal/jalr ending a block; a jal back to the block's start loops. */
+function jumpTail(src: BlockSource, op: Op, pc: number, n: number, start: number): string {
+  const s = src.jump(op, pc);
+  src.body.push(`/* ${pc.toString(16)} ${op.name} */ ${s}`);
+  if (op.name === 'jal' && pc + op.imm === start) return loopTail('true', n, start);
+  return `h.pc = u1; nk = ${n}; break L;`;
 }
 
 function assemble(src: BlockSource, tail: string, pc: number, n: number): (h: Hart) => void {

@@ -434,7 +434,9 @@ export class VirtMachine implements ReplayableMachine {
     const ram = this.ram.snapshot();
     const stateBytes = this.ram.pageCount * 8 + harts.length * 2048 + 4096;
     // Page-like buffers for the snapshot store's exact accounting: RAM pages and disk chunks.
-    const pageRefs: (ArrayBufferView | null)[] = ram.u8.slice();
+    // Only pages that exist (most of a large RAM is never written).
+    const pageRefs: (ArrayBufferView | null)[] = [];
+    for (const p of ram.u8) if (p !== null) pageRefs.push(p);
     for (const d of Object.values(devices)) {
       const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
       if (Array.isArray(chunks)) pageRefs.push(...(chunks as (ArrayBufferView | null)[]));

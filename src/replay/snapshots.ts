@@ -37,13 +37,15 @@ export interface SnapshotPolicy {
 }
 
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
-  interval: 200_000,
+  // With compiled blocks a million instructions replay in a few milliseconds; closer spacing
+  // would spend more on copy-on-write page copies while recording than it saves in reverse.
+  interval: 1_000_000,
   perLevel: 16,
   memoryBudget: 1024 * 1024 * 1024,
   maxStopPins: 8,
-  fineLevels: 5,
-  // 200k * 2^5 = 6.4M instructions: a few hundred ms of replay at worst at today's speed.
-  maxLevel: 5,
+  fineLevels: 6,
+  // 1M * 2^3 = 8M instructions: well under 100 ms of replay at worst.
+  maxLevel: 3,
 };
 
 /** One stored snapshot and why it is kept. */
