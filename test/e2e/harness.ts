@@ -70,27 +70,41 @@ export function startServer(args: string[]): Promise<Server> {
   });
 }
 
-/** Run gdb-multiarch in batch mode on `elf` against the server; returns stdout+stderr. */
+/**
+ * Run gdb-multiarch in batch mode on `elf` against the server; returns what it printed, as a
+ * terminal would show it.
+ *
+ * gdb prints its own output on stdout but monitor output and `O` packets on stderr, one byte
+ * per write. Read through two pipes, the two streams interleave at whatever chunks the reader
+ * happens to get (under load a stderr line could be cut by stdout text), so both go to one
+ * file descriptor, like a terminal: the order is exactly the order gdb wrote them in.
+ */
 export function gdbBatch(port: number, elf: string | undefined, commands: string[], timeoutMs = 120_000, connect = true): Promise<string> {
   // Commands go through a script file so that multi-line commands (while, define) work.
-  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-gdb-')), 'session.gdb');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-gdb-'));
+  const script = path.join(dir, 'session.gdb');
   fs.writeFileSync(script, commands.join('\n') + '\n');
   const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64'];
   if (connect) args.push('-ex', `target remote :${port}`);
   args.push('-x', script);
   if (elf !== undefined) args.push(path.resolve(ROOT, elf));
+  const outFile = path.join(dir, 'output.txt');
+  const fd = fs.openSync(outFile, 'w');
   return new Promise((resolve, reject) => {
-    const p = spawn('gdb-multiarch', args, { cwd: ROOT });
-    let text = '';
-    p.stdout.on('data', (b: Buffer) => (text += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (text += b.toString()));
+    let p: ChildProcess;
+    try {
+      p = spawn('gdb-multiarch', args, { cwd: ROOT, stdio: ['pipe', fd, fd] });
+    } finally {
+      fs.closeSync(fd); // the child has its own copy
+    }
+    const text = (): string => fs.readFileSync(outFile, 'utf8');
     const t = setTimeout(() => {
       p.kill('SIGKILL');
-      reject(new Error(`gdb timed out; output so far:\n${text}`));
+      reject(new Error(`gdb timed out; output so far:\n${text()}`));
     }, timeoutMs);
     p.on('exit', () => {
       clearTimeout(t);
-      resolve(text);
+      resolve(text());
     });
   });
 }

@@ -36,6 +36,20 @@ describe('gdbinit commands and the sample gdb scripts', function () {
     expect(out).to.match(/^rvrr user commands/m);
   });
 
+  it("monitor output and gdb's own output come out in the order gdb printed them, whole lines", async () => {
+    // gdb prints monitor output (O packets) on stderr a byte at a time and its own output on
+    // stdout: read through two pipes they used to interleave at random points.
+    const server = await serve(['serve', '--kernel', BUG, '--console', 'none']);
+    const n = 200;
+    const out = await gdbBatch(server.port, BUG, [
+      'set $i = 0', `while $i < ${n}`, '  printf "gdb says %d\\n", $i', '  monitor when', '  set $i = $i + 1', 'end',
+    ]);
+    const lines = out.split('\n').filter((l) => /gdb says|icount/.test(l));
+    const expected: string[] = [];
+    for (let i = 0; i < n; i++) expected.push(`gdb says ${i}`, 'icount 0, virtual time 0.000000 s (mtime 0), hart 0');
+    expect(lines).to.deep.equal(expected);
+  });
+
   it('samples/history.gdb prints every write of a variable, newest first', async () => {
     const server = await serve(['serve', '--kernel', BUG, '--console', 'none']);
     const out = await gdbBatch(server.port, BUG, ['source samples/history.gdb', 'break audit', 'continue', 'var-history alice.balance']);
