@@ -56,6 +56,12 @@ export class Session {
   /** Hart for register and memory accesses (Hg) and for resumes (Hc). */
   private gHart: number;
   private cHart: number;
+  /**
+   * `Hc0`/`Hc-1`: no particular hart for resumes. gdb sends it (not the selected thread) before
+   * `bs`/`bc`/`s`/`c` when all threads resume; the hart to step is then the one the user
+   * selected, which is the one gdb last read registers of (Hg).
+   */
+  private cAny = false;
   private space: AddressSpace = 'virtual';
   private clientFeatures = new Set<string>();
   /** The operation in flight (resume or monitor command), if any. */
@@ -192,7 +198,10 @@ export class Session {
         const h = req.thread <= 0 ? (req.op === 'g' ? this.gHart : this.cHart) : this.hartOf(req.thread);
         if (h === undefined) return E_SRCH;
         if (req.op === 'g') this.gHart = h;
-        else this.cHart = h;
+        else {
+          this.cHart = h;
+          this.cAny = req.thread <= 0;
+        }
         return 'OK';
       }
       case 'offsets':
@@ -238,16 +247,16 @@ export class Session {
         return 'vCont;c;C;s;S;r';
       case 'continue':
       case 'step':
-        if (req.addr !== undefined && !t.writeRegister(this.cHart, REG_PC, BigInt(req.addr))) return E_INVAL;
-        return this.resume(req.kind === 'continue' ? { kind: 'continue', hart: this.cHart } : { kind: 'step', hart: this.cHart });
+        if (req.addr !== undefined && !t.writeRegister(this.resumeHart(), REG_PC, BigInt(req.addr))) return E_INVAL;
+        return this.resume(req.kind === 'continue' ? { kind: 'continue', hart: this.resumeHart() } : { kind: 'step', hart: this.resumeHart() });
       case 'vCont': {
         const action = this.pickVCont(req.actions);
         return action === undefined ? E_INVAL : this.resume(action);
       }
       case 'reverseStep':
-        return this.resume({ kind: 'reverseStep', hart: this.cHart });
+        return this.resume({ kind: 'reverseStep', hart: this.resumeHart() });
       case 'reverseContinue':
-        return this.resume({ kind: 'reverseContinue', hart: this.cHart });
+        return this.resume({ kind: 'reverseContinue', hart: this.resumeHart() });
       case 'monitor':
         return this.monitor(req.command);
       case 'detach':
@@ -269,6 +278,11 @@ export class Session {
     }
   }
 
+  /** The hart a resume without a thread of its own applies to (see cAny). */
+  private resumeHart(): number {
+    return this.cAny ? this.gHart : this.cHart;
+  }
+
   private hartOf(thread: ThreadId): number | undefined {
     const h = thread - 1;
     return h >= 0 && h < this.target.hartCount ? h : undefined;
@@ -282,7 +296,7 @@ export class Session {
     const fallback = actions.find((a) => a.thread === undefined || a.thread <= 0);
     const chosen = specific ?? fallback;
     if (!chosen) return undefined;
-    let hart = this.cHart;
+    let hart = this.resumeHart();
     if (specific) {
       const h = this.hartOf(specific.thread!);
       if (h === undefined) return undefined;

@@ -25,6 +25,20 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
     expect(out).to.match(/^\* 2\s+Thread 2 "hart 1" 0x0000000000001008 in \?\? \(\)$/m);
   });
 
+  it('reverse-stepi steps back the thread selected with `thread N`, not the one that stopped last', async () => {
+    const server = await serve(['serve', '--kernel', HELLO, '--smp', '2', '--console', 'none']);
+    // gdb sends `Hc0` (any thread) before `bs`: the hart to step back is the selected one.
+    const out = await gdbBatch(server.port, HELLO, [
+      'break square', 'continue', 'delete', 'thread 2', 'stepi', 'stepi', 'monitor when', 'thread 1', 'reverse-stepi', 'monitor when', 'info threads',
+    ]);
+    // hart 0 ran up to icount 1000 (its quantum), then hart 1 ran two instructions.
+    expect(out).to.match(/^icount 1002, virtual time [0-9.]+ s \(mtime \d+\), hart 1$/m);
+    expect(out).to.match(/^icount 999, virtual time [0-9.]+ s \(mtime \d+\), hart 0$/m);
+    expect(out).to.match(/^\* 1\s+Thread 1 "hart 0" 0x[0-9a-f]+ in uart_putc /m);
+    // Before hart 0's last instruction hart 1 had not started yet.
+    expect(out).to.match(/^  2\s+Thread 2 "hart 1" 0x0000000000001000 in \?\? \(\)$/m);
+  });
+
   it('works in ack mode too (no QStartNoAckMode)', async () => {
     const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     // `set remote noack-packet off` must come before `target remote`.
