@@ -71,6 +71,14 @@ export class Session {
   private progressTimer: NodeJS.Timeout | undefined;
   private progressLast = -Infinity;
   private progressQueued: string | undefined;
+  /**
+   * The long monitor command in flight. gdb sends nothing on Ctrl-C during `qRcmd`: it prints
+   * "Quit", stops waiting for the reply and goes on with its next packet. A packet arriving
+   * while a monitor command runs therefore means gdb abandoned it: the command is interrupted
+   * and its remaining output and reply are dropped, or gdb would take them as the replies to
+   * its next packets.
+   */
+  private monitorRun: { abandoned: boolean } | undefined;
 
   constructor(readonly server: GdbServer, readonly socket: Socket) {
     this.target = server.target;
@@ -80,7 +88,10 @@ export class Session {
     this.conn = new PacketConnection(
       socket,
       {
-        packet: (p) => (this.chain = this.chain.then(() => this.handle(p))),
+        packet: (p) => {
+          this.abandonMonitor();
+          this.chain = this.chain.then(() => this.handle(p));
+        },
         interrupt: () => this.onInterrupt(),
         rejected: (reason) => {
           log('rejected packet: %s', reason);
@@ -129,6 +140,15 @@ export class Session {
     } catch (e) {
       log('target error: %s', (e as Error).message);
     }
+  }
+
+  private abandonMonitor(): void {
+    const run = this.monitorRun;
+    if (run === undefined || run.abandoned) return;
+    log('a packet arrived during a monitor command: gdb gave up waiting (Ctrl-C); interrupting it');
+    run.abandoned = true;
+    this.stopProgress();
+    this.safe(() => this.target.interrupt());
   }
 
   private onInterrupt(): void {
@@ -401,8 +421,13 @@ export class Session {
     return (offset + max >= doc.length ? 'l' : 'm') + chunk;
   }
 
-  private async monitor(line: string): Promise<string> {
-    const out: MonitorOutput = { print: (text) => this.output(text) };
+  private async monitor(line: string): Promise<string | undefined> {
+    const run = { abandoned: false };
+    const out: MonitorOutput = {
+      print: (text) => {
+        if (!run.abandoned) this.output(text);
+      },
+    };
     const trimmed = line.trim();
     const sp = trimmed.search(/\s/);
     const name = sp < 0 ? trimmed : trimmed.slice(0, sp);
@@ -433,12 +458,15 @@ export class Session {
       out.print(`unknown monitor command '${name}'; try 'monitor help'\n`);
       return 'OK';
     }
+    this.monitorRun = run;
     try {
       await this.runBusy(() => cmd.run(args, out));
     } catch (e) {
       out.print(`${name}: ${(e as Error).message}\n`);
+    } finally {
+      this.monitorRun = undefined;
     }
-    return 'OK';
+    return run.abandoned ? undefined : 'OK';
   }
 
   /** Console output to gdb (O packets), split to fit the packet size. */
@@ -451,7 +479,7 @@ export class Session {
 
   /** Progress from the target: forwarded only while gdb waits on us, at a bounded rate. */
   private progress(text: string): void {
-    if (!this.busy || this.closing) return;
+    if (!this.busy || this.closing || this.monitorRun?.abandoned) return;
     const line = text.endsWith('\n') ? text : text + '\n';
     const now = performance.now(); // wire-level rate limiting only; never reaches the machine
     const wait = this.progressLast + this.server.progressIntervalMs - now;

@@ -101,6 +101,27 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
     c.close();
   });
 
+  it('Ctrl-C during a long monitor seek: gdb says Quit, the seek stops, the next commands get their own replies', async () => {
+    const server = await serve(['serve', '--kernel', LONG, '--console', 'none']);
+    // gdb sends nothing on Ctrl-C during a monitor command: it stops waiting and sends its next
+    // packet, which tells the server to interrupt the seek and drop its reply.
+    const out = await gdbBatch(
+      server.port,
+      LONG,
+      ['monitor when', 'monitor seek +300000000', 'monitor when', 'stepi', 'monitor when'],
+      120_000,
+      true,
+      { interrupt: { when: /^icount 0, /m, delayMs: 1000 }, separateCommands: true },
+    );
+    expect(out).to.match(/^Quit$/m);
+    expect(out).not.to.match(/Invalid remote reply|at icount 300000000/);
+    const at = [...out.matchAll(/^icount (\d+), virtual time/gm)].map((m) => Number(m[1]));
+    expect(at).to.have.length(3);
+    expect(at[0]).to.equal(0);
+    expect(at[1]).to.be.above(0).and.below(300_000_000); // a real point where the seek stopped
+    expect(at[2]).to.equal(at[1] + 1); // stepi from there
+  });
+
   it('kill ends the server as QEMU does', async () => {
     const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const exited = new Promise<number | null>((r) => server.proc.once('exit', r));

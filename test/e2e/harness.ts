@@ -70,6 +70,17 @@ export function startServer(args: string[]): Promise<Server> {
   });
 }
 
+/** Options of gdbBatch. */
+export interface GdbBatchOptions {
+  /** Send SIGINT to gdb (Ctrl-C) `delayMs` after its output first matches `when`. */
+  interrupt?: { when: RegExp; delayMs: number };
+  /**
+   * Pass the commands as `-ex` arguments instead of a script file: each runs even if the one
+   * before failed or was interrupted (a Quit or an error ends a script file).
+   */
+  separateCommands?: boolean;
+}
+
 /**
  * Run gdb-multiarch in batch mode on `elf` against the server; returns what it printed, as a
  * terminal would show it.
@@ -79,14 +90,22 @@ export function startServer(args: string[]): Promise<Server> {
  * happens to get (under load a stderr line could be cut by stdout text), so both go to one
  * file descriptor, like a terminal: the order is exactly the order gdb wrote them in.
  */
-export function gdbBatch(port: number, elf: string | undefined, commands: string[], timeoutMs = 120_000, connect = true): Promise<string> {
+export function gdbBatch(
+  port: number,
+  elf: string | undefined,
+  commands: string[],
+  timeoutMs = 120_000,
+  connect = true,
+  opts: GdbBatchOptions = {},
+): Promise<string> {
   // Commands go through a script file so that multi-line commands (while, define) work.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-gdb-'));
   const script = path.join(dir, 'session.gdb');
   fs.writeFileSync(script, commands.join('\n') + '\n');
   const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set architecture riscv:rv64'];
   if (connect) args.push('-ex', `target remote :${port}`);
-  args.push('-x', script);
+  if (opts.separateCommands) for (const c of commands) args.push('-ex', c);
+  else args.push('-x', script);
   if (elf !== undefined) args.push(path.resolve(ROOT, elf));
   const outFile = path.join(dir, 'output.txt');
   const fd = fs.openSync(outFile, 'w');
@@ -98,12 +117,22 @@ export function gdbBatch(port: number, elf: string | undefined, commands: string
       fs.closeSync(fd); // the child has its own copy
     }
     const text = (): string => fs.readFileSync(outFile, 'utf8');
+    // Ctrl-C as a user types it: SIGINT to gdb, once the output shows the moment has come.
+    const irq = opts.interrupt;
+    const poll =
+      irq &&
+      setInterval(() => {
+        if (!irq.when.test(text())) return;
+        clearInterval(poll);
+        setTimeout(() => p.kill('SIGINT'), irq.delayMs);
+      }, 20);
     const t = setTimeout(() => {
       p.kill('SIGKILL');
       reject(new Error(`gdb timed out; output so far:\n${text()}`));
     }, timeoutMs);
     p.on('exit', () => {
       clearTimeout(t);
+      if (poll) clearInterval(poll);
       resolve(text());
     });
   });
