@@ -34,9 +34,12 @@ export async function openLiveSession(
   });
   session = createSession({
     ...o,
-    // Output is shown the first time execution passes its icount, never again on replay.
+    // Output is shown the first time execution passes its icount in the current history, never
+    // again on replay.
     onConsoleOutput: (bytes) => {
       const ic = session?.machine.icount ?? 0;
+      // A change of the past discarded the history after its end: output there is new.
+      if (session) printedUpTo = Math.min(printedUpTo, session.timeline.endIcount);
       if (ic <= printedUpTo) return;
       printedUpTo = ic;
       hostConsole.write(bytes);

@@ -110,6 +110,17 @@ describe('gdb-multiarch reverse debugging against rvrr', function () {
     expect(out).to.match(/^\$2 = 1055$/m);
   });
 
+  it('after a change of the past the console shows the new future from where it was changed', async () => {
+    const server = await serve(['serve', '--kernel', HELLO, '--console', 'stdio']);
+    await gdbBatch(server.port, HELLO, [
+      'break square', 'continue', 'continue', 'continue', 'reverse-continue', 'reverse-continue', 'set var total = 1000', 'delete', 'continue',
+    ]);
+    await server.stop();
+    const lines = (n: number, first: number) => Array.from({ length: n }, (_, k) => `  ${k + 1} squared is ${(k + 1) ** 2}, running total ${first + ((k + 1) * (k + 2) * (2 * k + 3)) / 6}\n`);
+    // Shown while going forward the first time (up to square(3)), then the changed future.
+    expect(server.stdout()).to.equal(['Hello from RISC-V!\n', ...lines(2, 0), ...lines(5, 1000), 'Sum of the first 5 squares: 1055\nBye.\n'].join(''));
+  });
+
   it('record, then replay the file and reverse through it; info summarises it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvrr-rec-'));
     const rec = path.join(dir, 'bug.rvrr');
