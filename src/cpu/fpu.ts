@@ -39,15 +39,15 @@ function nanKind(st: FpState, r: number, fmt: Fmt): number {
 
 // Float views over the register file's memory (set per call by bindViews): reading a double
 // straight from it is much cheaper than assembling it from two words.
-let viewBuf: ArrayBufferLike | undefined;
-let viewOff = -1;
+let viewOf: Uint32Array | undefined;
 let f64v: Float64Array | undefined;
 let f32v: Float32Array | undefined;
 
 function bindViews(st: FpState): void {
   const f = st.f;
-  if (f.buffer === viewBuf && f.byteOffset === viewOff) return;
-  viewBuf = f.buffer; viewOff = f.byteOffset;
+  // The same register file as last time (identity: reading .buffer each call is not free).
+  if (f === viewOf) return;
+  viewOf = f;
   if (f.byteOffset % 8 === 0) { f64v = new Float64Array(f.buffer, f.byteOffset, 32); f32v = new Float32Array(f.buffer, f.byteOffset, 64); }
   else { f64v = undefined; f32v = undefined; }
 }
