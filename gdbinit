@@ -8,8 +8,6 @@ set confirm off
 # Reverse execution and watchpoints are served by rvrr itself (no software single-stepping).
 set can-use-hw-watchpoints 1
 
-target remote :1234
-
 define when
   monitor when
 end
@@ -92,3 +90,7 @@ reverse-next, reverse-finish, reverse-continue (rs, rn, rc), and watchpoints
 (watch / rwatch / awatch) work in both directions.
 `monitor help` lists every monitor command.
 end
+
+# Connect last: if nothing listens on :1234 (or the guest already exited), the commands above
+# are still defined and `target remote :1234` can be typed again once rvrr runs.
+target remote :1234

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gdbBatch, ROOT, useServers } from './harness.js';
@@ -48,6 +50,26 @@ describe('gdbinit commands and the sample gdb scripts', function () {
     const expected: string[] = [];
     for (let i = 0; i < n; i++) expected.push(`gdb says ${i}`, 'icount 0, virtual time 0.000000 s (mtime 0), hart 0');
     expect(lines).to.deep.equal(expected);
+  });
+
+  it('with nothing listening on the port, gdbinit still defines the rvrr commands', async () => {
+    // A port that was free a moment ago: gdb's `target remote` fails with "Connection refused".
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    // As a user starts it: gdb-multiarch -x gdbinit ELF (then types commands).
+    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', 'set tcp connect-timeout 1', '-x', gdbinitFor(port), '-ex', 'help when', '-ex', 'help rvrr', BUG], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const out = r.stdout + r.stderr;
+    expect(out).to.match(/gdbinit:\d+: Error in sourced command file:\n:\d+: Connection (refused|timed out)/);
+    expect(out).to.match(/^Print the current position in history: icount, virtual time and hart\.$/m);
+    expect(out).to.match(/^rvrr user commands/m);
   });
 
   it('samples/history.gdb prints every write of a variable, newest first', async () => {
