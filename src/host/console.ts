@@ -39,6 +39,9 @@ export interface HostConsoleOptions {
 
 const CTRL_A = 0x01;
 
+/** Guest output kept for a TCP console while no client is connected (the latest bytes win). */
+export const TCP_BACKLOG_BYTES = 1 << 20;
+
 export const CONSOLE_HELP = [
   'C-a h    print this help',
   'C-a x    exit the emulator',
@@ -51,6 +54,9 @@ export class HostConsole {
   private escape = false;
   private server: net.Server | undefined;
   private client: net.Socket | undefined;
+  /** Output while no TCP client is connected, sent to the next one (as a boot log is wanted). */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
   private rawSet = false;
   private readonly info: (msg: string) => void;
   private readonly onData = (buf: Buffer) => this.fromUser(buf);
@@ -79,7 +85,10 @@ export class HostConsole {
           return;
         }
         this.client = sock;
-        log('console client connected');
+        log('console client connected; %d bytes of earlier output', this.backlogBytes);
+        for (const b of this.backlog) sock.write(b);
+        this.backlog = [];
+        this.backlogBytes = 0;
         sock.on('data', (b) => this.opts.onInput(new Uint8Array(b)));
         sock.on('error', () => {});
         sock.on('close', () => {
@@ -101,7 +110,28 @@ export class HostConsole {
     if (this.logFd !== undefined) fs.writeSync(this.logFd, bytes);
     const spec = this.opts.spec;
     if (spec.kind === 'stdio') process.stdout.write(bytes);
-    else if (spec.kind === 'tcp') this.client?.write(bytes);
+    else if (spec.kind === 'tcp') {
+      if (this.client) this.client.write(bytes);
+      else this.keep(bytes);
+    }
+  }
+
+  private keep(bytes: Uint8Array): void {
+    let b = Buffer.from(bytes);
+    if (b.length > TCP_BACKLOG_BYTES) b = b.subarray(b.length - TCP_BACKLOG_BYTES);
+    this.backlog.push(b);
+    this.backlogBytes += b.length;
+    while (this.backlogBytes > TCP_BACKLOG_BYTES) {
+      const over = this.backlogBytes - TCP_BACKLOG_BYTES;
+      const first = this.backlog[0];
+      if (first.length <= over) {
+        this.backlog.shift();
+        this.backlogBytes -= first.length;
+      } else {
+        this.backlog[0] = first.subarray(over);
+        this.backlogBytes -= over;
+      }
+    }
   }
 
   private fromUser(buf: Buffer): void {

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { CLI, ROOT, runCli } from './harness.js';
+import * as net from 'node:net';
+import { RspClient } from '../../dist/gdb/client.js';
+import { CLI, ROOT, runCli, startServer } from './harness.js';
 
 const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
 
@@ -49,6 +51,29 @@ describe('rvrr run (as a user runs it)', function () {
     const r = runCli(['run', '--kernel', 'samples/hello/hello.elf', '--console-log', log]);
     expect(r.code).to.equal(0);
     expect(fs.readFileSync(log, 'utf8')).to.equal(read('samples/hello/expected.txt'));
+  });
+
+  it('--console tcp:PORT: a client that connects late (nc) still gets the output from the start', async () => {
+    const srv = await startServer(['serve', '--kernel', 'samples/hello/hello.elf', '--console', 'tcp:0']);
+    try {
+      const port = Number(/rvrr: console on tcp 127\.0\.0\.1:(\d+) \(nc 127\.0\.0\.1 \d+\)/.exec(srv.stderr())?.[1]);
+      expect(port).to.be.greaterThan(0);
+      // The guest runs to its power-off before anyone is on the console.
+      const gdb = await RspClient.connect(srv.port);
+      await gdb.handshake();
+      expect((await gdb.cont()).raw).to.equal('W00');
+      gdb.close();
+      const sock = net.connect(port, '127.0.0.1');
+      let got = '';
+      sock.on('data', (b: Buffer) => (got += b.toString('latin1')));
+      const expected = read('samples/hello/expected.txt');
+      const t0 = Date.now();
+      while (got.length < expected.length && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+      sock.destroy();
+      expect(got).to.equal(expected);
+    } finally {
+      await srv.stop();
+    }
   });
 
   it('on a terminal: raw console, Ctrl-A h shows help, Ctrl-A x quits', async function () {
