@@ -62,8 +62,42 @@ function checkOutputPath(file: string): void {
   }
 }
 
+/** The same file (also through a link), if both exist. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = fs.statSync(a);
+    const y = fs.statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/**
+ * Refuse an output (recording, console log) that is one of the input files: writing it would
+ * destroy the kernel, firmware, disk or recording the user gave.
+ */
+function checkOutputsAreNotInputs(outputs: [what: string, file: string | undefined][], inputs: [what: string, file: string | undefined][]): void {
+  for (const [ow, of] of outputs) {
+    if (of === undefined) continue;
+    for (const [iw, inf] of inputs) {
+      if (inf !== undefined && sameFile(of, inf)) throw new Error(`${ow} '${of}' is the ${iw} file: give another file name`);
+    }
+  }
+}
+
+function machineInputs(a: MachineArgs): [string, string | undefined][] {
+  return [
+    ['kernel', a.kernel],
+    ['firmware', a.bios === 'none' || a.bios === 'opensbi' ? undefined : a.bios],
+    ['disk image', a.drive],
+    ['initrd', a.initrd],
+  ];
+}
+
 /** `run`: boot the machine with the console on the terminal; exit with the guest's code. */
 export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string } = {}): Promise<number> {
+  checkOutputsAreNotInputs([['recording', opts.output], ['console log', a['console-log']]], machineInputs(a));
   if (opts.output !== undefined) checkOutputPath(opts.output);
   const config = loadMachineConfig(a);
   const quit = { requested: false };
@@ -133,6 +167,7 @@ async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Pr
 }
 
 export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Promise<number> {
+  checkOutputsAreNotInputs([['console log', a['console-log']]], machineInputs(a));
   const config = loadMachineConfig(a);
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
@@ -155,6 +190,7 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
 }
 
 export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Promise<number> {
+  checkOutputsAreNotInputs([['console log', a['console-log']]], [['recording', file]]);
   const rec = await readRecording(file);
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));

@@ -136,6 +136,18 @@ describe('corrupt files given to the CLI', function () {
       expect(fs.readdirSync(tmp).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
     });
 
+    it('an output that is one of the inputs (-o or --console-log naming the kernel, disk or recording) is refused, the input intact', () => {
+      const k = put('self.elf', elf);
+      const d = put('self.img', Buffer.alloc(4096));
+      const link = path.join(tmp, 'self-link.elf');
+      fs.symlinkSync(k, link);
+      expectClearError(['record', '--kernel', k, '--console', 'none', '-o', k], /recording '.*self\.elf' is the kernel file: give another file name/, [k]);
+      expectClearError(['record', '--kernel', k, '--console', 'none', '-o', link], /recording '.*self-link\.elf' is the kernel file/, [k]);
+      expectClearError(['run', '--kernel', k, '--drive', d, '--console-log', d], /console log '.*self\.img' is the disk image file/, [k, d]);
+      expectClearError(['serve', '--kernel', k, '--console-log', k, '--port', '0'], /console log '.*self\.elf' is the kernel file/, [k]);
+      expectClearError(['replay', good, '--console-log', good, '--port', '0'], /console log '.*good\.rvrr' is the recording file/, [good]);
+    });
+
     it('record --output into a missing directory or onto a directory fails before running, naming the path', () => {
       const k = put('ok3.elf', elf);
       expectClearError(['record', '--kernel', k, '--console', 'none', '-o', path.join(tmp, 'no-such-dir', 'x.rvrr')], /cannot write recording '.*x\.rvrr': no directory/, [k]);
