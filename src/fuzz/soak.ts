@@ -6,8 +6,9 @@
  * hash is noted with its icount; a straight replay of the recording (forward only, on a fresh
  * machine) must give the same hash at every one of those icounts.
  *
- * Size from the environment: SOAK_INSNS (instructions to record, default 200e6), SOAK_OPS
- * (operations, default 400), SOAK_SEED, SOAK_SNAPSHOT_MB (snapshot budget, default 512).
+ * Size from the environment: SOAK_INSNS (instructions to record, default 1e9), SOAK_OPS
+ * (operations, default 1200: about 1,100 of them seeks and reverse operations, the rest forward
+ * runs), SOAK_SEED, SOAK_SNAPSHOT_MB (snapshot budget, default 512).
  * Host time is read here only to print figures.
  */
 import * as fs from 'node:fs';
@@ -78,10 +79,8 @@ export async function runSoak(o: { instructions: number; ops: number; seed: numb
   while (tl.icount < o.instructions) {
     const stop = await tl.runForward({ budget: Math.min(o.instructions - tl.icount, 100_000 + r.int(3_000_000)) });
     if (stop.reason === 'poweroff') {
-      // Reboot just before the power-off store (a debugger reset there changes the past: the
-      // store is dropped from history). A reset logged after the power-off itself is not
-      // replayable yet: see test/robust/known-bugs.test.ts.
-      await tl.seek(tl.icount - 1);
+      // Reboot at the power-off, as `monitor reset` after the guest exited does: a reset logged
+      // there is replayed, so the history after it is reachable (test/robust/poweroff-history).
       tl.recordDebuggerWrite({ kind: 'reset' });
       res.reboots++;
     }
@@ -129,11 +128,13 @@ export async function runSoak(o: { instructions: number; ops: number; seed: numb
       if (s.reason === 'breakpoint' && tl.icount < t1) res.mismatches.push(`reverse-continue to ${pc.toString(16)} stopped at ${tl.icount}, before ${t1} where it executes`);
       res.ops.reverseContinue++;
     } else {
-      const s = await tl.runForward({ budget: Math.min(1 + r.int(2_000_000), Math.max(1, end - tl.icount)) });
+      // Forward within the recording only (at its end a live timeline would record more).
+      const budget = Math.min(1 + r.int(2_000_000), end - tl.icount);
+      const s = budget > 0 ? await tl.runForward({ budget }) : { reason: 'at the end' };
       op = `forward (${s.reason})`;
       res.ops.forward++;
     }
-    if (tl.icount > end) throw new Error(`operation ${op} went past the recorded end`);
+    if (tl.icount > end) throw new Error(`operation ${op} went past the recorded end: icount ${tl.icount} > ${end}`);
     seen.push({ icount: tl.icount, hash: a.machine.stateHash(), op });
     track(a, res);
     if (Date.now() - lastLog > 5000) {
@@ -150,8 +151,12 @@ export async function runSoak(o: { instructions: number; ops: number; seed: numb
   const b = createSession({ config, mode: 'replay', log: rec.log, endIcount: rec.endIcount, clockMode: 'virtual', snapshotMemory: o.snapshotBytes });
   const order = [...seen].sort((x, y) => x.icount - y.icount);
   for (const want of order) {
-    if (b.timeline.icount < want.icount) {
-      const s = await b.timeline.runForward({ budget: want.icount - b.timeline.icount });
+    while (b.timeline.icount < want.icount) {
+      const from = b.timeline.icount;
+      const s = await b.timeline.runForward({ budget: want.icount - from });
+      // A forward run reports each power-off (as gdb's `continue` does); the logged reset
+      // there reboots the guest when the run goes on.
+      if (s.reason === 'poweroff' && b.timeline.icount < want.icount && b.timeline.icount > from) continue;
       if (s.reason !== 'budget' || b.timeline.icount !== want.icount) {
         res.mismatches.push(`straight replay stopped at ${b.timeline.icount} (${s.reason}) on its way to ${want.icount}`);
         break;
@@ -166,19 +171,22 @@ export async function runSoak(o: { instructions: number; ops: number; seed: numb
   return res;
 }
 
+/** What `npm run soak` does without SOAK_* variables: issue 8 asks for >= 1e9 instructions and >= 1,000 seeks and reverse operations. */
+export const SOAK_DEFAULTS = { instructions: 1e9, ops: 1200, seed: 1, snapshotMiB: 512 } as const;
+
 async function main(): Promise<number> {
   const o = {
-    instructions: env('SOAK_INSNS', 200e6),
-    ops: env('SOAK_OPS', 400),
-    seed: env('SOAK_SEED', 1),
-    snapshotBytes: env('SOAK_SNAPSHOT_MB', 512) * (1 << 20),
+    instructions: env('SOAK_INSNS', SOAK_DEFAULTS.instructions),
+    ops: env('SOAK_OPS', SOAK_DEFAULTS.ops),
+    seed: env('SOAK_SEED', SOAK_DEFAULTS.seed),
+    snapshotBytes: env('SOAK_SNAPSHOT_MB', SOAK_DEFAULTS.snapshotMiB) * (1 << 20),
     log: (l: string) => console.log(l),
   };
   const r = await runSoak(o);
   const mib = (n: number) => (n / (1 << 20)).toFixed(0) + ' MiB';
   console.log(
     `soak: ${r.recorded} instructions recorded (${r.inputs} console inputs, ${r.reboots} reboots) in ${(r.recordMs / 1000).toFixed(1)} s; ` +
-      `${o.ops} operations (${r.ops.seek} seeks, ${r.ops.reverseStep} reverse-steps, ${r.ops.reverseContinue} reverse-continues, ${r.ops.forward} forward runs) in ${(r.opsMs / 1000).toFixed(1)} s; ` +
+      `${o.ops} operations (${r.ops.seek + r.ops.reverseStep + r.ops.reverseContinue} seeks and reverse operations: ${r.ops.seek} seeks, ${r.ops.reverseStep} reverse-steps, ${r.ops.reverseContinue} reverse-continues; ${r.ops.forward} forward runs) in ${(r.opsMs / 1000).toFixed(1)} s; ` +
       `straight replay checked ${r.checked} hashes in ${(r.replayMs / 1000).toFixed(1)} s`,
   );
   console.log(`soak: peak RSS ${mib(r.peakRss)}, peak snapshot memory ${mib(r.peakSnapshotBytes)} of a ${mib(r.snapshotBudget)} budget`);
