@@ -76,6 +76,39 @@ describe('rvrr run (as a user runs it)', function () {
     }
   });
 
+  it('DEBUG=rvrr:* logs on stderr under the namespaces README lists: rvrr:cpu, rvrr:dev:*, rvrr:replay, rvrr:rsp', async () => {
+    const env = { ...process.env, DEBUG: 'rvrr:*', DEBUG_COLORS: 'no' };
+    const r = spawnSync(process.execPath, [CLI, 'run', '--kernel', 'samples/kernel/kernel.elf', '--drive', 'samples/kernel/disk.img'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.equal(read('samples/kernel/expected.txt'));
+    const spaces = new Set([...r.stderr.matchAll(/^\S+ (rvrr:\S+) /gm)].map((m) => m[1]));
+    for (const ns of ['rvrr:cpu', 'rvrr:dev:uart', 'rvrr:dev:virtio', 'rvrr:dev:virtio-blk', 'rvrr:dev:clint', 'rvrr:replay']) {
+      expect([...spaces], ns).to.include(ns);
+    }
+    expect(r.stderr).to.match(/ rvrr:cpu hart 0 icount \d+: exception 8 at pc 0x4/); // a user-mode ecall
+    // rvrr:rsp: the packets of a gdb session.
+    const saved = process.env.DEBUG;
+    process.env.DEBUG = 'rvrr:rsp';
+    process.env.DEBUG_COLORS = 'no';
+    const srv = await startServer(['serve', '--kernel', 'samples/hello/hello.elf', '--console', 'none']);
+    try {
+      const gdb = await RspClient.connect(srv.port);
+      await gdb.handshake();
+      await gdb.readRegisters();
+      gdb.close();
+      const t0 = Date.now();
+      while (!/rvrr:rsp client disconnected/.test(srv.stderr()) && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 50));
+    } finally {
+      if (saved === undefined) delete process.env.DEBUG;
+      else process.env.DEBUG = saved;
+      delete process.env.DEBUG_COLORS;
+      await srv.stop();
+    }
+    expect(srv.stderr()).to.match(/ rvrr:rsp client connected from 127\.0\.0\.1:\d+/);
+    expect(srv.stderr()).to.match(/ rvrr:rsp <- \S*qSupported/);
+    expect(srv.stderr()).to.match(/ rvrr:rsp <- \$?g\b/);
+  });
+
   it('on a terminal: raw console, Ctrl-A h shows help, Ctrl-A x quits', async function () {
     // `script` (util-linux) gives the CLI a pseudo-terminal, as a user's shell would.
     if (spawnSync('script', ['--version']).status !== 0) this.skip();
