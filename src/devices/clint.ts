@@ -107,7 +107,8 @@ export class Clint implements MmioDevice {
       const h = (off - CLINT_MTIMECMP) >> 3;
       if (off & 4) this.cmpHi[h] = v;
       else this.cmpLo[h] = v;
-      log('hart %d mtimecmp=0x%s (mtime 0x%s)', h, this.mtimecmp(h).toString(16), this.mtime().toString(16));
+      // Exact, from the two halves (the number mtimecmp() gives rounds above 2^53).
+      if (log.enabled) log('hart %d mtimecmp=0x%s (mtime 0x%s)', h, ((BigInt(this.cmpHi[h]) << 32n) | BigInt(this.cmpLo[h])).toString(16), this.mtime().toString(16));
       this.evaluate(h);
       this.onDeadlineChange?.();
     } else if (off === CLINT_MTIME || off === CLINT_MTIME + 4) {

@@ -86,6 +86,8 @@ describe('rvrr run (as a user runs it)', function () {
       expect([...spaces], ns).to.include(ns);
     }
     expect(r.stderr).to.match(/ rvrr:cpu hart 0 icount \d+: exception 8 at pc 0x4/); // a user-mode ecall
+    // The kernel first sets mtimecmp to all ones: logged exactly (not rounded to 2^64).
+    expect(r.stderr).to.match(/ rvrr:dev:clint hart 0 mtimecmp=0xffffffffffffffff \(mtime 0x[0-9a-f]+\)$/m);
     // rvrr:rsp: the packets of a gdb session.
     const saved = process.env.DEBUG;
     process.env.DEBUG = 'rvrr:rsp';
