@@ -10,11 +10,23 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_MASK = PAGE_SIZE - 1;
 
 const ZERO_PAGE_U8 = new Uint8Array(PAGE_SIZE);
+/**
+ * New pages are carved out of slabs of this many pages: copy-on-write while recording makes
+ * thousands of pages a second, and one ArrayBuffer each costs twice the copy. Pages copied
+ * together mostly die together (with the snapshot that thinned them), so slabs stay small.
+ */
+const SLAB_PAGES = 16;
 const ZERO_PAGE_I32 = new Int32Array(ZERO_PAGE_U8.buffer);
 
-/** The page references of a snapshot of RAM (pages themselves are shared, never copied here). */
+/**
+ * The page references of a snapshot of RAM (pages themselves are shared, never copied here):
+ * the allocated pages only, so that a snapshot of a large, mostly untouched RAM is cheap.
+ */
 export interface RamSnapshot {
-  readonly u8: (Uint8Array | null)[];
+  /** Page indices; u8[k] and i32[k] are the views of page index[k]. */
+  readonly index: number[];
+  readonly u8: Uint8Array[];
+  readonly i32: Int32Array[];
 }
 
 export class PagedRam {
@@ -24,6 +36,8 @@ export class PagedRam {
   private i32: (Int32Array | null)[];
   /** 1 where the page is referenced by a snapshot and must be copied before a write. */
   private shared: Uint8Array;
+  /** Indices of the pages that are not null. */
+  private allocated: number[] = [];
   /**
    * Bumped whenever a page reference changes or pages become shared (allocation, copy on
    * write, snapshot, restore): a CPU holding cached page references must drop them when it
@@ -76,11 +90,21 @@ export class PagedRam {
     return this.i32[index]!;
   }
 
+  private slab: ArrayBuffer | null = null;
+  private slabNext = SLAB_PAGES;
+
   private ownPage(index: number): Uint8Array {
     const old = this.u8[index];
-    const p = old === null ? new Uint8Array(PAGE_SIZE) : old.slice();
+    if (this.slabNext === SLAB_PAGES) {
+      this.slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+      this.slabNext = 0;
+    }
+    const off = this.slabNext++ * PAGE_SIZE;
+    const p = new Uint8Array(this.slab!, off, PAGE_SIZE);
+    if (old !== null) p.set(old);
+    else this.allocated.push(index);
     this.u8[index] = p;
-    this.i32[index] = new Int32Array(p.buffer);
+    this.i32[index] = new Int32Array(this.slab!, off, PAGE_SIZE >> 2);
     this.shared[index] = 0;
     this.generation++;
     return p;
@@ -115,31 +139,35 @@ export class PagedRam {
     }
   }
 
-  /** Share every page with a new snapshot. O(pages) reference copy; no page data is copied. */
+  /** Share every page with a new snapshot. O(allocated pages) reference copy; no page data is copied. */
   snapshot(): RamSnapshot {
     this.shared.fill(1);
     this.generation++;
-    return { u8: this.u8.slice() };
+    const index = this.allocated.slice();
+    const u8: Uint8Array[] = new Array(index.length);
+    const i32: Int32Array[] = new Array(index.length);
+    for (let k = 0; k < index.length; k++) {
+      u8[k] = this.u8[index[k]]!;
+      i32[k] = this.i32[index[k]]!;
+    }
+    return { index, u8, i32 };
   }
 
   /** Make RAM hold exactly what it held when `snap` was taken. */
   restore(snap: RamSnapshot): void {
-    const n = this.u8.length;
-    for (let i = 0; i < n; i++) {
-      const p = snap.u8[i];
-      if (this.u8[i] !== p) {
-        this.u8[i] = p;
-        this.i32[i] = p === null ? null : new Int32Array(p.buffer);
-      }
+    for (const i of this.allocated) { this.u8[i] = null; this.i32[i] = null; }
+    const { index, u8, i32 } = snap;
+    for (let k = 0; k < index.length; k++) {
+      this.u8[index[k]] = u8[k];
+      this.i32[index[k]] = i32[k];
     }
+    this.allocated = index.slice();
     this.shared.fill(1);
     this.generation++;
   }
 
   /** Pages currently allocated (not the zero page), for memory accounting. */
   allocatedPages(): number {
-    let c = 0;
-    for (const p of this.u8) if (p !== null) c++;
-    return c;
+    return this.allocated.length;
   }
 }

@@ -432,11 +432,9 @@ export class VirtMachine implements ReplayableMachine {
     const devices: Record<string, DeviceState> = {};
     for (const d of this.devices) devices[d.name] = d.saveState();
     const ram = this.ram.snapshot();
-    const stateBytes = this.ram.pageCount * 8 + harts.length * 2048 + 4096;
+    const stateBytes = ram.index.length * 24 + harts.length * 2048 + 4096;
     // Page-like buffers for the snapshot store's exact accounting: RAM pages and disk chunks.
-    // Only pages that exist (most of a large RAM is never written).
-    const pageRefs: (ArrayBufferView | null)[] = [];
-    for (const p of ram.u8) if (p !== null) pageRefs.push(p);
+    const pageRefs: (ArrayBufferView | null)[] = ram.u8.slice();
     for (const d of Object.values(devices)) {
       const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
       if (Array.isArray(chunks)) pageRefs.push(...(chunks as (ArrayBufferView | null)[]));

@@ -49,7 +49,7 @@ describe('network', function () {
   });
 
   it('a client that disconnects in the middle of a long reverse-continue leaves the server usable', async () => {
-    const config = loadMachineConfig({ kernel: path.join(ROOT, 'samples/kernel/kernel.elf'), bios: 'none', memory: '128M', smp: 1, 'drive-write': false, 'drive-legacy': false });
+    const config = loadMachineConfig({ kernel: path.join(ROOT, 'samples/bench/long.elf'), bios: 'none', memory: '128M', smp: 1, 'drive-write': false, 'drive-legacy': false });
     const s = createSession({ config, clockMode: 'virtual' });
     const target = new MachineTarget(s.machine, s.timeline);
     const gdb = new GdbServer(target, { port: 0 });
@@ -57,7 +57,7 @@ describe('network', function () {
     try {
       const a = await RspClient.connect(gdb.port);
       await a.handshake();
-      // A few million instructions of history: continue with no breakpoints, then interrupt.
+      // A few million instructions of history (a guest that never ends): continue, then interrupt.
       const running = a.cont();
       await new Promise((r) => setTimeout(r, 400));
       a.interrupt();
