@@ -470,16 +470,31 @@ export abstract class Memory {
 
   /**
    * After RAM pages were swapped (snapshot restore) and the hart state loaded: drop every
-   * translation, and the decoded code of pages whose contents are no longer what it was
-   * decoded from. Code on unchanged pages survives, so a replay after a seek starts compiled.
+   * translation, and of the decoded code only what the restored bytes no longer match. A code
+   * page whose buffer is unchanged keeps everything; one whose buffer changed (code and data
+   * often share a page) is compared word by word with the bytes the ops were decoded from,
+   * and only the instructions and blocks over differing words are forgotten, as a store would.
+   * So a replay after a seek starts with its blocks compiled.
    */
   restoreCaches(): void {
     this.flushTlb();
     const kept: number[] = [];
     for (const idx of this.codePages) {
       if (this.isCode[idx] === 0) continue;
-      if (this.ram.readPageU8(idx) === this.codeSrc[idx]) kept.push(idx);
-      else this.dropCodePage(idx);
+      kept.push(idx);
+      const now = this.ram.readPageU8(idx);
+      const was = this.codeSrc[idx]!;
+      if (now === was) continue;
+      const a = this.ram.readPageI32(idx);
+      const b = new Int32Array(was.buffer, was.byteOffset, 1024);
+      for (let w = 0; w < 1024; w++) {
+        if (a[w] === b[w]) continue;
+        let e = w + 1;
+        while (e < 1024 && a[e] !== b[e]) e++;
+        this.invalidateSlots(idx, 4 * w, 4 * (e - w));
+        w = e;
+      }
+      this.codeSrc[idx] = now;
     }
     this.codePages = kept;
   }
