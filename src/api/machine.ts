@@ -74,7 +74,7 @@ export interface Stop {
   pc: number;
   /** The hart that stopped (hit, stepped, or ran last). */
   hart: number;
-  /** For 'poweroff': the guest's exit code. */
+  /** For 'poweroff', and 'replaylog-end' of a recording that ended with a power-off: the guest's exit code. */
   exitCode?: number;
   /** For 'watchpoint': the watchpoint and the access that hit it. */
   watch?: WatchHit;
@@ -213,7 +213,8 @@ export class Machine {
 
   /**
    * Open a recording made by `rvrr record` (or `saveRecording`) to replay and explore it: it
-   * is positioned at power-on; forward runs stop at its end ('replaylog-end').
+   * is positioned at power-on; forward runs stop at its end ('replaylog-end', with `exitCode`
+   * when the guest powered off there).
    */
   static async fromRecording(file: string, o: Omit<MachineOptions, 'memory' | 'smp' | 'append' | 'driveLegacy'> = {}): Promise<Machine> {
     const rec = await readRecording(file);
@@ -549,7 +550,8 @@ export class Machine {
   /**
    * Run until the guest powers off, ignoring breakpoints and watchpoints. With `limit`, stop
    * after that many instructions at most (reason 'budget'). Resolves with the stop; the exit
-   * code is `stop.exitCode` (and `exitCode`).
+   * code is `stop.exitCode` (and `exitCode`). On a replayed recording the reason is
+   * 'replaylog-end' (its end), with `exitCode` if the guest powered off there.
    */
   async runUntilPoweroff(o: { limit?: number } = {}): Promise<Stop> {
     const b = this.board;

@@ -98,6 +98,10 @@ export class GdbServer extends EventEmitter {
         socket.resume();
         return this.refuse(socket);
       }
+      // The guest powered off under the previous debugger, which saw the inferior exit: the
+      // machine stays there, stopped at the end of its history, and this one can go back.
+      const last = this.lastStop;
+      if (last.kind === 'exited') this.lastStop = { kind: 'signal', signal: SIGTRAP, hart: last.hart };
       this.session = new Session(this, socket);
       socket.resume();
       log('client connected from %s:%d', socket.remoteAddress, socket.remotePort);

@@ -198,8 +198,14 @@ export class Session {
         this.conn.send('OK');
         this.conn.noAck();
         return undefined;
-      case 'haltReason':
-        return this.stopReply(this.server.lastStop);
+      case 'haltReason': {
+        // Reaching an end of history is an event of the resume that got there, not a state: to
+        // a new connection's `?` gdb would print "No more reverse-execution history." instead
+        // of the frame where the machine stands.
+        const last = this.server.lastStop;
+        if (last.kind === 'signal' && last.cause?.kind === 'replaylog') return this.stopReply({ kind: 'signal', signal: last.signal, hart: last.hart });
+        return this.stopReply(last);
+      }
       case 'attached':
         return '1'; // attached to an existing machine: quitting gdb detaches, never kills
       case 'currentThread':
@@ -339,6 +345,7 @@ export class Session {
     const last = this.server.lastStop;
     if (last.kind === 'exited') return this.stopReply(last); // nothing left to run
     const stop = await this.runBusy(() => this.target.resume(action));
+    if (stop.message !== undefined) this.output(stop.message);
     return this.stopReply(stop);
   }
 

@@ -37,12 +37,19 @@ export type StopCause =
   /** Execution reached the beginning (reverse) or the end (replay) of recorded history. */
   | { kind: 'replaylog'; at: 'begin' | 'end' };
 
-/** How a resume (or a long monitor command) ended. */
+/**
+ * How a resume (or a long monitor command) ended. `message`: a line for the user, sent as
+ * console output (`O` packets) just before the stop reply of a resume.
+ */
 export type StopEvent =
   /** The machine stopped: `hart` is the thread to report, `signal` SIGTRAP or SIGINT. */
-  | { kind: 'signal'; signal: number; hart: number; cause?: StopCause }
-  /** The guest powered the machine off; `code` is its exit code (0 = success). */
-  | { kind: 'exited'; code: number };
+  | { kind: 'signal'; signal: number; hart: number; cause?: StopCause; message?: string }
+  /**
+   * The guest powered the machine off; `code` is its exit code (0 = success). The debugger
+   * that got this sees the inferior end (`W`); the machine stays where it powered off, and the
+   * next debugger to connect finds it stopped there, `hart` reported as the current thread.
+   */
+  | { kind: 'exited'; code: number; hart: number; message?: string };
 
 /** What to run. `hart` is the hart the user works on (the step subject). */
 export type ResumeAction =

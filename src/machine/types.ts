@@ -110,4 +110,6 @@ export interface ReplayableMachine {
   readonly hartCount?: number;
   /** Optional: current pc of a hart (signed virtual address), for `last-write` reports. */
   pcOf?(hart: number): number;
+  /** Optional: the guest's exit code once it powered the machine off (undefined while it runs). */
+  readonly exitCode?: number | undefined;
 }

@@ -12,10 +12,17 @@ export type TimelineStopReason =
   /** A step (forward or reverse) or a seek / restart completed. */
   | 'step'
   | 'interrupted'
+  /**
+   * The guest powered the machine off (exitCode set). `inHistory` tells whether the power-off
+   * was already part of history (see TimelineStop).
+   */
   | 'poweroff'
   /** Reverse execution reached icount 0. */
   | 'replaylog-begin'
-  /** Forward execution reached the end of a saved recording. */
+  /**
+   * Forward execution reached the end of a saved recording (exitCode set when the recording
+   * ended with the guest powering off there).
+   */
   | 'replaylog-end'
   /** runForward used up its budget. */
   | 'budget';
@@ -28,7 +35,15 @@ export interface TimelineStop {
   /** The hart concerned (the one that hit, stepped, or ran last). */
   hart: number;
   watch?: WatchHit;
+  /** For 'poweroff', and 'replaylog-end' at a power-off: the guest's exit code. */
   exitCode?: number;
+  /**
+   * For 'poweroff': true when the power-off was already in history, so nothing new was
+   * recorded (a live session arriving again at the power-off that ends its history, after
+   * going back, or resuming while already there); false when it just happened, at the end of
+   * a live history.
+   */
+  inHistory?: boolean;
 }
 
 /** A breakpoint or watchpoint hit found while scanning history. */

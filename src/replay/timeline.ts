@@ -375,6 +375,7 @@ export class Timeline {
     const start = this.icount;
     const budgetEnd = opts.budget !== undefined ? start + opts.budget : Infinity;
     let stepOff = opts.ignoreFirstStop === true;
+    let exitCode: number | undefined; // of a power-off this run arrived at
     const run = async (): Promise<TimelineStop> => {
       for (;;) {
         const atEnd = this.icount >= this.end;
@@ -383,7 +384,9 @@ export class Timeline {
         if (atEnd && !this.isLive) {
           this.depart();
           this.checkFinalHash();
-          return this.stop('replaylog-end');
+          // A recording that ended with the guest powering off ends at that power-off.
+          const code = this.machine.exitCode ?? exitCode;
+          return this.stop('replaylog-end', code !== undefined ? { exitCode: code } : {});
         }
         // Host input that arrived meanwhile enters here, just before execution goes on (never
         // before returning: a stop shows the state as execution arrived, as seek does later).
@@ -405,8 +408,21 @@ export class Timeline {
           case 'breakpoint':
           case 'watchpoint':
             return this.stop(r.reason, r.watch ? { watch: r.watch } : {});
-          case 'poweroff':
-            return this.stop('poweroff', r.exitCode !== undefined ? { exitCode: r.exitCode } : {});
+          case 'poweroff': {
+            if (this.icount < this.end) {
+              // A reset logged here (`monitor reset` after the guest exited) brings the machine
+              // back to life: history goes on after it.
+              if (this.log.at(this.icount).length <= this.appliedHere()) this.divergence('guest powered off inside history');
+              if (opts.stepHart !== undefined && r.executed === 1 && r.hart === opts.stepHart) return this.stop('step');
+              break;
+            }
+            exitCode = r.exitCode;
+            // Replaying a recording: its end (checked at the top of the loop).
+            if (!this.isLive) continue;
+            // Live: a power-off just recorded, or the one that already ends history.
+            const inHistory = !(atEnd && r.executed > 0);
+            return this.stop('poweroff', { ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), inHistory });
+          }
           case 'idle':
             if (!atEnd) {
               if (r.executed === 0 && this.icount < this.end) this.divergence('all harts idle where the log has no input');

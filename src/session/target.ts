@@ -179,8 +179,16 @@ export class MachineTarget implements DebugTarget {
   /** Translate a timeline stop into what the gdb server reports. */
   toStopEvent(s: TimelineStop): StopEvent {
     switch (s.reason) {
-      case 'poweroff':
-        return { kind: 'exited', code: s.exitCode ?? this.machine.exitCode ?? 0 };
+      case 'poweroff': {
+        const code = s.exitCode ?? this.machine.exitCode ?? 0;
+        // The power-off that ends history, reached again: the end of history, where gdb can
+        // go on backwards (it would take an exit for the end of the session).
+        if (s.inHistory) return this.endOfHistory(s.hart, code);
+        return {
+          kind: 'exited', code, hart: s.hart,
+          message: `rvrr: the guest powered off with exit code ${code} at icount ${s.icount}; its history is kept: connect again (target remote) to go back through it\n`,
+        };
+      }
       case 'interrupted':
         return { kind: 'signal', signal: SIGINT, hart: s.hart };
       case 'breakpoint': {
@@ -195,10 +203,18 @@ export class MachineTarget implements DebugTarget {
       case 'replaylog-begin':
         return { kind: 'signal', signal: SIGTRAP, hart: s.hart, cause: { kind: 'replaylog', at: 'begin' } };
       case 'replaylog-end':
-        return { kind: 'signal', signal: SIGTRAP, hart: s.hart, cause: { kind: 'replaylog', at: 'end' } };
+        return this.endOfHistory(s.hart, s.exitCode);
       default:
         return { kind: 'signal', signal: SIGTRAP, hart: s.hart };
     }
+  }
+
+  /** Forward execution can go no further: `replaylog:end`, saying why when the guest powered off. */
+  private endOfHistory(hart: number, exitCode: number | undefined): StopEvent {
+    const ev: StopEvent = { kind: 'signal', signal: SIGTRAP, hart, cause: { kind: 'replaylog', at: 'end' } };
+    // The pc stands after the instruction that powered off (the state the recording ends in).
+    if (exitCode !== undefined) ev.message = `rvrr: end of history: the guest powered off with exit code ${exitCode} (its last instruction is just before the pc)\n`;
+    return ev;
   }
 
   /** Progress callback for long timeline operations, forwarded to gdb. */

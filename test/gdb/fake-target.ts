@@ -329,8 +329,8 @@ export class FakeTarget implements DebugTarget {
         }
         if (write && addr === TEST_DEV) {
           const v = Number(h.x[rs2] & 0xffffffffn);
-          if ((v & 0xffff) === 0x5555) return { kind: 'exited', code: 0 };
-          if ((v & 0xffff) === 0x3333) return { kind: 'exited', code: v >>> 16 };
+          if ((v & 0xffff) === 0x5555) return { kind: 'exited', code: 0, hart };
+          if ((v & 0xffff) === 0x3333) return { kind: 'exited', code: v >>> 16, hart };
         }
         const pa = this.translate(addr, 'virtual');
         if (pa === undefined || pa + 8 > RAM_BASE + RAM_SIZE) return { kind: 'signal', signal: 11, hart };

@@ -485,4 +485,40 @@ describe('gdb server: guest poweroff', () => {
     client.close();
     await server.close();
   });
+
+  it('a debugger connecting after the exit finds the machine stopped where it powered off', async () => {
+    const target = new FakeTarget(1);
+    target.load(RAM_BASE, [asm.addi(5, 0, 1), asm.sd(14, 13, 0)]);
+    target.writeRegister(0, 13, BigInt(TEST_DEV));
+    target.writeRegister(0, 14, 0x5555n);
+    const { server, port } = await startServer(target);
+    const first = await RspClient.connect(port);
+    await first.handshake();
+    expect(await first.cont()).to.deep.include({ kind: 'exited', code: 0 });
+    first.close();
+    const next = await RspClient.connect(port);
+    await next.handshake();
+    // A stop (not W: gdb would say "The target is not running"), pc on the power-off store.
+    expect(await next.request('?')).to.match(/^T05thread:1;20:0400008000000000;/);
+    expect(await next.request('bs')).to.match(/^T05thread:1;20:0000008000000000;/);
+    next.close();
+    await server.close();
+  });
+
+  it('sends a message of the target as O packets before the stop reply', async () => {
+    const target = makeTarget(1);
+    const { server, port } = await startServer(target);
+    const client = await RspClient.connect(port);
+    await client.handshake();
+    target.resume = async () => ({ kind: 'signal', signal: 5, hart: 0, cause: { kind: 'replaylog', at: 'end' }, message: 'the guest powered off\n' });
+    expect(await client.cont()).to.deep.include({ reason: 'replaylog', reasonValue: 'end' });
+    expect(client.output).to.equal('the guest powered off\n');
+    client.close();
+    // The end of history is an event of that resume: a new connection's `?` reports a plain stop.
+    const next = await RspClient.connect(port);
+    await next.handshake();
+    expect(await next.request('?')).to.match(/^T05thread:1;20:[0-9a-f]{16};02:[0-9a-f]{16};08:[0-9a-f]{16};$/);
+    next.close();
+    await server.close();
+  });
 });
