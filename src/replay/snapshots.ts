@@ -43,7 +43,7 @@ export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   perLevel: 16,
   memoryBudget: 1024 * 1024 * 1024,
   maxStopPins: 8,
-  fineLevels: 6,
+  fineLevels: 3,
   // 1M * 2^3 = 8M instructions: well under 100 ms of replay at worst.
   maxLevel: 3,
 };
