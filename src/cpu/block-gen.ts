@@ -1,9 +1,9 @@
 /**
  * JavaScript source for one instruction inside a compiled block (block.ts). Guest registers
  * live in JS locals `lN`/`hN` (low/high int32 words of xN) for the whole block; memory accesses
- * inline the TLB fast path of memory.ts and call the hart's own access methods on a miss, after
- * making `h.pc` and `clock.icount` exact, so that traps, watchpoints and devices see the same
- * state as under the interpreter.
+ * call the helpers of block-mem.ts (TLB fast path; on a miss, pc and icount made exact, then the
+ * hart's own access method), so that traps, watchpoints and devices see the same state as under
+ * the interpreter. The source is kept short: parsing and compiling it is the cost of a block.
  */
 import type { Op } from './op.js';
 
@@ -43,7 +43,7 @@ export function compilable(name: string): boolean {
 
 /**
  * Collects the source of a block. Statement templates use temporaries t1/t2 (a result about to
- * be committed to rd), u1/u2 (intermediates), and va/o/ti/ub/ib for memory accesses.
+ * be committed to rd) and u1 (an intermediate).
  */
 export class BlockSource {
   readonly body: string[] = [];
@@ -87,11 +87,10 @@ export class BlockSource {
     return `if (h.irqCheck) { h.pc = ${npc}; nk = ${k + 1}; break L; }`;
   }
 
-  /** rs1 + imm as a virtual address, with page offset and TLB index. */
+  /** rs1 + imm as a virtual address. */
   private address(op: Op): string {
     const a = op.s1 >> 1;
-    const base = a === 0 ? `${op.imm}` : `${this.hi(a)} * ${TWO32} + (${this.lo(a)} >>> 0) + ${op.imm}`;
-    return `va = ${base}; o = va & 4095; ti = (va >>> 12) & TLB_MASK;`;
+    return a === 0 ? `${op.imm}` : `${this.hi(a)} * ${TWO32} + (${this.lo(a)} >>> 0) + ${op.imm}`;
   }
 
   /** Append one straight-line instruction at `pc`, the k-th of the block. */
@@ -156,7 +155,7 @@ export class BlockSource {
           throw new Error(`block compiler: ${op.name} is not straight-line code`);
         }
     }
-    this.body.push(`/* ${pc.toString(16)} ${op.name} */ ${s}`);
+    this.body.push(s);
   }
 
   private shift(name: string, d: number, la: string, ha: string, lb: string): string {
@@ -170,41 +169,26 @@ export class BlockSource {
   }
 
   private load(op: Op, pc: number, k: number, d: number): string {
-    const npc = pc + op.len;
-    // fast: the value from the read-TLB page; slow: the hart's method; then how rd takes it.
-    let fast: [string, string], slow: string, commit: string;
-    switch (op.name) {
-      case 'lb': fast = ['rT[ti] === va - o', 'u1 = (rU[ti][o] << 24) >> 24']; slow = `u1 = (h.loadU8(va) << 24) >> 24`; commit = 'w'; break;
-      case 'lbu': fast = ['rT[ti] === va - o', 'u1 = rU[ti][o]']; slow = 'u1 = h.loadU8(va)'; commit = 'u'; break;
-      case 'lh': fast = ['rT[ti] === va - o && o < 4095', 'ub = rU[ti]; u1 = ((ub[o] | (ub[o + 1] << 8)) << 16) >> 16']; slow = 'u1 = (h.loadU16(va) << 16) >> 16'; commit = 'w'; break;
-      case 'lhu': fast = ['rT[ti] === va - o && o < 4095', 'ub = rU[ti]; u1 = ub[o] | (ub[o + 1] << 8)']; slow = 'u1 = h.loadU16(va)'; commit = 'u'; break;
-      case 'lw': fast = ['rT[ti] === va - o && (o & 3) === 0', 'u1 = rI[ti][o >> 2]']; slow = 'u1 = h.load32(va)'; commit = 'w'; break;
-      case 'lwu': fast = ['rT[ti] === va - o && (o & 3) === 0', 'u1 = rI[ti][o >> 2]']; slow = 'u1 = h.load32(va)'; commit = 'u'; break;
-      default: // ld
-        fast = ['rT[ti] === va - o && (o & 7) === 0', 'ib = rI[ti]; u1 = ib[o >> 2]; u2 = ib[(o >> 2) + 1]'];
-        slow = 'h.load64(va); u1 = h.rlo; u2 = h.rhi'; commit = 'd'; break;
+    const call = (f: string) => `${f}(h, ${this.address(op)}, ${pc}, ic + ${k})`;
+    let s: string;
+    if (op.name === 'ld') {
+      s = `${call('LD')};`;
+      if (d !== 0) { this.used.add(d); this.written.add(d); s += ` l${d} = h.rlo; h${d} = h.rhi;`; }
+    } else {
+      const f = { lb: 'LB', lbu: 'LBU', lh: 'LH', lhu: 'LHU', lw: 'LW', lwu: 'LW' }[op.name]!;
+      const unsigned = op.name === 'lbu' || op.name === 'lhu' || op.name === 'lwu';
+      s = `u1 = ${call(f)};`;
+      if (d !== 0) { this.used.add(d); this.written.add(d); s += unsigned ? ` l${d} = u1; h${d} = 0;` : ` l${d} = u1; h${d} = u1 >> 31;`; }
     }
-    let c = '';
-    if (d !== 0) {
-      this.used.add(d); this.written.add(d);
-      c = commit === 'w' ? `l${d} = u1; h${d} = u1 >> 31;` : commit === 'u' ? `l${d} = u1; h${d} = 0;` : `l${d} = u1; h${d} = u2;`;
-    }
-    return this.address(op) + ` if (${fast[0]}) { ${fast[1]}; ${c} } else { ${this.sync(pc, k)} ${slow}; ${c} ${this.exitIfAsked(npc, k)} }`;
+    return s + ' ' + this.exitIfAsked(pc + op.len, k);
   }
 
   private store(op: Op, pc: number, k: number, b: number): string {
-    const npc = pc + op.len;
     const lb = this.lo(b), hb = this.hi(b);
-    let fast: [string, string], slow: string;
-    switch (op.name) {
-      case 'sb': fast = ['wT[ti] === va - o', `wU[ti][o] = ${lb}`]; slow = `h.store8(va, ${lb} & 255)`; break;
-      case 'sh': fast = ['wT[ti] === va - o && o < 4095', `ub = wU[ti]; ub[o] = ${lb}; ub[o + 1] = ${lb} >> 8`]; slow = `h.store16(va, ${lb} & 65535)`; break;
-      case 'sw': fast = ['wT[ti] === va - o && (o & 3) === 0', `wI[ti][o >> 2] = ${lb}`]; slow = `h.store32(va, ${lb})`; break;
-      default: // sd
-        fast = ['wT[ti] === va - o && (o & 7) === 0', `ib = wI[ti]; ib[o >> 2] = ${lb}; ib[(o >> 2) + 1] = ${hb}`];
-        slow = `h.store64(va, ${lb}, ${hb})`; break;
-    }
-    return this.address(op) + ` if (${fast[0]}) { ${fast[1]}; } else { ${this.sync(pc, k)} ${slow}; ${this.exitIfAsked(npc, k)} }`;
+    const va = this.address(op);
+    const s = op.name === 'sd' ? `SD(h, ${va}, ${lb}, ${hb}, ${pc}, ic + ${k});`
+      : `${op.name.toUpperCase()}(h, ${va}, ${lb}, ${pc}, ic + ${k});`;
+    return s + ' ' + this.exitIfAsked(pc + op.len, k);
   }
 
   /** The condition under which a conditional branch is taken. */

@@ -16,7 +16,7 @@ import type { Hart } from './hart.js';
 import type { Op } from './op.js';
 import { BlockSource, BRANCHES, compilable } from './block-gen.js';
 import { rv64i } from './exec/rv64i.js';
-import { TLB_MASK } from './memory.js';
+import { BLOCK_MEM } from './block-mem.js';
 
 /** A compiled block. */
 export interface Block {
@@ -33,8 +33,15 @@ export interface Block {
   readonly fn: (h: Hart) => void;
 }
 
-/** Executions of an instruction by the interpreter before a block is compiled from it. */
-export const HOT = 16;
+/**
+ * Default executions of an instruction by the interpreter before a block is compiled from it.
+ * Compiling costs some 200 us (V8 parses the source, then runs it in its own bytecode
+ * interpreter until it is hot there too), so code that runs only a few hundred times, as most
+ * of a booting kernel does, is faster interpreted: booting Linux took 9.6 s compiling at 16
+ * executions, 2.4 s at 4000, 2.1 s never compiling; hot loops compile within microseconds at
+ * either setting.
+ */
+export const HOT = 4000;
 /** Most instructions in one block. */
 const MAX_INSNS = 64;
 
@@ -59,7 +66,6 @@ export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
     if (BRANCHES.has(op.name)) {
       const cond = src.condition(op);
       const target = at + op.imm;
-      src.body.push(`/* ${at.toString(16)} ${op.name} */`);
       at += op.len;
       if (target === pc) {
         tail = loopTail(cond, n, pc) + ` h.pc = ${at}; nk = ${n}; break L;`;
@@ -90,7 +96,7 @@ function loopTail(cond: string, n: number, start: number): string {
 /** jal/jalr ending a block; a jal back to the block's start loops. */
 function jumpTail(src: BlockSource, op: Op, pc: number, n: number, start: number): string {
   const s = src.jump(op, pc);
-  src.body.push(`/* ${pc.toString(16)} ${op.name} */ ${s}`);
+  src.body.push(s);
   if (op.name === 'jal' && pc + op.imm === start) return loopTail('true', n, start);
   return `h.pc = u1; nk = ${n}; break L;`;
 }
@@ -102,8 +108,8 @@ function assemble(src: BlockSource, tail: string, pc: number, n: number): (h: Ha
   const store = written.map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
   const consts = src.consts.map((_, i) => `c${i}`).join(', ');
   const body = `
-    const x = h.x, clock = h.clock, rT = h.rTag, rU = h.rU8, rI = h.rI32, wT = h.wTag, wU = h.wU8, wI = h.wI32;
-    let ic = clock.icount, nk = 0, t1 = 0, t2 = 0, u1 = 0, u2 = 0, va = 0, o = 0, ti = 0, ub = rU[0], ib = rI[0];
+    const x = h.x, clock = h.clock;
+    let ic = clock.icount, nk = 0, t1 = 0, t2 = 0, u1 = 0;
     ${load === '' ? '' : `let ${load};`}
     try {
       L: for (;;) {
@@ -117,8 +123,9 @@ function assemble(src: BlockSource, tail: string, pc: number, n: number): (h: Ha
     ${store}
     clock.icount = ic + nk;`;
   const name = `block_${(pc < 0 ? pc + 2 ** 64 : pc).toString(16)}_${n}`;
-  const factory = new Function('TLB_MASK', consts, `"use strict"; return function ${name}(h) {${body}\n};`);
-  return factory(TLB_MASK, ...src.consts) as (h: Hart) => void;
+  const mem = Object.keys(BLOCK_MEM);
+  const factory = new Function(...mem, consts, `"use strict"; return (function ${name}(h) {${body}\n});`);
+  return factory(...Object.values(BLOCK_MEM), ...src.consts) as (h: Hart) => void;
 }
 
 /** Whether a breakpoint lies on one of the block's instructions (it then runs interpreted). */

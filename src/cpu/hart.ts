@@ -49,6 +49,8 @@ export class Hart extends Memory {
   breakpoints = new Set<number>();
   /** Compile hot blocks to JavaScript (block.ts); false runs every instruction interpreted. */
   jit = true;
+  /** Executions of an instruction before a block is compiled from it (block.ts). */
+  jitThreshold = HOT;
   /** Blocks compiled so far (for tests and `monitor info`). */
   blocksCompiled = 0;
   stopReason: HartStop = 'budget';
@@ -157,7 +159,7 @@ export class Hart extends Memory {
           op.block = undefined;
           op.heat = 0;
         }
-      } else if (this.jit && ++op.heat >= HOT && this.fetchOps !== null && pc - this.fetchBase >= 0 && pc - this.fetchBase < 4096) {
+      } else if (this.jit && ++op.heat >= this.jitThreshold && this.fetchOps !== null && pc - this.fetchBase >= 0 && pc - this.fetchBase < 4096) {
         const nb = compileBlock(this, pc, op);
         op.block = nb;
         if (nb !== null) { this.addBlock(nb); this.blocksCompiled++; }

@@ -42,6 +42,11 @@ export interface VirtOptions {
    * (`--no-jit`). Either way the machine computes exactly the same states.
    */
   jit?: boolean;
+  /**
+   * Executions of an instruction before a block is compiled from it (default 4000). Tests set
+   * it low to put every bit of code through the compiler.
+   */
+  jitThreshold?: number;
   /** Goldfish RTC time at virtual time 0, nanoseconds since the Unix epoch (default 0). */
   rtcEpochNs?: number;
 }

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtMachine } from '../../dist/machine/virt.js';
+import { HOT } from '../../dist/cpu/block.js';
 import { checkDeterminism, seededRandom } from '../../dist/replay/determinism.js';
 
 const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
@@ -16,19 +17,20 @@ const file = (p: string) => new Uint8Array(readFileSync(join(ROOT, p)));
 
 interface Case { elf: string; drive?: string; max: number; smp?: number }
 
-function board(c: Case, jit: boolean, out: string[]): VirtMachine {
+function board(c: Case, jit: boolean, out: string[], jitThreshold = 16): VirtMachine {
   const dec = new TextDecoder();
   return new VirtMachine({
-    kernel: file(c.elf), bios: 'none', memoryBytes: 128 << 20, jit, smp: c.smp ?? 1,
+    // A low threshold puts nearly all of the code through the compiler.
+    kernel: file(c.elf), bios: 'none', memoryBytes: 128 << 20, jit, jitThreshold, smp: c.smp ?? 1,
     ...(c.drive ? { drive: file(c.drive) } : {}),
     onConsoleOutput: (b) => out.push(dec.decode(b)),
   });
 }
 
 /** Run both boards slice by slice; returns what they printed and the slices compared. */
-function compare(c: Case, seed: number): { out: string; slices: number; compiled: number; exitCode: number | undefined } {
+function compare(c: Case, seed: number, jitThreshold?: number): { out: string; slices: number; compiled: number; exitCode: number | undefined } {
   const outJ: string[] = [], outI: string[] = [];
-  const j = board(c, true, outJ), i = board(c, false, outI);
+  const j = board(c, true, outJ, jitThreshold), i = board(c, false, outI);
   const rnd = seededRandom(seed);
   let slices = 0;
   for (;;) {
@@ -95,6 +97,12 @@ describe('block compiler against the interpreter (state hash after every slice)'
     const r = compare({ elf: 'samples/kernel/kernel.elf', drive: 'samples/kernel/disk.img', max: 3e7 }, 5);
     expect(r.out).to.match(/all processes have exited/);
     expect(r.compiled).to.be.greaterThan(50);
+  });
+
+  it('the sample kernel at the default compile threshold', () => {
+    const r = compare({ elf: 'samples/kernel/kernel.elf', drive: 'samples/kernel/disk.img', max: 3e7 }, 13, HOT);
+    expect(r.out).to.match(/all processes have exited/);
+    expect(r.compiled).to.be.greaterThan(5);
   });
 
   it('a two-hart guest', () => {
