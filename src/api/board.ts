@@ -32,6 +32,10 @@ export class RecordedBoard implements ReplayableMachine {
     return this.vm.harts.length;
   }
 
+  get pagesCopied(): number {
+    return this.vm.pagesCopied;
+  }
+
   run(budget: number, opts?: RunOptions): RunResult {
     return this.vm.run(budget, opts);
   }

@@ -44,6 +44,8 @@ export class PagedRam {
    * differs from the value it saw last.
    */
   generation = 0;
+  /** Pages copied on write so far (what snapshots cost while the guest writes memory). */
+  pagesCopied = 0;
   /** Called with the page index whenever a page's contents may change by DMA or debugger. */
   onExternalWrite: ((pageIndex: number) => void) | null = null;
 
@@ -101,8 +103,10 @@ export class PagedRam {
     }
     const off = this.slabNext++ * PAGE_SIZE;
     const p = new Uint8Array(this.slab!, off, PAGE_SIZE);
-    if (old !== null) p.set(old);
-    else this.allocated.push(index);
+    if (old !== null) {
+      p.set(old);
+      this.pagesCopied++;
+    } else this.allocated.push(index);
     this.u8[index] = p;
     this.i32[index] = new Int32Array(this.slab!, off, PAGE_SIZE >> 2);
     this.shared[index] = 0;

@@ -112,4 +112,6 @@ export interface ReplayableMachine {
   pcOf?(hart: number): number;
   /** Optional: the guest's exit code once it powered the machine off (undefined while it runs). */
   readonly exitCode?: number | undefined;
+  /** Optional: RAM pages copied on write so far (the timeline spaces recording snapshots by it). */
+  readonly pagesCopied?: number;
 }

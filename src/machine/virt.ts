@@ -419,6 +419,11 @@ export class VirtMachine implements ReplayableMachine {
     } else throw new Error(`no register ${regno}`);
   }
 
+  /** RAM pages copied on write so far. */
+  get pagesCopied(): number {
+    return this.ram.pagesCopied;
+  }
+
   nsUntilNextDeadline(): number {
     const now = this.clock.nowNs();
     const clintTicks = Math.min(this.clint.nextDeadline(), this.sstcDeadline());

@@ -220,11 +220,12 @@ export class SnapshotStore {
 
   /**
    * True when the spacing rule wants a snapshot at `icount`, given the anchors (and a fine
-   * anchor, around which the spacing goes down to interval / 2^fineLevels).
+   * anchor, around which the spacing goes down to interval / 2^fineLevels); `minLevel` makes
+   * the spacing around the anchors at least interval * 2^minLevel.
    */
-  wanted(icount: number, anchors: readonly number[], fine?: number): boolean {
+  wanted(icount: number, anchors: readonly number[], fine?: number, minLevel = 0): boolean {
     if (icount === 0) return true;
-    for (const a of anchors) if (icount % this.levelStep(Math.abs(a - icount)) === 0) return true;
+    for (const a of anchors) if (icount % this.levelStep(Math.abs(a - icount), minLevel) === 0) return true;
     if (fine !== undefined && icount % this.levelStep(Math.abs(fine - icount), -this.policy.fineLevels) === 0) return true;
     return false;
   }
@@ -251,9 +252,9 @@ export class SnapshotStore {
    * The first icount > `after` that the spacing rule wants and that has no snapshot yet:
    * where execution passing by should stop for a moment to take one (Infinity if none).
    */
-  nextPlanned(after: number, anchors: readonly number[], fine?: number): number {
+  nextPlanned(after: number, anchors: readonly number[], fine?: number, minLevel = 0): number {
     let best = Infinity;
-    const around: [number, number][] = anchors.map((a) => [a, 0]);
+    const around: [number, number][] = anchors.map((a) => [a, minLevel]);
     if (fine !== undefined) around.push([fine, -this.policy.fineLevels]);
     for (const [a, minLevel] of around) {
       let from = after;

@@ -45,6 +45,9 @@ const YIELD_MS = 5;
 const PROGRESS_MS = 100;
 const MIN_SLICE = 1000;
 const MAX_SLICE = 50_000_000;
+/** See Timeline.adaptRecordSpacing. */
+const RECORD_COPIES_HIGH = 128;
+const RECORD_MAX_LEVEL = 2;
 
 export class Timeline {
   readonly log: EventLog;
@@ -63,6 +66,13 @@ export class Timeline {
   private signal: AbortSignal | undefined;
   private readonly wake: { onWake: (() => void) | null } = { onWake: null };
   private slice = 20_000;
+  /**
+   * Snapshots taken while recording at the end of history are interval * 2^recordLevel apart:
+   * each one makes the guest's next write to every page a copy, so a guest writing many pages
+   * gets sparser snapshots (its first reverse step then replays a little more).
+   */
+  private recordLevel = 0;
+  private copiesAtSnapshot = 0;
   private lastYield = hostNowMs();
   private lastProgress = 0;
   private progressCb: ((f: number) => void) | undefined;
@@ -261,12 +271,28 @@ export class Timeline {
   }
 
   /** After execution moved: take a snapshot if the spacing rule plans one here. */
-  private arrive(anchors: readonly number[], fine?: number): void {
+  private arrive(anchors: readonly number[], fine?: number, recording = false): void {
     const pos = this.icount;
-    if (!this.snapshots.has(pos) && this.appliedHere() === 0 && this.snapshots.wanted(pos, anchors, fine)) {
+    const minLevel = recording ? this.recordLevel : 0;
+    if (!this.snapshots.has(pos) && this.appliedHere() === 0 && this.snapshots.wanted(pos, anchors, fine, minLevel)) {
       this.snapshots.add(pos, this.machine.snapshot());
       this.snapshots.thin(anchors, fine);
+      if (recording) this.adaptRecordSpacing();
     }
+  }
+
+  /**
+   * Copy-on-write copies since the last recording snapshot decide the next spacing: over
+   * RECORD_COPIES_HIGH pages (about 10% of the time of a million instructions) doubles it, up
+   * to RECORD_MAX_LEVEL; under a quarter of that halves it.
+   */
+  private adaptRecordSpacing(): void {
+    const c = this.machine.pagesCopied;
+    if (c === undefined) return;
+    const copies = c - this.copiesAtSnapshot;
+    this.copiesAtSnapshot = c;
+    if (copies > RECORD_COPIES_HIGH && this.recordLevel < RECORD_MAX_LEVEL) this.recordLevel++;
+    else if (copies < RECORD_COPIES_HIGH / 4 && this.recordLevel > 0) this.recordLevel--;
   }
 
   /** At the end of a replayed recording, with its inputs applied: compare with the recorded hash. */
@@ -395,7 +421,7 @@ export class Timeline {
         const anchors = [pos, this.end];
         let n = 1;
         if (opts.stepHart === undefined && !stepOff) {
-          let limit = Math.min(budgetEnd, this.snapshots.nextPlanned(pos, anchors), pos + this.slice);
+          let limit = Math.min(budgetEnd, this.snapshots.nextPlanned(pos, anchors, undefined, atEnd ? this.recordLevel : 0), pos + this.slice);
           if (!atEnd) limit = Math.min(limit, this.end, this.log.nextIcountAfter(pos));
           n = limit - pos;
         }
@@ -403,7 +429,7 @@ export class Timeline {
         const r = this.run(n, stepOff);
         stepOff = false;
         if (atEnd) this.end = Math.max(this.end, this.icount);
-        this.arrive(anchors);
+        this.arrive(anchors, undefined, atEnd);
         switch (r.reason) {
           case 'breakpoint':
           case 'watchpoint':

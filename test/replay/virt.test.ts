@@ -136,3 +136,39 @@ describe('replay on the virt board', function () {
     }
   });
 });
+
+describe('recording snapshots and copy-on-write', function () {
+  this.timeout(120_000);
+
+  /** Gaps between the snapshots in the last `span` instructions of a live recording of `elf`. */
+  async function gapsNearEnd(elf: string, budget: number, span: number): Promise<number[]> {
+    const m = new VirtMachine({ kernel: file(elf), bios: 'none' });
+    const t = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
+    const s = await t.runForward({ budget });
+    expect(s.reason).to.equal('budget');
+    const ics = t.snapshots.list().map((e) => e.icount).filter((ic) => ic > 0 && ic >= budget - span);
+    return ics.slice(1).map((ic, i) => ic - ics[i]);
+  }
+
+  it('a guest that writes many pages gets sparser snapshots while recording, one that writes few the finest', async () => {
+    // mem.elf rewrites a 4 MiB buffer (over 128 pages copied per million instructions).
+    const heavy = await gapsNearEnd('samples/bench/mem.elf', 20_000_000, 12_000_000);
+    expect(heavy.length).to.be.at.least(2);
+    expect(Math.min(...heavy)).to.be.at.least(4_000_000);
+    // long.elf loops in registers: a snapshot every million instructions.
+    const light = await gapsNearEnd('samples/bench/long.elf', 20_000_000, 12_000_000);
+    expect(light.length).to.be.at.least(8);
+    expect(Math.max(...light)).to.equal(1_000_000);
+  });
+
+  it('a reverse step at the end of a write-heavy recording lands where the same steps forward were', async () => {
+    const m = new VirtMachine({ kernel: file('samples/bench/mem.elf'), bios: 'none' });
+    const t = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
+    await t.runForward({ budget: 9_000_000 });
+    const h = m.stateHash();
+    await t.runForward({ budget: 1 });
+    const s = await t.reverseStep();
+    expect(s.icount).to.equal(9_000_000);
+    expect(m.stateHash()).to.equal(h);
+  });
+});
