@@ -31,6 +31,20 @@ export interface Block {
   readonly op: Op;
   /** Runs one pass (or, for a loop, as many as fit in the budget). */
   readonly fn: (h: Hart) => void;
+  /**
+   * Blocks that ran right after this one (two: a branch has two ways on), valid while the
+   * hart's fetchEpoch equals `epoch` (it changes whenever translations or compiled code do).
+   */
+  s0: Block | null;
+  s1: Block | null;
+  epoch: number;
+}
+
+/** Remember that `next` ran right after `b` (under translation epoch `epoch`). */
+export function link(b: Block, next: Block, epoch: number): void {
+  if (b.epoch !== epoch) { b.s0 = null; b.s1 = null; b.epoch = epoch; }
+  if (b.s0 === null || b.s0.pc === next.pc) b.s0 = next;
+  else b.s1 = next;
 }
 
 /**
@@ -85,7 +99,7 @@ export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
   }
   if (tail === '') tail = `h.pc = ${at}; nk = ${n}; break L;`;
   const fn = assemble(src, tail, pc, n);
-  return { pc, n, start: pc & 4095, bytes: at - pc, op: first, fn };
+  return { pc, n, start: pc & 4095, bytes: at - pc, op: first, fn, s0: null, s1: null, epoch: -1 };
 }
 
 /** Back to the block's start when `cond` holds: another pass inside the function if it fits the budget. */

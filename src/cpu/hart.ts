@@ -15,7 +15,7 @@ import {
 import { csrRead, csrWrite, IMPLEMENTED_CSRS, csrResult } from './csr.js';
 import { translateDebug } from './mmu.js';
 import { saveHart, loadHart, type HartState } from './state.js';
-import { compileBlock, blockHasBreakpoint, HOT } from './block.js';
+import { compileBlock, blockHasBreakpoint, link, HOT, type Block } from './block.js';
 
 const log = createDebug('rvrr:cpu');
 
@@ -127,7 +127,30 @@ export class Hart extends Memory {
     return clock.icount - start;
   }
 
+  /**
+   * Run block `b`, then the blocks it is linked to while they follow one another (no
+   * fetch in between): each must start where execution went, be compiled for the current
+   * translations (epoch), fit the budget, and nothing may ask to leave (an interrupt check,
+   * breakpoints). Returns the block that ran last, to be linked to what comes next.
+   */
+  private runChain(b: Block, bpOn: boolean): Block {
+    const clock = this.clock;
+    for (;;) {
+      b.fn(this);
+      if (this.irqCheck || bpOn || b.epoch !== this.fetchEpoch) return b;
+      const pc = this.pc;
+      let nb = b.s0;
+      if (nb === null || nb.pc !== pc) {
+        nb = b.s1;
+        if (nb === null || nb.pc !== pc) return b;
+      }
+      if (clock.icount + nb.n > this.end) return b;
+      b = nb;
+    }
+  }
+
   private loop(): void {
+    this.lastBlock = null;
     const clock = this.clock;
     const bp = this.breakpoints;
     const bpOn = bp.size > 0;
@@ -152,7 +175,9 @@ export class Hart extends Memory {
       if (b !== undefined) {
         if (b !== null && clock.icount + b.n <= this.end && !this.ignoreStop && (!bpOn || !blockHasBreakpoint(b, bp))) {
           if (b.pc === pc) {
-            b.fn(this);
+            const last = this.lastBlock;
+            if (last !== null) link(last, b, this.fetchEpoch);
+            this.lastBlock = this.runChain(b, bpOn);
             continue;
           }
           // The page is mapped at another virtual address now: compile it for this one.
@@ -164,6 +189,7 @@ export class Hart extends Memory {
         op.block = nb;
         if (nb !== null) { this.addBlock(nb); this.blocksCompiled++; }
       }
+      this.lastBlock = null;
       this.npc = pc + op.len;
       op.fn(this, op);
       this.pc = this.npc;

@@ -81,6 +81,13 @@ export abstract class Memory {
   private codeSrc: (Uint8Array | undefined)[];
   /** Pages that have (or had) decoded code, for restoreCaches. */
   private codePages: number[] = [];
+  /**
+   * Changes whenever a translation or compiled code may have changed (TLB flush, code dropped):
+   * links between compiled blocks made under another epoch are not followed.
+   */
+  fetchEpoch = 0;
+  /** The compiled block that ran last, if nothing ran since (see Hart.runChain). */
+  lastBlock: Block | null = null;
   /** The page the run loop is fetching from: its virtual base and decoded slots. */
   fetchBase = NaN;
   fetchOps: Op[] | null = null;
@@ -416,6 +423,7 @@ export abstract class Memory {
         b.op.block = undefined;
         b.op.heat = 0;
         blocks.splice(j, 1);
+        this.fetchEpoch++;
         // The running block may be this one: its slow store path leaves it after the store.
         this.irqCheck = true;
       }
@@ -426,6 +434,7 @@ export abstract class Memory {
     this.codeCache[idx] = undefined;
     this.isCode[idx] = 0;
     this.pageBlocks[idx] = undefined;
+    this.fetchEpoch++;
     if (this.fetchPage === idx) { this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1; }
   }
 
@@ -451,6 +460,7 @@ export abstract class Memory {
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
     this.pageBlocks.fill(undefined);
+    this.fetchEpoch++;
     this.codePages = [];
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
@@ -463,6 +473,7 @@ export abstract class Memory {
 
   /** Drop all translations (satp, sfence.vma, privilege or MPRV/SUM/MXR change). */
   flushTlb(): void {
+    this.fetchEpoch++;
     this.flushDataTlb();
     this.xTag.fill(NaN); this.xPage.fill(-1);
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
