@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RspClient } from '../../dist/gdb/client.js';
+import { parseElf } from '../../dist/machine/elf.js';
 import { ROOT, runCli, startServer } from '../e2e/harness.js';
 
 interface Snap {
@@ -211,10 +212,13 @@ describe('disk write-back from rvrr serve', function () {
     const srv = await startServer(['serve', '--kernel', kernel, '--drive', disk, '--drive-write', '--console', 'none']);
     const c = await RspClient.connect(srv.port);
     await c.handshake();
-    const running = c.cont();
-    await new Promise((r) => setTimeout(r, 300)); // mid-run: the guest may be writing its disk
-    c.interrupt();
-    expect((await running).kind).to.equal('stopped');
+    // Stop just before the power-off, after the guest wrote its boot counter to the disk
+    // (a timed Ctrl-C would come too late: the guest finishes in a fraction of a second).
+    const poweroff = parseElf(new Uint8Array(fs.readFileSync(kernel))).symbols.find((x) => x.name === 'poweroff')!.value;
+    await c.insertBreakpoint(0, poweroff, 4);
+    const stop = await c.cont();
+    expect(stop.kind).to.equal('stopped');
+    expect(stop.kind === 'stopped' && stop.registers.get(32)).to.equal(BigInt(poweroff));
     c.close();
     await srv.stop();
     expect(srv.stderr()).to.match(/the guest did not power off: its disk changes are not written back/);
