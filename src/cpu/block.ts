@@ -1,13 +1,14 @@
 /**
  * The block compiler: a hot run of instructions on one code page, up to a jump (conditional
  * branches on the way are side exits; the block goes on with the fall-through path), becomes
- * one JavaScript function (`new Function`) that keeps the guest
- * registers it uses in JS locals. Counting stays exact: a block runs only when the whole
- * pass fits in the run's budget and holds no breakpoint; a block whose last instruction jumps
- * back to its start loops inside the function while the budget allows. Anything the hart must
- * see between two instructions (an MMIO access, a store into compiled code, a trap, a
- * watchpoint) happens only on a slow path, which leaves the block with pc and icount exact.
- * CSR, system and fence.i instructions are never compiled: the interpreter runs them.
+ * one JavaScript function (`new Function`) keeping the guest registers it uses in JS locals.
+ * Counting stays exact: a block runs only when the whole pass fits in the run's budget and
+ * holds no breakpoint; a block whose last instruction jumps back to its start loops inside the
+ * function while the budget allows. Anything the hart must see between two instructions (an
+ * MMIO access, a store into compiled code, a trap, a watchpoint) happens only on a slow path,
+ * which leaves the block with pc and icount exact. CSR, system and fence.i instructions are
+ * never compiled: the interpreter runs them. Blocks that ran one after the other are linked,
+ * and the hart follows links without fetching (Hart.runChain).
  *
  * Blocks are cached on the Op of their first instruction (per physical page, as the decoded
  * ops are) and forgotten with it; a store into a block's bytes drops that block.
