@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run fuzz`: the full protocol fuzz (100,000 packets) and guest fuzz (over a million
- * instructions). Sizes and seeds from the environment: FUZZ_PACKETS, FUZZ_SEED,
- * FUZZ_GUEST_SEEDS, FUZZ_GUEST_INSNS (per seed and mode).
+ * `npm run fuzz`: the full protocol fuzz (100,000 packets), the guest fuzz (over a million
+ * instructions) and the block compiler against the interpreter on random streams (10 million).
+ * `npm run fuzz -- rsp|guest|jit` runs one of them. Sizes and seeds from the environment:
+ * FUZZ_PACKETS, FUZZ_SEED, FUZZ_GUEST_SEEDS, FUZZ_GUEST_INSNS (per seed and mode).
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fs from 'node:fs';
-import { runGuestFuzz } from './guest-fuzz.js';
+import { compareCompiled, runGuestFuzz } from './guest-fuzz.js';
 import { helloExpected, runRspFuzz } from './rsp-fuzz.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,6 +43,18 @@ async function main(): Promise<number> {
     console.log(`guest-fuzz: traps by mcause: ${causes}`);
     for (const f of g.failures) console.log(`guest-fuzz FAILURE: ${f}`);
     if (g.failures.length > 0) bad++;
+  }
+  if (only === undefined || only === 'jit') {
+    const t0 = Date.now();
+    const kernel = new Uint8Array(fs.readFileSync(path.join(ROOT, 'samples/hello/hello.elf')));
+    const seeds = env('FUZZ_GUEST_SEEDS', 40);
+    const j = compareCompiled(kernel, { seed: env('FUZZ_SEED', 1) * 5000, seeds, perRun: 2 * env('FUZZ_GUEST_INSNS', 25_000) });
+    console.log(
+      `jit-fuzz: ${j.instructions} instructions compiled and interpreted, states equal after every slice: ${j.failures.length === 0}; ` +
+        `${j.blocks} blocks compiled, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    for (const f of j.failures) console.log(`jit-fuzz FAILURE: ${f}`);
+    if (j.failures.length > 0) bad++;
   }
   return bad === 0 ? 0 : 1;
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONFIGS, GuestFuzzRig, RESERVED_ENCODINGS, reservedStream, runGuestFuzz } from '../../dist/fuzz/guest-fuzz.js';
+import { CONFIGS, GuestFuzzRig, RESERVED_ENCODINGS, compareCompiled, reservedStream, runGuestFuzz } from '../../dist/fuzz/guest-fuzz.js';
 import { Prng } from '../../dist/fuzz/prng.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,6 +31,13 @@ describe('guest fuzzing (random instruction streams on the virt board)', functio
       expect(got).to.deep.equal(want);
     });
   }
+
+  it('compiled blocks compute the same states as the interpreter on random streams (M, S, U, paging on and off)', () => {
+    const r = compareCompiled(KERNEL, { seed: 2000, seeds: 4, perRun: 20_000 });
+    expect(r.failures, r.failures.join('\n')).to.deep.equal([]);
+    expect(r.instructions).to.be.at.least(400_000);
+    expect(r.blocks).to.be.greaterThan(100);
+  });
 
   it('100,000 random instructions over 2 seeds x {M, S, U} x paging: no host exception, illegal traps report their bits', () => {
     const r = runGuestFuzz(KERNEL, { seed: 1000, seeds: 2, perRun: 10_000 });
