@@ -48,7 +48,11 @@ describe('progress of long seeks and reverse-continues', function () {
       expect(seen.some((o) => /^rvrr: reverse-continue \d+%\n$/.test(o.text))).to.equal(true);
       gdb.close();
 
-      // The terminal: the same text on one line rewritten with \r, then cleared.
+      // The terminal: the same text on one line rewritten with \r, then cleared. The pty is
+      // another channel than gdb's socket: wait for the clearing to come through it.
+      const cleared = /\rrvrr: reverse-continue \d+%\x1b\[K(\rrvrr: reverse-continue \d+%\x1b\[K)*\r\x1b\[K/;
+      const w0 = Date.now();
+      while (!cleared.test(tty) && Date.now() - w0 < 10_000) await new Promise((r) => setTimeout(r, 50));
       expect(tty).to.match(/\rrvrr: seek \d+%\x1b\[K/);
       expect(tty).to.match(/\rrvrr: reverse-continue \d+%\x1b\[K/);
       expect(tty).to.match(/\rrvrr: reverse-continue \d+%\x1b\[K(\rrvrr: reverse-continue \d+%\x1b\[K)*\r\x1b\[K/);
