@@ -280,9 +280,15 @@ export abstract class Memory {
       const code = this.isCode[idx] !== 0;
       if (code) this.invalidateSlots(idx, off & 4095, size);
       const wasPrivate = this.ram.isPrivate(idx);
+      const g0 = this.ram.generation;
       const u = this.ram.writablePageU8(idx);
       if (code) this.codeSrc[idx] = u;
-      if (!wasPrivate) this.refreshReadTlb(idx);
+      if (!wasPrivate) {
+        this.refreshReadTlb(idx);
+        // Our own copy-on-write: this TLB now knows the new page, so it need not be flushed for
+        // it (any other change since our last flush still is: the generation moved further).
+        if (this.ramGeneration === g0 && this.ram.generation === g0 + 1) this.ramGeneration = g0 + 1;
+      }
       // No write entry for a page with decoded code: its stores must keep invalidating slots.
       if (!this.watching && va === va && !code) {
         const i = (va >>> 12) & TLB_MASK;
