@@ -123,6 +123,13 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
     expect(at[2]).to.equal(at[1] + 1); // stepi from there
   });
 
+  it('serve --no-jit interprets every instruction, and monitor info says so', async () => {
+    const server = await serve(['serve', '--no-jit', '--kernel', HELLO, '--console', 'none']);
+    const out = await gdbBatch(server.port, HELLO, ['break square', 'continue', 'monitor info']);
+    expect(out).to.match(/^Breakpoint 1, square/m);
+    expect(out).to.match(/^block compiler: off \(--no-jit\), every instruction interpreted$/m);
+  });
+
   it('kill ends the server as QEMU does', async () => {
     const server = await serve(['serve', '--kernel', HELLO, '--console', 'none']);
     const exited = new Promise<number | null>((r) => server.proc.once('exit', r));
