@@ -25,7 +25,7 @@ export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
 export const AMO_LR = 0, AMO_RMW = 1;
 
 const TLB_SIZE = 1024;
-/** Index mask of the direct-mapped TLBs (compiled blocks inline the lookup). */
+/** Index mask of the direct-mapped TLBs (block-mem.ts does the same lookup for compiled blocks). */
 export const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
@@ -55,8 +55,8 @@ export abstract class Memory {
   rlo = 0;
   rhi = 0;
 
-  // Read and write TLBs: the virtual page base (tag) and the RAM page's views. Compiled blocks
-  // (block-gen.ts) read these arrays directly; only this class fills them.
+  // Read and write TLBs: the virtual page base (tag) and the RAM page's views. Compiled blocks'
+  // memory helpers (block-mem.ts) read these arrays directly; only this class fills them.
   readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
   readonly rU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
   readonly rI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
@@ -79,8 +79,9 @@ export abstract class Memory {
    * whose buffer is still this one holds the same bytes and keeps its ops and blocks.
    */
   private codeSrc: (Uint8Array | undefined)[];
-  /** Pages that have (or had) decoded code, for restoreCaches. */
+  /** Pages that have (or had) decoded code, each once (codeListed), for restoreCaches. */
   private codePages: number[] = [];
+  private codeListed: Uint8Array;
   /**
    * Changes whenever a translation or compiled code may have changed (TLB flush, code dropped):
    * links between compiled blocks made under another epoch are not followed.
@@ -101,6 +102,7 @@ export abstract class Memory {
     this.isCode = new Uint8Array(bus.ram.pageCount);
     this.pageBlocks = new Array(bus.ram.pageCount).fill(undefined);
     this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
+    this.codeListed = new Uint8Array(bus.ram.pageCount);
   }
 
   abstract raise(cause: number, tval: number): never;
@@ -406,7 +408,8 @@ export abstract class Memory {
   private markCode(idx: number): void {
     this.isCode[idx] = 1;
     this.codeSrc[idx] = this.ram.readPageU8(idx);
-    this.codePages.push(idx);
+    // A page dropped (DMA) and decoded again is listed once, however often that happens.
+    if (this.codeListed[idx] === 0) { this.codeListed[idx] = 1; this.codePages.push(idx); }
     const wp = this.wPage;
     for (let i = 0; i < TLB_SIZE; i++) if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; }
   }
@@ -468,6 +471,7 @@ export abstract class Memory {
     this.pageBlocks.fill(undefined);
     this.fetchEpoch++;
     this.codePages = [];
+    this.codeListed.fill(0);
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
@@ -497,7 +501,7 @@ export abstract class Memory {
     this.flushTlb();
     const kept: number[] = [];
     for (const idx of this.codePages) {
-      if (this.isCode[idx] === 0) continue;
+      if (this.isCode[idx] === 0) { this.codeListed[idx] = 0; continue; }
       kept.push(idx);
       const now = this.ram.readPageU8(idx);
       const was = this.codeSrc[idx]!;
