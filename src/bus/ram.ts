@@ -1,21 +1,22 @@
 /**
  * Guest RAM as 4 KiB pages, each its own typed array, shared copy-on-write with snapshots.
  *
- * A snapshot copies the page-reference array and marks every page shared; the first write
- * to a shared page copies it. Restoring swaps the references back. Pages never written
- * are absent (`null`) and read as zeros, so a 128 MiB guest costs only what it touches.
+ * A snapshot holds "frozen" page buffers that nothing writes again. Taking one freezes each
+ * page written since the last snapshot: in place (the page becomes shared, and its next
+ * write copies it) or, for a page a CPU can still write through a cached reference (its
+ * write TLB), by copying it there and then. The second way keeps the guest's working set
+ * writable across snapshots: no TLB flush, no slow-path store, no page walk per page after
+ * every snapshot, which is most of what recording costs a guest that writes memory.
+ * Restoring swaps the references back (every page shared). Pages never written are absent
+ * (`null`) and read as zeros, so a 128 MiB guest costs only what it touches.
  */
+import { PagePool } from './page-pool.js';
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_MASK = PAGE_SIZE - 1;
 
 const ZERO_PAGE_U8 = new Uint8Array(PAGE_SIZE);
-/**
- * New pages are carved out of slabs of this many pages: copy-on-write while recording makes
- * thousands of pages a second, and one ArrayBuffer each costs twice the copy. Pages copied
- * together mostly die together (with the snapshot that thinned them), so slabs stay small.
- */
-const SLAB_PAGES = 16;
 const ZERO_PAGE_I32 = new Int32Array(ZERO_PAGE_U8.buffer);
 
 /**
@@ -36,12 +37,26 @@ export class PagedRam {
   private i32: (Int32Array | null)[];
   /** 1 where the page is referenced by a snapshot and must be copied before a write. */
   private shared: Uint8Array;
+  /**
+   * The frozen buffer holding what the page held at the last snapshot (the page itself when
+   * shared; null for a page allocated since). A snapshot is these, for the allocated pages.
+   */
+  private frozenU8: (Uint8Array | null)[];
+  private frozenI32: (Int32Array | null)[];
+  /**
+   * 1 where the page may differ from its frozen buffer: written through this class since the
+   * last snapshot, or still writable through a CPU's write TLB then. Listed in `dirtyList`.
+   */
+  private dirty: Uint8Array;
+  private dirtyList: number[] = [];
+  /** Scratch marks of the pages a snapshot was told are still writable through a TLB. */
+  private stillWritable: Uint8Array;
   /** Indices of the pages that are not null. */
   private allocated: number[] = [];
   /**
-   * Bumped whenever a page reference changes or pages become shared (allocation, copy on
-   * write, snapshot, restore): a CPU holding cached page references must drop them when it
-   * differs from the value it saw last.
+   * Bumped whenever a page reference changes or pages become shared under a CPU's feet
+   * (allocation, copy on write, restore): a CPU holding cached page references must drop
+   * them when it differs from the value it saw last. A snapshot does not bump it (see there).
    */
   generation = 0;
   /** Pages copied on write so far (what snapshots cost while the guest writes memory). */
@@ -55,6 +70,10 @@ export class PagedRam {
     this.u8 = new Array(n).fill(null);
     this.i32 = new Array(n).fill(null);
     this.shared = new Uint8Array(n);
+    this.frozenU8 = new Array(n).fill(null);
+    this.frozenI32 = new Array(n).fill(null);
+    this.dirty = new Uint8Array(n);
+    this.stillWritable = new Uint8Array(n);
   }
 
   get pageCount(): number {
@@ -80,35 +99,40 @@ export class PagedRam {
     return this.u8[index] !== null && this.shared[index] === 0;
   }
 
-  /** Page for writing: allocates or un-shares it first. */
+  /**
+   * Page for writing: allocates or un-shares it first. A caller that caches the reference
+   * (a write TLB) must name the page to `snapshot` for as long as it keeps it.
+   */
   writablePageU8(index: number): Uint8Array {
     let p = this.u8[index];
     if (p === null || this.shared[index] !== 0) p = this.ownPage(index);
+    if (this.dirty[index] === 0) this.markDirty(index);
     return p;
   }
 
   writablePageI32(index: number): Int32Array {
     if (this.u8[index] === null || this.shared[index] !== 0) this.ownPage(index);
+    if (this.dirty[index] === 0) this.markDirty(index);
     return this.i32[index]!;
   }
 
-  private slab: ArrayBuffer | null = null;
-  private slabNext = SLAB_PAGES;
+  private markDirty(index: number): void {
+    this.dirty[index] = 1;
+    this.dirtyList.push(index);
+  }
+
+  /** Where page buffers come from (and dead ones go back to). */
+  readonly pool = new PagePool();
 
   private ownPage(index: number): Uint8Array {
     const old = this.u8[index];
-    if (this.slabNext === SLAB_PAGES) {
-      this.slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
-      this.slabNext = 0;
-    }
-    const off = this.slabNext++ * PAGE_SIZE;
-    const p = new Uint8Array(this.slab!, off, PAGE_SIZE);
+    const [p, w] = this.pool.take(old === null);
     if (old !== null) {
       p.set(old);
       this.pagesCopied++;
     } else this.allocated.push(index);
     this.u8[index] = p;
-    this.i32[index] = new Int32Array(this.slab!, off, PAGE_SIZE >> 2);
+    this.i32[index] = w;
     this.shared[index] = 0;
     this.generation++;
     return p;
@@ -143,27 +167,56 @@ export class PagedRam {
     }
   }
 
-  /** Share every page with a new snapshot. O(allocated pages) reference copy; no page data is copied. */
-  snapshot(): RamSnapshot {
-    this.shared.fill(1);
-    this.generation++;
+  /**
+   * Freeze what RAM holds now into a snapshot. Pages written since the last snapshot are
+   * frozen in place (shared from now on), except those in `writable` (pages a CPU may still
+   * write through a cached reference), which are copied, unless unchanged since their last
+   * frozen copy. No page reference a CPU holds changes, so no TLB needs flushing.
+   */
+  snapshot(writable: readonly number[] = []): RamSnapshot {
+    const mark = this.stillWritable;
+    for (const i of writable) mark[i] = 1;
+    const keep: number[] = [];
+    for (const i of this.dirtyList) {
+      const live = this.u8[i]!;
+      if (mark[i] === 0) {
+        this.dirty[i] = 0;
+        this.shared[i] = 1;
+        this.frozenU8[i] = live;
+        this.frozenI32[i] = this.i32[i];
+        continue;
+      }
+      // Still writable through a TLB: it stays dirty (it may be written without us seeing it).
+      keep.push(i);
+      const was = this.frozenI32[i];
+      if (was !== null && sameWords(was, this.i32[i]!)) continue;
+      const [p, w] = this.pool.take(false);
+      p.set(live);
+      this.frozenU8[i] = p;
+      this.frozenI32[i] = w;
+      this.pagesCopied++;
+    }
+    for (const i of writable) mark[i] = 0;
+    this.dirtyList = keep;
     const index = this.allocated.slice();
     const u8: Uint8Array[] = new Array(index.length);
     const i32: Int32Array[] = new Array(index.length);
     for (let k = 0; k < index.length; k++) {
-      u8[k] = this.u8[index[k]]!;
-      i32[k] = this.i32[index[k]]!;
+      u8[k] = this.frozenU8[index[k]]!;
+      i32[k] = this.frozenI32[index[k]]!;
     }
     return { index, u8, i32 };
   }
 
-  /** Make RAM hold exactly what it held when `snap` was taken. */
+  /** Make RAM hold exactly what it held when `snap` was taken (every page shared with it). */
   restore(snap: RamSnapshot): void {
-    for (const i of this.allocated) { this.u8[i] = null; this.i32[i] = null; }
+    for (const i of this.allocated) { this.u8[i] = null; this.i32[i] = null; this.frozenU8[i] = null; this.frozenI32[i] = null; }
+    for (const i of this.dirtyList) this.dirty[i] = 0;
+    this.dirtyList = [];
     const { index, u8, i32 } = snap;
     for (let k = 0; k < index.length; k++) {
-      this.u8[index[k]] = u8[k];
-      this.i32[index[k]] = i32[k];
+      this.u8[index[k]] = this.frozenU8[index[k]] = u8[k];
+      this.i32[index[k]] = this.frozenI32[index[k]] = i32[k];
     }
     this.allocated = index.slice();
     this.shared.fill(1);
@@ -174,4 +227,10 @@ export class PagedRam {
   allocatedPages(): number {
     return this.allocated.length;
   }
+}
+
+/** True if two pages hold the same bytes. */
+function sameWords(a: Int32Array, b: Int32Array): boolean {
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }

@@ -99,8 +99,8 @@ export class Hart extends Memory {
     this.runIcount0 = start;
     this.running = true;
     this.watching = this.watchpoints.length > 0;
-    // Pages may have been shared with a snapshot or replaced since the last run; with
-    // watchpoints every access must take the slow path, so no cached entry may survive.
+    // Pages may have been replaced (restore, another hart's copy-on-write) since the last
+    // run; with watchpoints every access must take the slow path, so no entry may survive.
     if (this.watching || this.ram.generation !== this.ramGeneration) this.flushDataTlb();
     this.irqCheck = true;
     this.ignoreStop = ignoreFirstStop;

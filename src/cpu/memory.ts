@@ -475,6 +475,12 @@ export abstract class Memory {
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
+  /** Push the RAM pages this hart can write through its write TLB (for PagedRam.snapshot). */
+  writablePages(out: number[]): void {
+    const wp = this.wPage;
+    for (let i = 0; i < TLB_SIZE; i++) if (wp[i] >= 0) out.push(wp[i]);
+  }
+
   flushDataTlb(): void {
     this.ramGeneration = this.ram.generation;
     this.rTag.fill(NaN); this.rPage.fill(-1);

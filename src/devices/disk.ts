@@ -1,7 +1,7 @@
 /**
  * A disk image opened into a copy-on-write overlay (design invariant 4): the user's image
  * bytes are never modified; written data lives in 4 KiB chunks that snapshots share
- * copy-on-write, exactly as PagedRam does for guest RAM.
+ * copy-on-write, as PagedRam shares guest RAM pages.
  */
 import type { DeviceState } from './device.js';
 

@@ -437,7 +437,9 @@ export class VirtMachine implements ReplayableMachine {
     const harts = this.harts.map((h) => h.saveState());
     const devices: Record<string, DeviceState> = {};
     for (const d of this.devices) devices[d.name] = d.saveState();
-    const ram = this.ram.snapshot();
+    const writable: number[] = [];
+    for (const h of this.harts) h.writablePages(writable);
+    const ram = this.ram.snapshot(writable);
     const stateBytes = ram.index.length * 24 + harts.length * 2048 + 4096;
     // Page-like buffers for the snapshot store's exact accounting: RAM pages and disk chunks.
     const pageRefs: (ArrayBufferView | null)[] = ram.u8.slice();

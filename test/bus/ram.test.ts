@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { PagedRam, PAGE_SIZE } from '../../dist/bus/ram.js';
+
+const BASE = 0x8000_0000;
+
+/** Write one byte through the page a writer gets (as the slow path and DMA do). */
+function poke(ram: PagedRam, page: number, off: number, v: number): void {
+  ram.writablePageU8(page)[off] = v;
+}
+
+function peek(ram: PagedRam, page: number, off: number): number {
+  return ram.readPageU8(page)[off];
+}
+
+describe('bus/ram snapshots', () => {
+  it('a snapshot keeps what RAM held when it was taken; restore brings it back', () => {
+    const ram = new PagedRam(BASE, 16 * PAGE_SIZE);
+    poke(ram, 1, 10, 0x11);
+    poke(ram, 3, 20, 0x33);
+    const s = ram.snapshot();
+    expect(ram.isPrivate(1)).to.equal(false, 'frozen in place: the next write copies it');
+    poke(ram, 1, 10, 0x99);
+    poke(ram, 5, 0, 0x55);
+    expect(ram.pagesCopied).to.equal(1);
+    ram.restore(s);
+    expect([peek(ram, 1, 10), peek(ram, 3, 20), peek(ram, 5, 0)]).to.deep.equal([0x11, 0x33, 0]);
+    expect(ram.allocatedPages()).to.equal(2);
+  });
+
+  it('a page still writable through a cached reference is copied, and that reference stays valid', () => {
+    const ram = new PagedRam(BASE, 16 * PAGE_SIZE);
+    const cached = ram.writablePageU8(2); // what a write TLB holds
+    cached[0] = 1;
+    const g = ram.generation;
+    const s1 = ram.snapshot([2]);
+    expect(ram.generation).to.equal(g, 'no cached page reference changed');
+    expect(ram.isPrivate(2)).to.equal(true);
+    expect(ram.pagesCopied).to.equal(1);
+    cached[0] = 2; // a store through the TLB, unseen by the RAM
+    const s2 = ram.snapshot([2]);
+    cached[0] = 3;
+    ram.restore(s1);
+    expect(peek(ram, 2, 0)).to.equal(1);
+    ram.restore(s2);
+    expect(peek(ram, 2, 0)).to.equal(2);
+    expect(ram.generation).to.be.greaterThan(g);
+  });
+
+  it('an unchanged page is not copied again: consecutive snapshots share its frozen buffer', () => {
+    const ram = new PagedRam(BASE, 16 * PAGE_SIZE);
+    poke(ram, 4, 7, 0x44);
+    const s1 = ram.snapshot([4]);
+    const s2 = ram.snapshot([4]);
+    expect(ram.pagesCopied).to.equal(1);
+    expect(s2.u8[s2.index.indexOf(4)]).to.equal(s1.u8[s1.index.indexOf(4)]);
+    // Once no longer named writable, the page is frozen in place and shared again.
+    const s3 = ram.snapshot();
+    expect(ram.isPrivate(4)).to.equal(false);
+    expect(s3.u8[s3.index.indexOf(4)]).to.equal(ram.readPageU8(4));
+    poke(ram, 4, 7, 0x45);
+    expect(peek(ram, 4, 7)).to.equal(0x45);
+    ram.restore(s3);
+    expect(peek(ram, 4, 7)).to.equal(0x44);
+  });
+
+  it('pages written after a restore are frozen again by the next snapshot', () => {
+    const ram = new PagedRam(BASE, 16 * PAGE_SIZE);
+    poke(ram, 0, 0, 1);
+    const s0 = ram.snapshot();
+    poke(ram, 0, 0, 2);
+    ram.restore(s0);
+    poke(ram, 0, 0, 3);
+    const s1 = ram.snapshot();
+    poke(ram, 0, 0, 4);
+    ram.restore(s1);
+    expect(peek(ram, 0, 0)).to.equal(3);
+    ram.restore(s0);
+    expect(peek(ram, 0, 0)).to.equal(1);
+  });
+});
