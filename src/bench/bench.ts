@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { FORWARD_GUESTS, forwardElfs, guestPath, loadGuest, LONG_GUEST, NOP_GUEST, parsePassReport, symbolAddress } from './guests.js';
-import { runNoRecord, runRecord, type RecordRun, type RvrrRun } from './forward.js';
+import { runNoRecord, runPaired, type RecordRun, type RvrrRun } from './forward.js';
 import { bestQemu, qemuVersion } from './qemu.js';
 import { runReverse, type ReverseResults } from './reverse.js';
 import { fmt, fmtBytes, table } from './stats.js';
@@ -62,7 +62,7 @@ export interface ForwardRow {
   qemuInstructions: number | null;
   rvrrRecordMips: number;
   rvrrNoRecordMips: number;
-  /** rvrr recording speed / rvrr without recording (1 = recording is free). */
+  /** Recording speed / speed without recording, timed side by side (median over runs; 1 = recording is free). */
   recordOverRaw: number;
   qemuMips: number | null;
   qemuIcountMips: number | null;
@@ -119,24 +119,35 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     if (args.only && !args.only.includes(g.name)) continue;
     const files = forwardElfs(g, args.quick);
     const elf = loadGuest(files.timed);
-    const raw: RvrrRun = runNoRecord(elf);
-    sampleRss();
-    log(`${g.name}: ${raw.instructions} instructions, ${raw.mips.toFixed(1)} MIPS without recording`);
+    // Recording and not recording timed side by side (runPaired), several times: each speed
+    // is the fastest of its runs, and what recording costs the median of the pairs' ratios.
+    const raws: RvrrRun[] = [];
+    const recs: RecordRun[] = [];
+    const ratios: number[] = [];
+    const cpuRatios: number[] = [];
+    for (let k = 0; k < reps + 1; k++) {
+      const p = await runPaired(elf);
+      raws.push(p.raw);
+      recs.push(p.rec);
+      ratios.push(p.rec.mips / p.raw.mips);
+      cpuRatios.push(p.rec.cpuMips / p.raw.cpuMips);
+      sampleRss();
+    }
+    const raw = fastest(raws);
+    const rec = fastest(recs);
+    log(`${g.name}: ${raw.instructions} instructions, ${raw.mips.toFixed(1)} MIPS without recording, ${rec.mips.toFixed(1)} recording, recording/not ${ratios.map((r) => pct(r)).join(' ')}`);
     // One pass, counted (not timed): with the two-pass count, the exact count of any number of passes.
     const one = runNoRecord(loadGuest(files.onePass));
     const perPass = raw.instructions - one.instructions;
     const fixed = one.instructions - perPass;
     const rep2 = parsePassReport(raw.output);
     const rep1 = parsePassReport(one.output);
-    const rec: RecordRun = await runRecord(elf);
-    sampleRss();
-    log(`${g.name}: ${rec.mips.toFixed(1)} MIPS recording`);
     if (rec.instructions !== raw.instructions) throw new Error(`${g.name}: ${raw.instructions} instructions without recording, ${rec.instructions} recording`);
     let qemuMips: number | null = null;
     let qemuIcountMips: number | null = null;
     let qemuCpuMips: number | null = null;
     let qemuIcountCpuMips: number | null = null;
-    let outputMatches = raw.output === rec.output && raw.exitCode === 0 && rec.exitCode === 0 && one.exitCode === 0 &&
+    let outputMatches = [...raws, ...recs].every((r) => r.output === raw.output && r.instructions === raw.instructions) && raw.exitCode === 0 && rec.exitCode === 0 && one.exitCode === 0 &&
       rep2 !== null && rep1 !== null && rep2.passes === 2 && rep1.passes === 1 && rep1.checksum === rep2.checksum;
     let qemuInstructions: number | null = null;
     if (qemu && startup !== null) {
@@ -165,7 +176,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       qemuInstructions,
       rvrrRecordMips: rec.mips,
       rvrrNoRecordMips: raw.mips,
-      recordOverRaw: rec.mips / raw.mips,
+      recordOverRaw: median(ratios),
       qemuMips,
       qemuIcountMips,
       ratioVsQemu: qemuMips ? rec.mips / qemuMips : null,
@@ -173,7 +184,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       cpu: {
         rvrrRecordMips: rec.cpuMips,
         rvrrNoRecordMips: raw.cpuMips,
-        recordOverRaw: rec.cpuMips / raw.cpuMips,
+        recordOverRaw: median(cpuRatios),
         qemuMips: qemuCpuMips,
         qemuIcountMips: qemuIcountCpuMips,
         ratioVsQemu: qemuCpuMips ? rec.cpuMips / qemuCpuMips : null,
@@ -187,6 +198,18 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     });
   }
   return { rows, qemuStartupSeconds: startup, qemuStartupCpuSeconds: startupCpu };
+}
+
+/** The runs' fastest wall-clock and fastest CPU-time figures (each run's other fields are the same). */
+function fastest<T extends RvrrRun>(runs: readonly T[]): T {
+  const byWall = runs.reduce((a, b) => (b.mips > a.mips ? b : a));
+  const byCpu = runs.reduce((a, b) => (b.cpuMips > a.cpuMips ? b : a));
+  return { ...byWall, cpuSeconds: byCpu.cpuSeconds, cpuMips: byCpu.cpuMips };
+}
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function pct(v: number | null): string {
@@ -289,6 +312,8 @@ async function main(): Promise<void> {
   out.push('');
   out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording)');
   out.push(printForward(fwd.rows));
+  out.push(`rvrr: each guest run ${args.quick ? 2 : 3} times recording and not recording side by side (alternating chunks of 4M instructions);`);
+  out.push('the speeds are the fastest runs, rec/raw the median of the side-by-side ratios.');
   if (fwd.qemuStartupSeconds !== null) {
     out.push(`QEMU runs the same guest with more identical passes (QEMU Minsn = rvrr's exact count of the fixed part + N passes);`);
     out.push(`its time is the whole process's wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 2}.`);
