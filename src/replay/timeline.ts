@@ -68,11 +68,12 @@ export class Timeline {
   private slice = 20_000;
   /**
    * Snapshots taken while recording at the end of history are interval * 2^recordLevel apart:
-   * each one makes the guest's next write to every page a copy, so a guest writing many pages
-   * gets sparser snapshots (its first reverse step then replays a little more).
+   * each one copies every page the guest wrote since the one before, so a guest writing many
+   * pages gets sparser snapshots (its first reverse step then replays a little more).
    */
   private recordLevel = 0;
-  private copiesAtSnapshot = 0;
+  /** Pages copied while recording since the last recording snapshot (replays' copies not counted). */
+  private recordCopies = 0;
   private lastYield = hostNowMs();
   private lastProgress = 0;
   private progressCb: ((f: number) => void) | undefined;
@@ -275,24 +276,26 @@ export class Timeline {
     const pos = this.icount;
     const minLevel = recording ? this.recordLevel : 0;
     if (!this.snapshots.has(pos) && this.appliedHere() === 0 && this.snapshots.wanted(pos, anchors, fine, minLevel)) {
+      const c0 = this.machine.pagesCopied ?? 0;
       this.snapshots.add(pos, this.machine.snapshot());
       this.snapshots.thin(anchors, fine);
-      if (recording) this.adaptRecordSpacing();
+      if (recording) {
+        this.recordCopies += (this.machine.pagesCopied ?? 0) - c0;
+        this.adaptRecordSpacing(this.recordCopies);
+        this.recordCopies = 0;
+      }
     }
   }
 
   /**
-   * Copy-on-write copies since the last recording snapshot decide the next spacing: over
-   * RECORD_COPIES_HIGH pages (about 10% of the time of a million instructions) doubles it, up
-   * to RECORD_MAX_LEVEL; under a quarter of that halves it.
+   * The pages copied over one recording interval (during it and by its snapshot) decide the
+   * next spacing: over RECORD_COPIES_HIGH doubles it, up to RECORD_MAX_LEVEL. Under 90% of
+   * that halves it, since half the interval copies at most as many pages (so it does not
+   * double straight back).
    */
-  private adaptRecordSpacing(): void {
-    const c = this.machine.pagesCopied;
-    if (c === undefined) return;
-    const copies = c - this.copiesAtSnapshot;
-    this.copiesAtSnapshot = c;
+  private adaptRecordSpacing(copies: number): void {
     if (copies > RECORD_COPIES_HIGH && this.recordLevel < RECORD_MAX_LEVEL) this.recordLevel++;
-    else if (copies < RECORD_COPIES_HIGH / 4 && this.recordLevel > 0) this.recordLevel--;
+    else if (copies < RECORD_COPIES_HIGH * 0.9 && this.recordLevel > 0) this.recordLevel--;
   }
 
   /** At the end of a replayed recording, with its inputs applied: compare with the recorded hash. */
@@ -426,9 +429,13 @@ export class Timeline {
           n = limit - pos;
         }
         this.depart();
+        const c0 = this.machine.pagesCopied ?? 0;
         const r = this.run(n, stepOff);
         stepOff = false;
-        if (atEnd) this.end = Math.max(this.end, this.icount);
+        if (atEnd) {
+          this.end = Math.max(this.end, this.icount);
+          this.recordCopies += (this.machine.pagesCopied ?? 0) - c0;
+        }
         this.arrive(anchors, undefined, atEnd);
         switch (r.reason) {
           case 'breakpoint':

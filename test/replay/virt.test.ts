@@ -161,6 +161,20 @@ describe('recording snapshots and copy-on-write', function () {
     expect(Math.max(...light)).to.equal(1_000_000);
   });
 
+  it('going back in history and recording on: the pages replays copied do not make the new snapshots sparser', async () => {
+    const m = new VirtMachine({ kernel: file('samples/bench/long.elf'), bios: 'none' });
+    const t = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
+    await t.runForward({ budget: 1_000_000 });
+    for (let k = 0; k < 10; k++) await t.reverseStep();
+    for (const ic of [123_456, 654_321, 333_333, 987_654, 50_000]) await t.seek(ic);
+    await t.seek(t.endIcount);
+    await t.runForward({ budget: 12_000_000 });
+    const ics = t.snapshots.list().map((e) => e.icount).filter((ic) => ic >= t.endIcount - 8_000_000);
+    const gaps = ics.slice(1).map((ic, i) => ic - ics[i]);
+    expect(gaps.length).to.be.at.least(7);
+    expect(Math.max(...gaps)).to.equal(1_000_000, 'so the first reverse step replays at most a million instructions');
+  });
+
   it('a reverse step at the end of a write-heavy recording lands where the same steps forward were', async () => {
     const m = new VirtMachine({ kernel: file('samples/bench/mem.elf'), bios: 'none' });
     const t = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
