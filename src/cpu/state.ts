@@ -2,6 +2,7 @@
 import type { Hart } from './hart.js';
 import { IMPLEMENTED_CSRS } from './csr.js';
 import { CSR } from './csr-defs.js';
+import { plainArray } from '../devices/device.js';
 
 /** Full architectural state of a hart; structured-cloneable, named fields only. */
 export interface HartState { [field: string]: unknown }
@@ -12,15 +13,21 @@ const STORED_CSRS = IMPLEMENTED_CSRS.filter((n) => {
   return !special.includes(n) && !(n >= 0xb00 && n < 0xb20) && !(n >= 0xc00 && n < 0xc20) && !(n >= 0x323 && n < 0x340);
 });
 
+/** Their names in saved state (made once: a snapshot is taken every million instructions). */
+const STORED_KEYS = STORED_CSRS.map((n) => `0x${n.toString(16)}`);
+
 export function saveHart(h: Hart): HartState {
   const csrs: Record<string, [number, number]> = {};
-  for (const n of STORED_CSRS) csrs[`0x${n.toString(16)}`] = [h.csr[2 * n], h.csr[2 * n + 1]];
+  for (let i = 0; i < STORED_CSRS.length; i++) {
+    const n = STORED_CSRS[i];
+    csrs[STORED_KEYS[i]] = [h.csr[2 * n], h.csr[2 * n + 1]];
+  }
   return {
     hartid: h.hartid,
     pc: h.pc,
     priv: h.priv,
-    x: Array.from(h.x),
-    f: Array.from(h.f),
+    x: plainArray(h.x),
+    f: plainArray(h.f),
     fcsr: h.fcsr,
     mstatus: h.mstatus,
     mipHw: h.mipHw,

@@ -11,7 +11,7 @@
  * `mtimecmp` resets to 0, so MTIP is high from power-on until the guest writes a later value.
  */
 import createDebug from 'debug';
-import type { DeviceState, MmioDevice } from './device.js';
+import { plainArray, type DeviceState, type MmioDevice } from './device.js';
 import type { VirtualClock } from '../replay/clock.js';
 import { deposit32, extract32, split64, u64 } from './regs.js';
 
@@ -163,10 +163,10 @@ export class Clint implements MmioDevice {
 
   saveState(): DeviceState {
     return {
-      msip: Array.from(this.msip),
-      mtimecmpLo: Array.from(this.cmpLo),
-      mtimecmpHi: Array.from(this.cmpHi),
-      mtip: Array.from(this.mtip),
+      msip: plainArray(this.msip),
+      mtimecmpLo: plainArray(this.cmpLo),
+      mtimecmpHi: plainArray(this.cmpHi),
+      mtip: plainArray(this.mtip),
       mtimeDelta: this.mtimeDelta,
     };
   }

@@ -16,7 +16,7 @@
  * spec mentions; checked with test/devices/guest/probe.c).
  */
 import createDebug from 'debug';
-import type { DeviceState, IrqLine, MmioDevice } from './device.js';
+import { plainArray, type DeviceState, type IrqLine, type MmioDevice } from './device.js';
 
 const log = createDebug('rvrr:dev:plic');
 
@@ -225,13 +225,13 @@ export class Plic implements MmioDevice {
 
   saveState(): DeviceState {
     return {
-      priority: Array.from(this.priority),
-      level: Array.from(this.level),
-      pending: Array.from(this.pending),
-      inProgress: Array.from(this.inProgress),
-      enable: Array.from(this.enable),
-      threshold: Array.from(this.threshold),
-      output: Array.from(this.output),
+      priority: plainArray(this.priority),
+      level: plainArray(this.level),
+      pending: plainArray(this.pending),
+      inProgress: plainArray(this.inProgress),
+      enable: plainArray(this.enable),
+      threshold: plainArray(this.threshold),
+      output: plainArray(this.output),
     };
   }
 
