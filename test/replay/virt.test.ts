@@ -161,6 +161,26 @@ describe('recording snapshots and copy-on-write', function () {
     expect(Math.max(...light)).to.equal(1_000_000);
   });
 
+  it('a write-heavy guest recorded under --snapshot-memory 8M stays within it, and seeks back land on the recorded states', async () => {
+    const budget = 8 * 1024 * 1024;
+    const m = new VirtMachine({ kernel: file('samples/bench/mem.elf'), bios: 'none' });
+    const t = new Timeline(m, { mode: 'live', clockMode: 'virtual', snapshots: { memoryBudget: budget } });
+    const seen: [number, string][] = [];
+    let peak = 0;
+    for (let k = 0; k < 6; k++) {
+      await t.runForward({ budget: 3_000_000 });
+      peak = Math.max(peak, t.info().snapshotBytes);
+      seen.push([t.icount, m.stateHash()]);
+    }
+    expect(peak).to.be.at.most(budget);
+    expect(peak).to.be.greaterThan(budget / 2, 'the guest does fill the budget');
+    for (const [ic, h] of seen.reverse()) {
+      await t.seek(ic);
+      expect(m.stateHash(), `state at ${ic}`).to.equal(h);
+      expect(t.info().snapshotBytes).to.be.at.most(budget);
+    }
+  });
+
   it('going back in history and recording on: the pages replays copied do not make the new snapshots sparser', async () => {
     const m = new VirtMachine({ kernel: file('samples/bench/long.elf'), bios: 'none' });
     const t = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
