@@ -28,36 +28,31 @@ export class PagePool {
   private readonly views: number[] = [];
   /** Per slab: its dead slots waiting for reuse. */
   private readonly slabFree: number[] = [];
-  /** Dead slots (ids: slab << SLAB_SHIFT | page); those of released slabs are skipped. */
-  private readonly free: number[] = [];
-  private freePages = 0;
-  /** Slots of the newest slab handed out so far. */
+  /** Dead slots, by id (slab << SLAB_SHIFT | page). */
+  private free: number[] = [];
+  /** Indices of slabs handed back to the host, for the next new slab (so the tables stay small). */
+  private readonly released: number[] = [];
+  /** The slab being carved, and how many of its slots are handed out. */
+  private current = -1;
   private carved = SLAB_PAGES;
   private readonly registry = new FinalizationRegistry<number>((id) => this.collected(id));
   /** Pages handed out again after their old views died (for the benchmark and tests). */
   reused = 0;
 
+  /** `maxFree`: dead pages kept for reuse before wholly dead slabs go back to the host. */
+  constructor(private readonly maxFree = MAX_FREE_PAGES) {}
+
   /** A page buffer and its int32 view; zero-filled when `zero`, else of unspecified content. */
   take(zero: boolean): [Uint8Array, Int32Array] {
-    let id = -1;
-    while (this.free.length > 0) {
-      const c = this.free.pop()!;
-      if (this.slabs[c >> SLAB_SHIFT] === null) continue;
-      id = c;
-      this.slabFree[c >> SLAB_SHIFT]--;
-      this.freePages--;
+    let id: number;
+    const recycled = this.free.length > 0;
+    if (recycled) {
+      id = this.free.pop()!;
+      this.slabFree[id >> SLAB_SHIFT]--;
       this.reused++;
-      break;
-    }
-    const recycled = id >= 0;
-    if (!recycled) {
-      if (this.carved === SLAB_PAGES) {
-        this.slabs.push(new ArrayBuffer(SLAB_PAGES * PAGE_SIZE));
-        this.slabFree.push(0);
-        for (let k = 0; k < SLAB_PAGES; k++) this.views.push(0);
-        this.carved = 0;
-      }
-      id = ((this.slabs.length - 1) << SLAB_SHIFT) | this.carved++;
+    } else {
+      if (this.carved === SLAB_PAGES) this.newSlab();
+      id = (this.current << SLAB_SHIFT) | this.carved++;
     }
     const buf = this.slabs[id >> SLAB_SHIFT]!;
     const off = (id & (SLAB_PAGES - 1)) * PAGE_SIZE;
@@ -72,18 +67,44 @@ export class PagePool {
 
   /** Pages waiting for reuse. */
   get freeCount(): number {
-    return this.freePages;
+    return this.free.length;
+  }
+
+  /** Slabs the pool holds (each SLAB_PAGES pages of host memory). */
+  get slabCount(): number {
+    return this.slabs.length - this.released.length;
+  }
+
+  /** Slots its tables describe, held or released (stays at the peak, not the total ever made). */
+  get tableSlots(): number {
+    return this.views.length;
+  }
+
+  private newSlab(): void {
+    const buf = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+    const s = this.released.pop();
+    if (s !== undefined) {
+      this.slabs[s] = buf;
+      this.current = s;
+    } else {
+      this.current = this.slabs.length;
+      this.slabs.push(buf);
+      this.slabFree.push(0);
+      for (let k = 0; k < SLAB_PAGES; k++) this.views.push(0);
+    }
+    this.carved = 0;
   }
 
   private collected(id: number): void {
     if (--this.views[id] !== 0) return;
     const s = id >> SLAB_SHIFT;
-    if (this.slabs[s] === null) return;
     this.free.push(id);
-    this.freePages++;
-    if (++this.slabFree[s] === SLAB_PAGES && this.freePages > MAX_FREE_PAGES) {
+    if (++this.slabFree[s] === SLAB_PAGES && this.free.length > this.maxFree) {
+      // Wholly dead and more than enough kept: back to the host (rare, so the filter is fine).
+      this.free = this.free.filter((x) => x >> SLAB_SHIFT !== s);
       this.slabs[s] = null;
-      this.freePages -= SLAB_PAGES;
+      this.slabFree[s] = 0;
+      this.released.push(s);
     }
   }
 }

@@ -44,4 +44,24 @@ describe('bus/page-pool', () => {
     expect(pool.take(false)[0].length).to.equal(4096);
     expect(pool.reused).to.equal(31, 'nothing left to reuse: a fresh page');
   });
+
+  it('hands wholly dead slabs back to the host beyond its reserve, and reuses their places', async () => {
+    const pool = new PagePool(16);
+    const fill = (n: number): void => {
+      for (let k = 0; k < n; k++) pool.take(true)[0][0] = 1;
+    };
+    fill(64);
+    expect(pool.slabCount).to.equal(4);
+    await collect();
+    expect(pool.freeCount).to.be.at.most(32, 'no more than the reserve and one slab');
+    expect(pool.slabCount).to.be.lessThan(4);
+    for (let round = 0; round < 5; round++) {
+      fill(64);
+      await collect();
+    }
+    expect(pool.slabCount).to.be.at.most(4);
+    expect(pool.tableSlots).to.equal(64, 'released slabs\' places were reused');
+    const [u8] = pool.take(true);
+    expect(u8.every((b) => b === 0)).to.equal(true);
+  });
 });
