@@ -3,10 +3,11 @@
  * run loop directly) and recording live (a Timeline in live mode with the virtual clock,
  * as `rvrr serve` runs a guest). Host time is read here, outside the emulator.
  *
- * runPaired times both at once, in alternating chunks of a few milliseconds: on a shared
- * machine whose speed drifts by a third within seconds, and with V8 optimizing each run's
- * compiled blocks a little differently, separate runs of the two cannot show a difference
- * of a few percent; chunks side by side see the same machine and the same optimized code.
+ * runPaired times both at once, in alternating chunks of a few milliseconds (which one goes
+ * first changes every round): on a shared machine whose speed drifts by a third within
+ * seconds, and with V8 optimizing each run's compiled blocks a little differently, separate
+ * runs of the two cannot show a difference of a few percent; chunks side by side see the
+ * same machine and the same optimized code.
  */
 import { performance } from 'node:perf_hooks';
 import { VirtMachine } from '../machine/virt.js';
@@ -118,34 +119,39 @@ export async function runPaired(kernel: Uint8Array, limit = 5e9): Promise<Paired
   let rawWall = 0, rawCpu = 0, recWall = 0, recCpu = 0;
   let rawExit: number | undefined, recExit: number | undefined;
   let rawDone = false, recDone = false;
-  while (!rawDone || !recDone) {
-    if (!rawDone) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      // Yielding to the event loop as often as the timeline does: V8 runs some of its garbage
-      // collection as tasks there, which would otherwise all be charged to the recording.
-      let last = t0;
-      for (let n = 0; n < PAIR_CHUNK && !rawDone; ) {
-        const r = m.run(PAIR_CHUNK / 8);
-        n += r.executed;
-        if (r.reason === 'poweroff') { rawDone = true; rawExit = r.exitCode; }
-        else if (r.reason !== 'budget') throw new Error(`guest stopped with '${r.reason}' at icount ${m.icount} (a CPU-bound guest should not)`);
-        if (performance.now() - last >= YIELD_MS) {
-          await yieldToEventLoop();
-          last = performance.now();
-        }
+  const rawChunk = async (): Promise<void> => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    // Yielding to the event loop as often as the timeline does: V8 runs some of its garbage
+    // collection as tasks there, which would otherwise all be charged to the recording.
+    let last = t0;
+    for (let n = 0; n < PAIR_CHUNK && !rawDone; ) {
+      const r = m.run(PAIR_CHUNK / 8);
+      n += r.executed;
+      if (r.reason === 'poweroff') { rawDone = true; rawExit = r.exitCode; }
+      else if (r.reason !== 'budget') throw new Error(`guest stopped with '${r.reason}' at icount ${m.icount} (a CPU-bound guest should not)`);
+      if (performance.now() - last >= YIELD_MS) {
+        await yieldToEventLoop();
+        last = performance.now();
       }
-      rawWall += (performance.now() - t0) / 1000;
-      rawCpu += cpuSince(c0);
     }
-    if (!recDone) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      const stop = await tl.runForward({ budget: PAIR_CHUNK });
-      recWall += (performance.now() - t0) / 1000;
-      recCpu += cpuSince(c0);
-      if (stop.reason === 'poweroff') { recDone = true; recExit = stop.exitCode; }
-      else if (stop.reason !== 'budget') throw new Error(`recording stopped with '${stop.reason}' at icount ${stop.icount}`);
+    rawWall += (performance.now() - t0) / 1000;
+    rawCpu += cpuSince(c0);
+  };
+  const recChunk = async (): Promise<void> => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const stop = await tl.runForward({ budget: PAIR_CHUNK });
+    recWall += (performance.now() - t0) / 1000;
+    recCpu += cpuSince(c0);
+    if (stop.reason === 'poweroff') { recDone = true; recExit = stop.exitCode; }
+    else if (stop.reason !== 'budget') throw new Error(`recording stopped with '${stop.reason}' at icount ${stop.icount}`);
+  };
+  // The order changes every round: whichever runs second measured up to 10% faster here.
+  for (let round = 0; !rawDone || !recDone; round++) {
+    for (const which of round % 2 === 0 ? ['raw', 'rec'] : ['rec', 'raw']) {
+      if (which === 'raw' && !rawDone) await rawChunk();
+      if (which === 'rec' && !recDone) await recChunk();
     }
     if (m.icount >= limit || tl.icount >= limit) throw new Error(`guest did not power off within ${limit} instructions`);
   }
