@@ -93,6 +93,8 @@ function sampleRss(): void {
 }
 
 const T0 = performance.now();
+/** Time after which no more side-by-side pairs are started for a guest (past the minimum). */
+const PAIR_SECONDS = 12;
 function log(msg: string): void {
   process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
 }
@@ -110,8 +112,8 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     log(`QEMU start-up + shut-down: ${(startup * 1000).toFixed(0)} ms (${(startupCpu * 1000).toFixed(0)} ms CPU)`);
   }
   if (!args.quick) {
-    // Warm V8 up on the small variants first, so the first timed guest is not charged for it.
-    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) runNoRecord(loadGuest(forwardElfs(g, true).timed));
+    // Warm V8 up on the small variants first (both ways), so the first timed guest is not charged for it.
+    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) await runPaired(loadGuest(forwardElfs(g, true).timed));
     log('warm-up done');
   }
   const rows: ForwardRow[] = [];
@@ -125,7 +127,10 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     const recs: RecordRun[] = [];
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
-    for (let k = 0; k < reps + 1; k++) {
+    // Three pairs at least, five where they take under PAIR_SECONDS (the F/D guest is slow).
+    const pairsFrom = performance.now();
+    const [minPairs, maxPairs] = args.quick ? [2, 2] : [3, 5];
+    for (let k = 0; k < maxPairs && (k < minPairs || performance.now() - pairsFrom < PAIR_SECONDS * 1000); k++) {
       const p = await runPaired(elf);
       raws.push(p.raw);
       recs.push(p.rec);
@@ -312,8 +317,8 @@ async function main(): Promise<void> {
   out.push('');
   out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording)');
   out.push(printForward(fwd.rows));
-  out.push(`rvrr: each guest run ${args.quick ? 2 : 3} times recording and not recording side by side (alternating chunks of 4M instructions);`);
-  out.push('the speeds are the fastest runs, rec/raw the median of the side-by-side ratios.');
+  out.push(`rvrr: each guest run ${args.quick ? '2 times' : `3 to 5 times (a 4th and 5th while under ${PAIR_SECONDS} s)`} recording and not recording side by side,`);
+  out.push('in alternating chunks of 4M instructions; the speeds are the fastest runs, rec/raw the median of their ratios.');
   if (fwd.qemuStartupSeconds !== null) {
     out.push(`QEMU runs the same guest with more identical passes (QEMU Minsn = rvrr's exact count of the fixed part + N passes);`);
     out.push(`its time is the whole process's wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 2}.`);

@@ -73,33 +73,6 @@ export function runNoRecord(kernel: Uint8Array, limit = 5e9): RvrrRun {
   }
 }
 
-/** Run `kernel` to power-off while recording live (virtual clock). */
-export async function runRecord(kernel: Uint8Array): Promise<RecordRun> {
-  const out: string[] = [];
-  const m = makeMachine(kernel, out);
-  const tl = new Timeline(m, { mode: 'live', clockMode: 'virtual' });
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const stop = await tl.runForward({});
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuSeconds = cpuSince(c0);
-  if (stop.reason !== 'poweroff') throw new Error(`recording stopped with '${stop.reason}' at icount ${stop.icount}`);
-  const info = tl.info();
-  return {
-    instructions: tl.icount,
-    seconds,
-    mips: tl.icount / seconds / 1e6,
-    cpuSeconds,
-    cpuMips: tl.icount / cpuSeconds / 1e6,
-    exitCode: stop.exitCode,
-    output: out.join(''),
-    snapshotCount: info.snapshotCount,
-    snapshotBytes: info.snapshotBytes,
-    logBytes: info.logBytes,
-    logBytesPerSecond: info.logBytes / seconds,
-  };
-}
-
 /** Instructions per chunk of runPaired (about 10-50 ms of either machine). */
 const PAIR_CHUNK = 4_000_000;
 
