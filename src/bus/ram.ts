@@ -20,8 +20,9 @@ const ZERO_PAGE_U8 = new Uint8Array(PAGE_SIZE);
 const ZERO_PAGE_I32 = new Int32Array(ZERO_PAGE_U8.buffer);
 
 /**
- * The page references of a snapshot of RAM (pages themselves are shared, never copied here):
- * the allocated pages only, so that a snapshot of a large, mostly untouched RAM is cheap.
+ * The page buffers of a snapshot of RAM, frozen (nothing writes them again, so snapshots and
+ * RAM share them): the allocated pages only, so that a snapshot of a large, mostly untouched
+ * RAM is cheap.
  */
 export interface RamSnapshot {
   /** Page indices; u8[k] and i32[k] are the views of page index[k]. */
