@@ -14,7 +14,7 @@ import { FORWARD_GUESTS, forwardElfs, guestPath, loadGuest, LONG_GUEST, NOP_GUES
 import { runNoRecord, runPaired, type RecordRun, type RvrrRun } from './forward.js';
 import { bestQemu, qemuVersion } from './qemu.js';
 import { runReverse, type ReverseResults } from './reverse.js';
-import { fmt, fmtBytes, table } from './stats.js';
+import { fmt, fmtBytes, percentile, table } from './stats.js';
 
 /** Command-line options. */
 export interface BenchArgs {
@@ -127,7 +127,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     const recs: RecordRun[] = [];
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
-    // Three pairs at least, five where they take under PAIR_SECONDS (the F/D guest is slow).
+    // Three pairs at least; a 4th and 5th only while under PAIR_SECONDS (the F/D guest is slow).
     const pairsFrom = performance.now();
     const [minPairs, maxPairs] = args.quick ? [2, 2] : [3, 5];
     for (let k = 0; k < maxPairs && (k < minPairs || performance.now() - pairsFrom < PAIR_SECONDS * 1000); k++) {
@@ -152,7 +152,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     let qemuIcountMips: number | null = null;
     let qemuCpuMips: number | null = null;
     let qemuIcountCpuMips: number | null = null;
-    let outputMatches = [...raws, ...recs].every((r) => r.output === raw.output && r.instructions === raw.instructions) && raw.exitCode === 0 && rec.exitCode === 0 && one.exitCode === 0 &&
+    let outputMatches = [...raws, ...recs].every((r) => r.output === raw.output && r.instructions === raw.instructions && r.exitCode === 0) && one.exitCode === 0 &&
       rep2 !== null && rep1 !== null && rep2.passes === 2 && rep1.passes === 1 && rep1.checksum === rep2.checksum;
     let qemuInstructions: number | null = null;
     if (qemu && startup !== null) {
@@ -181,7 +181,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       qemuInstructions,
       rvrrRecordMips: rec.mips,
       rvrrNoRecordMips: raw.mips,
-      recordOverRaw: median(ratios),
+      recordOverRaw: percentile(ratios, 50),
       qemuMips,
       qemuIcountMips,
       ratioVsQemu: qemuMips ? rec.mips / qemuMips : null,
@@ -189,7 +189,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       cpu: {
         rvrrRecordMips: rec.cpuMips,
         rvrrNoRecordMips: raw.cpuMips,
-        recordOverRaw: median(cpuRatios),
+        recordOverRaw: percentile(cpuRatios, 50),
         qemuMips: qemuCpuMips,
         qemuIcountMips: qemuIcountCpuMips,
         ratioVsQemu: qemuCpuMips ? rec.cpuMips / qemuCpuMips : null,
@@ -210,11 +210,6 @@ function fastest<T extends RvrrRun>(runs: readonly T[]): T {
   const byWall = runs.reduce((a, b) => (b.mips > a.mips ? b : a));
   const byCpu = runs.reduce((a, b) => (b.cpuMips > a.cpuMips ? b : a));
   return { ...byWall, cpuSeconds: byCpu.cpuSeconds, cpuMips: byCpu.cpuMips };
-}
-
-function median(v: readonly number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function pct(v: number | null): string {
