@@ -19,16 +19,29 @@ export const PAGE_MASK = PAGE_SIZE - 1;
 const ZERO_PAGE_U8 = new Uint8Array(PAGE_SIZE);
 const ZERO_PAGE_I32 = new Int32Array(ZERO_PAGE_U8.buffer);
 
+/** Pages per chunk of a RAM snapshot. */
+export const CHUNK_PAGES = 64;
+const CHUNK_SHIFT = 6;
+
+/**
+ * The frozen buffers of CHUNK_PAGES consecutive pages (null: never written). A chunk is
+ * immutable and shared by every snapshot over which none of its pages changed, so a snapshot
+ * costs a new chunk only where the guest wrote, not a reference per allocated page.
+ */
+export interface RamChunk {
+  readonly u8: readonly (Uint8Array | null)[];
+  readonly i32: readonly (Int32Array | null)[];
+}
+
 /**
  * The page buffers of a snapshot of RAM, frozen (nothing writes them again, so snapshots and
- * RAM share them): the allocated pages only, so that a snapshot of a large, mostly untouched
- * RAM is cheap.
+ * RAM share them), grouped in chunks that successive snapshots share while unchanged.
  */
 export interface RamSnapshot {
-  /** Page indices; u8[k] and i32[k] are the views of page index[k]. */
-  readonly index: number[];
-  readonly u8: Uint8Array[];
-  readonly i32: Int32Array[];
+  /** Chunk k holds pages k*CHUNK_PAGES ...; null where no page of it was ever written. */
+  readonly chunks: readonly (RamChunk | null)[];
+  /** Allocated (non-null) pages in the snapshot. */
+  readonly pages: number;
 }
 
 export class PagedRam {
@@ -54,6 +67,10 @@ export class PagedRam {
   private stillWritable: Uint8Array;
   /** Indices of the pages that are not null. */
   private allocated: number[] = [];
+  /** The chunks of the last snapshot (or restored one), and those whose frozen pages changed since. */
+  private chunks: (RamChunk | null)[];
+  private chunkStale: Uint8Array;
+  private staleChunks: number[] = [];
   /**
    * Bumped whenever a page reference changes or pages become shared under a CPU's feet
    * (allocation, copy on write, restore): a CPU holding cached page references must drop
@@ -75,6 +92,9 @@ export class PagedRam {
     this.frozenI32 = new Array(n).fill(null);
     this.dirty = new Uint8Array(n);
     this.stillWritable = new Uint8Array(n);
+    const nc = Math.ceil(n / CHUNK_PAGES);
+    this.chunks = new Array(nc).fill(null);
+    this.chunkStale = new Uint8Array(nc);
   }
 
   get pageCount(): number {
@@ -183,8 +203,11 @@ export class PagedRam {
       if (mark[i] === 0) {
         this.dirty[i] = 0;
         this.shared[i] = 1;
-        this.frozenU8[i] = live;
-        this.frozenI32[i] = this.i32[i];
+        if (this.frozenU8[i] !== live) {
+          this.frozenU8[i] = live;
+          this.frozenI32[i] = this.i32[i];
+          this.staleChunk(i);
+        }
         continue;
       }
       // Still writable through a TLB: it stays dirty (it may be written without us seeing it).
@@ -196,17 +219,23 @@ export class PagedRam {
       this.frozenU8[i] = p;
       this.frozenI32[i] = w;
       this.pagesCopied++;
+      this.staleChunk(i);
     }
     for (const i of writable) mark[i] = 0;
     this.dirtyList = keep;
-    const index = this.allocated.slice();
-    const u8: Uint8Array[] = new Array(index.length);
-    const i32: Int32Array[] = new Array(index.length);
-    for (let k = 0; k < index.length; k++) {
-      u8[k] = this.frozenU8[index[k]]!;
-      i32[k] = this.frozenI32[index[k]]!;
+    // Only the chunks with a changed page are rebuilt; the others stay shared.
+    for (const c of this.staleChunks) {
+      const lo = c << CHUNK_SHIFT, hi = Math.min(lo + CHUNK_PAGES, this.u8.length);
+      this.chunks[c] = { u8: this.frozenU8.slice(lo, hi), i32: this.frozenI32.slice(lo, hi) };
+      this.chunkStale[c] = 0;
     }
-    return { index, u8, i32 };
+    this.staleChunks = [];
+    return { chunks: this.chunks.slice(), pages: this.allocated.length };
+  }
+
+  private staleChunk(i: number): void {
+    const c = i >> CHUNK_SHIFT;
+    if (this.chunkStale[c] === 0) { this.chunkStale[c] = 1; this.staleChunks.push(c); }
   }
 
   /** Make RAM hold exactly what it held when `snap` was taken (every page shared with it). */
@@ -214,12 +243,23 @@ export class PagedRam {
     for (const i of this.allocated) { this.u8[i] = null; this.i32[i] = null; this.frozenU8[i] = null; this.frozenI32[i] = null; }
     for (const i of this.dirtyList) this.dirty[i] = 0;
     this.dirtyList = [];
-    const { index, u8, i32 } = snap;
-    for (let k = 0; k < index.length; k++) {
-      this.u8[index[k]] = this.frozenU8[index[k]] = u8[k];
-      this.i32[index[k]] = this.frozenI32[index[k]] = i32[k];
-    }
-    this.allocated = index.slice();
+    for (const c of this.staleChunks) this.chunkStale[c] = 0;
+    this.staleChunks = [];
+    const allocated: number[] = [];
+    snap.chunks.forEach((chunk, c) => {
+      if (chunk === null) return;
+      const base = c << CHUNK_SHIFT;
+      for (let k = 0; k < chunk.u8.length; k++) {
+        const p = chunk.u8[k];
+        if (p === null) continue;
+        const i = base + k;
+        this.u8[i] = this.frozenU8[i] = p;
+        this.i32[i] = this.frozenI32[i] = chunk.i32[k];
+        allocated.push(i);
+      }
+    });
+    this.allocated = allocated;
+    this.chunks = snap.chunks.slice();
     this.shared.fill(1);
     this.generation++;
   }

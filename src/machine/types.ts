@@ -73,6 +73,11 @@ export type InputEvent =
   /** A reset requested by the user (monitor reset). */
   | { kind: 'reset' };
 
+/** An immutable group of page-like buffers (null: absent), shared between snapshots as a whole. */
+export interface PageGroup {
+  readonly u8: ReadonlyArray<ArrayBufferView | null>;
+}
+
 /** An opaque full-state snapshot of the machine (RAM pages shared copy-on-write). */
 export interface MachineSnapshot {
   readonly icount: number;
@@ -85,6 +90,12 @@ export interface MachineSnapshot {
    * the store charges `stateBytes` plus the unique buffers instead of `approxBytes`.
    */
   readonly pageRefs?: ReadonlyArray<ArrayBufferView | null>;
+  /**
+   * Optional, the same for buffers grouped in immutable groups that successive snapshots
+   * share while unchanged (RAM chunks): the store counts a group's buffers only when the
+   * group first appears, so a snapshot costs in proportion to what changed.
+   */
+  readonly pageGroups?: ReadonlyArray<PageGroup | null>;
   /** Optional: bytes held outside `pageRefs` (CPU, CSRs, device state). */
   readonly stateBytes?: number;
 }

@@ -440,9 +440,10 @@ export class VirtMachine implements ReplayableMachine {
     const writable: number[] = [];
     for (const h of this.harts) h.writablePages(writable);
     const ram = this.ram.snapshot(writable);
-    const stateBytes = ram.index.length * 24 + harts.length * 2048 + 4096;
-    // Page-like buffers for the snapshot store's exact accounting: RAM pages and disk chunks.
-    const pageRefs: (ArrayBufferView | null)[] = ram.u8.slice();
+    // The chunk table; the chunks themselves are shared and counted by the store once each.
+    const stateBytes = ram.chunks.length * 8 + harts.length * 2048 + 4096;
+    // Page-like buffers for the snapshot store's exact accounting: RAM chunks and disk chunks.
+    const pageRefs: (ArrayBufferView | null)[] = [];
     for (const d of Object.values(devices)) {
       const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
       if (Array.isArray(chunks)) pageRefs.push(...(chunks as (ArrayBufferView | null)[]));
@@ -452,6 +453,7 @@ export class VirtMachine implements ReplayableMachine {
       approxBytes: stateBytes,
       stateBytes,
       pageRefs,
+      pageGroups: ram.chunks,
       clock: this.clock.saveState(),
       harts,
       devices,

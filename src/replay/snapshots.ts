@@ -10,7 +10,7 @@
  * checkpoints (kept until their history is discarded) and the points where reverse operations
  * stopped (the newest `maxStopPins`). A memory budget thins the remaining ones, far ones first.
  */
-import type { MachineSnapshot } from '../machine/types.js';
+import type { MachineSnapshot, PageGroup } from '../machine/types.js';
 
 /** Tunables of the store. */
 export interface SnapshotPolicy {
@@ -71,6 +71,8 @@ export class SnapshotStore {
   private pinSeq = 0;
   /** Reference counts of page buffers across all stored snapshots, for unique-page accounting. */
   private pageRefCount = new Map<ArrayBufferView, number>();
+  /** Reference counts of page groups; a group's buffers are counted once while it is held. */
+  private groupRefCount = new Map<PageGroup, number>();
   private pageBytes = 0;
   private otherBytes = 0;
 
@@ -129,12 +131,28 @@ export class SnapshotStore {
   }
 
   private account(snap: MachineSnapshot, sign: 1 | -1): void {
-    if (snap.pageRefs === undefined) {
+    if (snap.pageRefs === undefined && snap.pageGroups === undefined) {
       this.otherBytes += sign * snap.approxBytes;
       return;
     }
     this.otherBytes += sign * (snap.stateBytes ?? 0);
-    for (const p of snap.pageRefs) {
+    if (snap.pageRefs !== undefined) this.countPages(snap.pageRefs, sign);
+    if (snap.pageGroups === undefined) return;
+    for (const g of snap.pageGroups) {
+      if (g === null) continue;
+      const n = (this.groupRefCount.get(g) ?? 0) + sign;
+      if (n === 0) this.groupRefCount.delete(g);
+      else this.groupRefCount.set(g, n);
+      // Only a group appearing or going away changes which buffers are held.
+      if (n === 0 || (n === 1 && sign === 1)) {
+        this.countPages(g.u8, sign);
+        this.otherBytes += sign * groupBytes(g);
+      }
+    }
+  }
+
+  private countPages(pages: ReadonlyArray<ArrayBufferView | null>, sign: 1 | -1): void {
+    for (const p of pages) {
       if (p === null) continue;
       const n = (this.pageRefCount.get(p) ?? 0) + sign;
       if (n === 0) {
@@ -301,4 +319,9 @@ export class SnapshotStore {
       this.remove(victim);
     }
   }
+}
+
+/** Host bytes of a group's own tables (two reference arrays and the object). */
+function groupBytes(g: PageGroup): number {
+  return 16 * g.u8.length + 64;
 }

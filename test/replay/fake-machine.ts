@@ -231,7 +231,7 @@ export class FakeMachine implements ReplayableMachine {
     return {
       icount: this.s.icount,
       approxBytes: 4096 * this.ram.allocatedPages() + 200,
-      pageRefs: ram.u8,
+      pageGroups: ram.chunks,
       stateBytes: 200,
       state: structuredClone(this.s),
       ram,

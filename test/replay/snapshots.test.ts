@@ -83,6 +83,28 @@ describe('replay/snapshots', () => {
     expect(store.bytes).to.equal(2 * 4096 + 100);
   });
 
+  it('counts a page group once while any snapshot holds it, and its pages once across groups', () => {
+    const pages = Array.from({ length: 3 }, () => new Uint8Array(4096));
+    const store = new SnapshotStore({ memoryBudget: Infinity });
+    const gA = { u8: [pages[0], null] };
+    const gB = { u8: [pages[1], pages[2]] };
+    const gB2 = { u8: [pages[1], null] }; // B with one page changed: shares pages[1]
+    const s = (icount: number, groups: ({ u8: (Uint8Array | null)[] } | null)[]): MachineSnapshot =>
+      ({ icount, approxBytes: 999_999, pageGroups: groups, stateBytes: 100 });
+    const tables = (n: number) => n * (16 * 2 + 64);
+    store.add(0, s(0, [gA, gB]));
+    expect(store.bytes).to.equal(3 * 4096 + 100 + tables(2));
+    store.add(10, s(10, [gA, gB]));
+    expect(store.bytes).to.equal(3 * 4096 + 200 + tables(2), 'nothing changed: only the state');
+    store.add(20, s(20, [gA, gB2]));
+    expect(store.bytes).to.equal(3 * 4096 + 300 + tables(3));
+    store.dropAfter(5);
+    expect(store.bytes).to.equal(3 * 4096 + 100 + tables(2));
+    store.add(30, s(30, [null, gB2]));
+    store.dropAfter(-1);
+    expect(store.bytes).to.equal(0);
+  });
+
   it('finds the latest snapshot at or before an icount and drops discarded history', () => {
     const store = new SnapshotStore({ maxStopPins: 2 });
     for (const ic of [0, 100, 200, 300]) store.add(ic, fake(ic));
