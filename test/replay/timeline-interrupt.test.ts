@@ -62,11 +62,12 @@ describe('replay/timeline: interrupting long operations', function () {
 
   it('reports progress of a long seek, throttled', async () => {
     const t = new Timeline(new FakeMachine({ idle: false }), { clockMode: 'virtual', snapshots: SPARSE });
-    await t.runForward({ budget: 3_000_000 });
+    // Long enough (several hundred ms here) that progress is due at least once.
+    await t.runForward({ budget: 12_000_000 });
     await t.seek(0);
     const seen: number[] = [];
     const t0 = performance.now();
-    await t.seek(2_999_999, { onProgress: (f) => seen.push(f) });
+    await t.seek(11_999_999, { onProgress: (f) => seen.push(f) });
     const ms = performance.now() - t0;
     expect(seen.length).to.be.greaterThan(0);
     expect(seen.length).to.be.at.most(Math.ceil(ms / 100) + 1);
