@@ -99,9 +99,11 @@ export class Hart extends Memory {
     this.runIcount0 = start;
     this.running = true;
     this.watching = this.watchpoints.length > 0;
-    // Pages may have been replaced (restore, another hart's copy-on-write) since the last
-    // run; with watchpoints every access must take the slow path, so no entry may survive.
-    if (this.watching || this.ram.generation !== this.ramGeneration) this.flushDataTlb();
+    // With watchpoints every access must take the slow path, so no entry may survive. Pages
+    // may have been replaced (another hart's copy-on-write) since the last run: the
+    // translations stand, the buffers are refreshed (a restore flushes in loadState).
+    if (this.watching) this.flushDataTlb();
+    else if (this.ram.generation !== this.ramGeneration) this.refreshDataTlb();
     this.irqCheck = true;
     this.ignoreStop = ignoreFirstStop;
     try {
@@ -280,9 +282,12 @@ export class Hart extends Memory {
     this.privChanged();
   }
 
-  /** Called when priv, MPRV/MPP, SUM/MXR or satp change: cached translations are stale. */
+  /**
+   * Called when priv, MPRV/MPP, SUM or MXR may have changed: translations are taken from the
+   * TLB set of the context now in force (tlb.ts). A satp change calls flushTlb instead.
+   */
   privChanged(): void {
-    this.flushTlb();
+    this.tlbContextChanged();
   }
 
   // ---- debugger access ----

@@ -12,7 +12,8 @@ import type { Watchpoint, WatchHit } from '../machine/types.js';
 import type { Op } from './op.js';
 import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
-import { walk, PAGE_FAULT } from './mmu.js';
+import { walk, PAGE_FAULT, walkInfo } from './mmu.js';
+import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, type UsedList } from './tlb.js';
 import { decode16, decode32 } from './decode.js';
 
 /** Thrown (as this exact object) to end a step with an exception; see Hart.raise. */
@@ -24,13 +25,9 @@ export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
 /** Kinds of atomic accesses for amoTranslate. */
 export const AMO_LR = 0, AMO_RMW = 1;
 
-const TLB_SIZE = 1024;
-/** Index mask of the direct-mapped TLBs (block-mem.ts does the same lookup for compiled blocks). */
-export const TLB_MASK = TLB_SIZE - 1;
+export { TLB_MASK };
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
-const DUMMY_U8 = new Uint8Array(4096);
-const DUMMY_I32 = new Int32Array(1024);
 
 export abstract class Memory {
   readonly ram: PagedRam;
@@ -55,18 +52,25 @@ export abstract class Memory {
   rlo = 0;
   rhi = 0;
 
-  // Read and write TLBs: the virtual page base (tag) and the RAM page's views. Compiled blocks'
-  // memory helpers (block-mem.ts) read these arrays directly; only this class fills them.
-  readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
-  readonly rU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
-  readonly rI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
-  private rPage = new Int32Array(TLB_SIZE).fill(-1);
-  readonly wTag = new Float64Array(TLB_SIZE).fill(NaN);
-  readonly wU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
-  readonly wI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
-  private wPage = new Int32Array(TLB_SIZE).fill(-1);
-  private xTag = new Float64Array(TLB_SIZE).fill(NaN);
-  private xPage = new Int32Array(TLB_SIZE).fill(-1);
+  // The current TLB set (tlb.ts), its arrays as fields: the fast paths here and the memory
+  // helpers of compiled blocks (block-mem.ts) read them directly; only this class fills them.
+  rTag!: Float64Array;
+  rU8!: Uint8Array[];
+  rI32!: Int32Array[];
+  private rPage!: Int32Array;
+  wTag!: Float64Array;
+  wU8!: Uint8Array[];
+  wI32!: Int32Array[];
+  private wPage!: Int32Array;
+  private xTag!: Float64Array;
+  private xPage!: Int32Array;
+  private rUsed!: UsedList;
+  private wUsed!: UsedList;
+  private xUsed!: UsedList;
+  /** The TLB sets, one per recent translation context, and the current one. */
+  private readonly tlbs: TlbSet[] = Array.from({ length: TLB_SETS }, () => new TlbSet());
+  private tlb!: TlbSet;
+  private tlbUses = 0;
 
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
@@ -103,6 +107,34 @@ export abstract class Memory {
     this.pageBlocks = new Array(bus.ram.pageCount).fill(undefined);
     this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
     this.codeListed = new Uint8Array(bus.ram.pageCount);
+    this.useTlb(this.tlbs[0]);
+  }
+
+  private useTlb(t: TlbSet): void {
+    this.tlb = t;
+    t.lastUse = ++this.tlbUses;
+    this.rTag = t.rTag; this.rU8 = t.rU8; this.rI32 = t.rI32; this.rPage = t.rPage; this.rUsed = t.rUsed;
+    this.wTag = t.wTag; this.wU8 = t.wU8; this.wI32 = t.wI32; this.wPage = t.wPage; this.wUsed = t.wUsed;
+    this.xTag = t.xTag; this.xPage = t.xPage; this.xUsed = t.xUsed;
+  }
+
+  /**
+   * Privilege, MPRV/MPP, SUM or MXR may have changed: make the set of the translation context
+   * now in force current (the least recently used set, flushed, if none has it).
+   */
+  protected tlbContextChanged(): void {
+    const ctx = tlbContext(this.priv, this.mstatus);
+    if (ctx === this.tlb.context) return;
+    let t = this.tlbs.find((x) => x.context === ctx);
+    if (t === undefined) {
+      t = this.tlbs.reduce((a, b) => (b.lastUse < a.lastUse ? b : a));
+      t.flush();
+      t.context = ctx;
+    }
+    this.useTlb(t);
+    // Block links were made under the other context's translations.
+    this.fetchEpoch++;
+    this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
   abstract raise(cause: number, tval: number): never;
@@ -191,7 +223,10 @@ export abstract class Memory {
     if (acc !== ACC_X && (this.mstatus & MSTATUS_MPRV) !== 0) prv = (this.mstatus >>> 11) & 3;
     if (prv === PRV_M || (this.csr[2 * CSR.satp + 1] >>> 28) !== 8) return va < 0 ? va + TWO64 : va;
     const pa = walk(this, va, acc, prv, true);
-    if (pa >= 0) return pa;
+    if (pa >= 0) {
+      if (walkInfo.level !== 0) this.tlb.superpage = true;
+      return pa;
+    }
     const page = pa === PAGE_FAULT;
     if (acc === ACC_X) this.raise(page ? EXC.insnPage : EXC.insnAccess, va);
     if (acc === ACC_R) this.raise(page ? EXC.loadPage : EXC.loadAccess, va);
@@ -241,6 +276,7 @@ export abstract class Memory {
       const u = this.ram.readPageU8(idx);
       if (!this.watching && va === va) {
         const i = (va >>> 12) & TLB_MASK;
+        if (this.rPage[i] < 0) this.rUsed.add(i, this.rPage);
         this.rTag[i] = va - (va & 4095); this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
       }
       const o = off & 4095;
@@ -294,6 +330,7 @@ export abstract class Memory {
       // No write entry for a page with decoded code: its stores must keep invalidating slots.
       if (!this.watching && va === va && !code) {
         const i = (va >>> 12) & TLB_MASK;
+        if (this.wPage[i] < 0) this.wUsed.add(i, this.wPage);
         this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
       }
       const o = off & 4095;
@@ -347,6 +384,7 @@ export abstract class Memory {
         return this.decodeFromBus(pc, pa);
       }
       idx = Math.floor((pa - this.ramBase) / 4096);
+      if (this.xPage[i] < 0) this.xUsed.add(i, this.xPage);
       this.xTag[i] = vpn;
       this.xPage[i] = idx;
     }
@@ -410,8 +448,7 @@ export abstract class Memory {
     this.codeSrc[idx] = this.ram.readPageU8(idx);
     // A page dropped (DMA) and decoded again is listed once, however often that happens.
     if (this.codeListed[idx] === 0) { this.codeListed[idx] = 1; this.codePages.push(idx); }
-    const wp = this.wPage;
-    for (let i = 0; i < TLB_SIZE; i++) if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; }
+    for (const t of this.tlbs) t.dropWrite(idx);
   }
 
   /**
@@ -448,20 +485,14 @@ export abstract class Memory {
   }
 
   private refreshReadTlb(idx: number): void {
-    const rp = this.rPage;
-    for (let i = 0; i < TLB_SIZE; i++) {
-      if (rp[i] === idx) { this.rU8[i] = this.ram.readPageU8(idx); this.rI32[i] = this.ram.readPageI32(idx); }
-    }
+    for (const t of this.tlbs) t.refreshRead(this.ram, idx);
   }
 
   /** Drop any cached decode/translation for a RAM page (DMA or debugger wrote it). */
   invalidateCodePage(pageIndex: number): void {
     if (pageIndex < 0 || pageIndex >= this.isCode.length) return;
     this.dropCodePage(pageIndex);
-    for (let i = 0; i < TLB_SIZE; i++) {
-      if (this.rPage[i] === pageIndex) { this.rTag[i] = NaN; this.rPage[i] = -1; }
-      if (this.wPage[i] === pageIndex) { this.wTag[i] = NaN; this.wPage[i] = -1; }
-    }
+    for (const t of this.tlbs) t.dropData(pageIndex);
   }
 
   /** Forget all decoded code (fence.i). */
@@ -475,23 +506,47 @@ export abstract class Memory {
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
-  /** Push the RAM pages this hart can write through its write TLB (for PagedRam.snapshot). */
+  /** Push the RAM pages this hart can write through its write TLBs (for PagedRam.snapshot). */
   writablePages(out: number[]): void {
-    const wp = this.wPage;
-    for (let i = 0; i < TLB_SIZE; i++) if (wp[i] >= 0) out.push(wp[i]);
+    for (const t of this.tlbs) t.writablePages(out);
   }
 
   flushDataTlb(): void {
     this.ramGeneration = this.ram.generation;
-    this.rTag.fill(NaN); this.rPage.fill(-1);
-    this.wTag.fill(NaN); this.wPage.fill(-1);
+    for (const t of this.tlbs) t.flushData();
   }
 
-  /** Drop all translations (satp, sfence.vma, privilege or MPRV/SUM/MXR change). */
+  /**
+   * RAM page buffers were replaced (another hart's copy-on-write or allocation) but no
+   * translation changed: refresh the entries' buffers (TlbSet.refreshAll). Cheaper than a
+   * flush, which would cost a page walk per page used again.
+   */
+  refreshDataTlb(): void {
+    this.ramGeneration = this.ram.generation;
+    for (const t of this.tlbs) t.refreshAll(this.ram);
+  }
+
+  /** Drop all translations of every context (satp write, sfence.vma, debugger changes). */
   flushTlb(): void {
     this.fetchEpoch++;
-    this.flushDataTlb();
-    this.xTag.fill(NaN); this.xPage.fill(-1);
+    this.ramGeneration = this.ram.generation;
+    for (const t of this.tlbs) { t.flush(); t.context = -1; }
+    // Privilege or mstatus may have been set directly (debugger, state load): label afresh.
+    this.tlb.context = tlbContext(this.priv, this.mstatus);
+    this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
+  }
+
+  /**
+   * sfence.vma with an address: drop that page's translations in every context, or all of
+   * them when some came from a superpage (other 4 KiB entries may hold the same leaf).
+   */
+  flushTlbPage(va: number): void {
+    const base = va - (va & 4095);
+    this.fetchEpoch++;
+    for (const t of this.tlbs) {
+      if (t.superpage) t.flush();
+      else t.flushPage(base);
+    }
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 

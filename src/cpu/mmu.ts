@@ -13,6 +13,9 @@ const SV39_LIMIT = 274877906944; // 2^38
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128;
 const LEVEL_SIZE = [4096, 2097152, 1073741824];
 
+/** Facts about the last successful walk: the level of its leaf (0: a 4 KiB page). */
+export const walkInfo = { level: 0 };
+
 /**
  * Walk the Sv39 tables of satp for `va` with access `acc` (0 read, 1 write, 2 execute) at
  * privilege `prv`. With `update`, sets A (and D on writes) in the leaf PTE.
@@ -61,6 +64,7 @@ export function walk(m: Memory, va: number, acc: number, prv: number, update: bo
       const want = lo | PTE_A | (acc === 1 ? PTE_D : 0);
       if (want !== lo) m.physStore(pteAddr, 4, want, 0, NaN, EXC.storeAccess, va);
     }
+    walkInfo.level = level;
     const inPage = va - Math.floor(va / span) * span;
     return ppn * 4096 + inPage;
   }

@@ -69,7 +69,7 @@ describe('block compiler against the interpreter (state hash after every slice)'
     expect(r.compiled).to.be.greaterThan(10);
   });
 
-  const isa = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'csr', 'traps', 'priv', 'sv39', 'sstc', 'fpu', 'printf'];
+  const isa = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'csr', 'traps', 'priv', 'sv39', 'tlb', 'sstc', 'fpu', 'printf'];
   for (const name of isa) {
     it(`ISA test ${name}.elf`, () => {
       const r = compare({ elf: `test/guests/${name}.elf`, max: 5e7 }, 7);

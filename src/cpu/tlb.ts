@@ -1,0 +1,154 @@
+/**
+ * The direct-mapped TLBs of a hart (read, write, fetch), as sets kept per translation context.
+ *
+ * A context is what decides a translation besides satp: the fetch privilege and the data
+ * privilege (MPRV/MPP), SUM and MXR. Traps, `sret`/`mret` and `sstatus` writes move between a
+ * few contexts (U, S, M) many thousand times a second; each keeps its own set, so that coming
+ * back to a context finds its entries (the page walks are what a flush really costs). A satp
+ * write or `sfence.vma` flushes every set. Each TLB lists the entries filled since its last
+ * flush, so a flush, a refresh or a search for a page costs what is in use, not the TLB size.
+ */
+import type { PagedRam } from '../bus/ram.js';
+import { MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, PRV_M } from './csr-defs.js';
+
+const TLB_SIZE = 1024;
+/** Index mask of the direct-mapped TLBs (block-mem.ts does the same lookup for compiled blocks). */
+export const TLB_MASK = TLB_SIZE - 1;
+const DUMMY_U8 = new Uint8Array(4096);
+const DUMMY_I32 = new Int32Array(1024);
+/** Sets per hart: U, S and M, and one for MPRV or SUM/MXR variants. */
+export const TLB_SETS = 4;
+
+/**
+ * The translation context of `priv` and `mstatus` as a small integer: equal keys translate
+ * every address the same way (for the same satp and page tables).
+ */
+export function tlbContext(priv: number, mstatus: number): number {
+  const dataPriv = (mstatus & MSTATUS_MPRV) !== 0 ? (mstatus >>> 11) & 3 : priv;
+  // Without translation (M) SUM and MXR do not matter.
+  const data = dataPriv === PRV_M ? 3 : dataPriv | ((mstatus & MSTATUS_SUM) !== 0 ? 4 : 0) | ((mstatus & MSTATUS_MXR) !== 0 ? 8 : 0);
+  return priv | (data << 2);
+}
+
+/**
+ * The indices of a TLB's entries filled since its last flush. An entry is added when it is
+ * filled while empty (page index < 0); one emptied individually and filled again is listed
+ * twice, so a full list is compacted to the entries still in use.
+ */
+export class UsedList {
+  readonly at = new Int32Array(2 * TLB_SIZE);
+  n = 0;
+
+  add(i: number, page: Int32Array): void {
+    if (this.n === this.at.length) {
+      let m = 0;
+      const seen = new Uint8Array(TLB_SIZE);
+      for (let k = 0; k < this.n; k++) {
+        const j = this.at[k];
+        if (page[j] >= 0 && seen[j] === 0) { seen[j] = 1; this.at[m++] = j; }
+      }
+      this.n = m;
+    }
+    this.at[this.n++] = i;
+  }
+
+  /** Empty every listed entry (tag NaN, page -1). */
+  clear(tag: Float64Array, page: Int32Array): void {
+    const at = this.at;
+    for (let k = 0; k < this.n; k++) { const i = at[k]; tag[i] = NaN; page[i] = -1; }
+    this.n = 0;
+  }
+}
+
+/**
+ * One set of TLBs. Read and write entries: the virtual page base (tag), the RAM page index
+ * and its views. Fetch entries: the virtual page number and the RAM page index.
+ */
+export class TlbSet {
+  readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly rU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
+  readonly rI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
+  readonly rPage = new Int32Array(TLB_SIZE).fill(-1);
+  readonly wTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly wU8: Uint8Array[] = new Array(TLB_SIZE).fill(DUMMY_U8);
+  readonly wI32: Int32Array[] = new Array(TLB_SIZE).fill(DUMMY_I32);
+  readonly wPage = new Int32Array(TLB_SIZE).fill(-1);
+  readonly xTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly xPage = new Int32Array(TLB_SIZE).fill(-1);
+  readonly rUsed = new UsedList();
+  readonly wUsed = new UsedList();
+  readonly xUsed = new UsedList();
+  /** Translation context (tlbContext) the entries are for; -1 for none. */
+  context = -1;
+  /** When it was last made current (for choosing which set a new context takes). */
+  lastUse = 0;
+  /** Some entry was filled from a superpage (an address-specific sfence.vma then flushes all). */
+  superpage = false;
+
+  flushData(): void {
+    this.rUsed.clear(this.rTag, this.rPage);
+    this.wUsed.clear(this.wTag, this.wPage);
+  }
+
+  flush(): void {
+    this.flushData();
+    this.xUsed.clear(this.xTag, this.xPage);
+    this.superpage = false;
+  }
+
+  /** Drop the entries of the 4 KiB virtual page at `base` (what sfence.vma with an address asks). */
+  flushPage(base: number): void {
+    const i = (base >>> 12) & TLB_MASK;
+    if (this.rTag[i] === base) { this.rTag[i] = NaN; this.rPage[i] = -1; }
+    if (this.wTag[i] === base) { this.wTag[i] = NaN; this.wPage[i] = -1; }
+    const vpn = base / 4096;
+    const x = vpn & TLB_MASK;
+    if (this.xTag[x] === vpn) { this.xTag[x] = NaN; this.xPage[x] = -1; }
+  }
+
+  /** Read entries of RAM page `idx` point at its current buffer. */
+  refreshRead(ram: PagedRam, idx: number): void {
+    const rp = this.rPage, used = this.rUsed;
+    for (let k = 0; k < used.n; k++) {
+      const i = used.at[k];
+      if (rp[i] === idx) { this.rU8[i] = ram.readPageU8(idx); this.rI32[i] = ram.readPageI32(idx); }
+    }
+  }
+
+  /**
+   * Page buffers may have been replaced (another hart's copy-on-write or allocation) while
+   * every translation stands: point read entries at the current buffers, drop write entries
+   * whose page is no longer private or no longer the same buffer.
+   */
+  refreshAll(ram: PagedRam): void {
+    const rp = this.rPage, ru = this.rUsed;
+    for (let k = 0; k < ru.n; k++) {
+      const i = ru.at[k], idx = rp[i];
+      if (idx >= 0) { this.rU8[i] = ram.readPageU8(idx); this.rI32[i] = ram.readPageI32(idx); }
+    }
+    const wp = this.wPage, wu = this.wUsed;
+    for (let k = 0; k < wu.n; k++) {
+      const i = wu.at[k], idx = wp[i];
+      if (idx >= 0 && (!ram.isPrivate(idx) || this.wU8[i] !== ram.readPageU8(idx))) { this.wTag[i] = NaN; wp[i] = -1; }
+    }
+  }
+
+  /** Drop the write entries of RAM page `idx`. */
+  dropWrite(idx: number): void {
+    const wp = this.wPage, used = this.wUsed;
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; } }
+  }
+
+  /** Drop the read and write entries of RAM page `idx`. */
+  dropData(idx: number): void {
+    const rp = this.rPage, used = this.rUsed;
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (rp[i] === idx) { this.rTag[i] = NaN; rp[i] = -1; } }
+    this.dropWrite(idx);
+  }
+
+  /** Push the RAM pages writable through the write entries. */
+  writablePages(out: number[]): void {
+    const wp = this.wPage, used = this.wUsed;
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] >= 0) out.push(wp[i]); }
+  }
+}
