@@ -40,6 +40,12 @@ export class Plic implements MmioDevice {
   /** Current level of each source's input line. */
   private level = new Uint8Array(PLIC_NUM_SOURCES);
   private pending = new Uint8Array(PLIC_NUM_SOURCES);
+  /**
+   * The same as bit words, so that finding the best source costs the pending ones only:
+   * a guest that leaves a level-triggered line high (xv6 and the UART's THR-empty interrupt)
+   * claims and completes it thousands of times a second on every hart.
+   */
+  private pendingBits = new Int32Array(WORDS);
   /** Claimed and not yet completed. */
   private inProgress = new Uint8Array(PLIC_NUM_SOURCES);
   private enable: Uint32Array;
@@ -75,7 +81,7 @@ export class Plic implements MmioDevice {
     if (this.level[n] === v) return;
     this.level[n] = v;
     if (v === 1 && this.inProgress[n] === 0) {
-      this.pending[n] = 1;
+      this.setPendingBit(n, 1);
       this.updateOutputs();
     }
   }
@@ -88,24 +94,39 @@ export class Plic implements MmioDevice {
     this.threshold.fill(0);
     // Input levels are wires driven by devices, not PLIC state: keep them.
     for (let n = 1; n < PLIC_NUM_SOURCES; n++) this.pending[n] = this.level[n];
+    this.syncPendingBits();
     this.updateOutputs();
-  }
-
-  private enabled(ctx: number, n: number): boolean {
-    return ((this.enable[ctx * WORDS + (n >> 5)] >>> (n & 31)) & 1) === 1;
   }
 
   /** Highest-priority pending enabled source above the threshold (lowest id on ties), or 0. */
   private best(ctx: number): number {
     let best = 0;
     let bestPrio = this.threshold[ctx];
-    for (let n = 1; n < PLIC_NUM_SOURCES; n++) {
-      if (this.pending[n] && this.priority[n] > bestPrio && this.enabled(ctx, n)) {
-        best = n;
-        bestPrio = this.priority[n];
+    for (let w = 0; w < WORDS; w++) {
+      // Ascending ids with a strict comparison: the lowest id wins a tie.
+      let bits = this.pendingBits[w] & this.enable[ctx * WORDS + w];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        const n = w * 32 + 31 - Math.clz32(low);
+        bits ^= low;
+        if (this.priority[n] > bestPrio) {
+          best = n;
+          bestPrio = this.priority[n];
+        }
       }
     }
     return best;
+  }
+
+  private setPendingBit(n: number, v: number): void {
+    this.pending[n] = v;
+    if (v) this.pendingBits[n >> 5] |= 1 << (n & 31);
+    else this.pendingBits[n >> 5] &= ~(1 << (n & 31));
+  }
+
+  private syncPendingBits(): void {
+    this.pendingBits.fill(0);
+    for (let n = 1; n < PLIC_NUM_SOURCES; n++) if (this.pending[n]) this.pendingBits[n >> 5] |= 1 << (n & 31);
   }
 
   private updateOutputs(): void {
@@ -157,7 +178,7 @@ export class Plic implements MmioDevice {
   private claim(c: number): number {
     const n = this.best(c);
     if (n !== 0) {
-      this.pending[n] = 0;
+      this.setPendingBit(n, 0);
       this.inProgress[n] = 1;
       this.updateOutputs();
     }
@@ -219,7 +240,7 @@ export class Plic implements MmioDevice {
     }
     log('context %d complete %d', c, n);
     this.inProgress[n] = 0;
-    if (this.level[n]) this.pending[n] = 1;
+    if (this.level[n]) this.setPendingBit(n, 1);
     this.updateOutputs();
   }
 
@@ -239,6 +260,7 @@ export class Plic implements MmioDevice {
     this.priority.set(s.priority as number[]);
     this.level.set(s.level as number[]);
     this.pending.set(s.pending as number[]);
+    this.syncPendingBits();
     this.inProgress.set(s.inProgress as number[]);
     this.enable.set(s.enable as number[]);
     this.threshold.set(s.threshold as number[]);
