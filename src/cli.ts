@@ -18,10 +18,19 @@ function common<T>(y: Argv<T>): Argv<T & CommonArgs> {
       describe: 'while the guest idles: follow host time (default on a terminal) or skip ahead at once',
     })
     .option('jit', {
-      type: 'boolean',
-      default: true,
-      describe: 'compile hot guest code to JavaScript; --no-jit interprets every instruction (same results, slower)',
+      type: 'string',
+      default: 'js',
+      coerce: jitTier,
+      describe: 'compile hot guest code to JavaScript (js) or, integer code, to WebAssembly (wasm); --no-jit interprets every instruction (same results, slower)',
     }) as Argv<T & CommonArgs>;
+}
+
+/** --jit's value: 'js', 'wasm', or false for --no-jit. */
+function jitTier(v: unknown): 'js' | 'wasm' | false {
+  if (v === false || v === 'false' || v === 'off') return false;
+  if (v === true || v === 'true' || v === 'js' || v === '') return 'js';
+  if (v === 'wasm') return 'wasm';
+  throw new Error(`--jit ${String(v)}: expected js or wasm (or --no-jit)`);
 }
 
 function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {

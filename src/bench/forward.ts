@@ -50,9 +50,9 @@ export function cpuSince(c0: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1e6;
 }
 
-function makeMachine(kernel: Uint8Array, out: string[]): VirtMachine {
+function makeMachine(kernel: Uint8Array, out: string[], jitWasm = false): VirtMachine {
   const dec = new TextDecoder();
-  return new VirtMachine({ kernel, bios: 'none', memoryBytes: BENCH_RAM, onConsoleOutput: (b) => out.push(dec.decode(b)) });
+  return new VirtMachine({ kernel, bios: 'none', memoryBytes: BENCH_RAM, jitWasm, onConsoleOutput: (b) => out.push(dec.decode(b)) });
 }
 
 /** Run `kernel` to power-off with no recording; throws if it does not power off within `limit`. */
@@ -82,12 +82,15 @@ export interface PairedRun {
   rec: RecordRun;
 }
 
-/** Run `kernel` to power-off twice, without and with recording, in alternating chunks. */
-export async function runPaired(kernel: Uint8Array, limit = 5e9): Promise<PairedRun> {
+/**
+ * Run `kernel` to power-off twice, without and with recording, in alternating chunks (`wasm`:
+ * both with the wasm tier, `--jit=wasm`).
+ */
+export async function runPaired(kernel: Uint8Array, limit = 5e9, wasm = false): Promise<PairedRun> {
   const rawOut: string[] = [];
   const recOut: string[] = [];
-  const m = makeMachine(kernel, rawOut);
-  const rm = makeMachine(kernel, recOut);
+  const m = makeMachine(kernel, rawOut, wasm);
+  const rm = makeMachine(kernel, recOut, wasm);
   const tl = new Timeline(rm, { mode: 'live', clockMode: 'virtual' });
   let rawWall = 0, rawCpu = 0, recWall = 0, recCpu = 0;
   let rawExit: number | undefined, recExit: number | undefined;

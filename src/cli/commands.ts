@@ -13,8 +13,8 @@ import { openLiveSession, writeBackDisk, type ConsoleArgs, type LiveSession } fr
 export interface CommonArgs extends ConsoleArgs {
   'snapshot-memory': string;
   clock?: string;
-  /** false with --no-jit. */
-  jit?: boolean;
+  /** The compiler tier (--jit=js|wasm); false with --no-jit. */
+  jit?: 'js' | 'wasm' | false;
 }
 
 const say = (msg: string): void => {
@@ -107,7 +107,7 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
     s?.timeline.interrupt();
   };
   s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
     a,
     onQuit,
   );
@@ -172,7 +172,7 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
   const s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
     a,
     () => finish(0),
   );
@@ -204,6 +204,7 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
       snapshotMemory: parseSize(a['snapshot-memory']),
       clockMode: 'virtual',
       jit: a.jit !== false,
+      jitWasm: a.jit === 'wasm',
     },
     a,
     () => finish(0),

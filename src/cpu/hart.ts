@@ -16,6 +16,8 @@ import { csrRead, csrWrite, IMPLEMENTED_CSRS, csrResult } from './csr.js';
 import { translateDebug } from './mmu.js';
 import { saveHart, loadHart, type HartState } from './state.js';
 import { compileBlock, blockHasBreakpoint, link, HOT, type Block } from './block.js';
+import { compileWasmBlock } from './wasm/compile.js';
+import './wasm/types.js';
 
 const log = createDebug('rvrr:cpu');
 
@@ -38,7 +40,13 @@ export function pairToNum(lo: number, hi: number): number {
 }
 
 export class Hart extends Memory {
-  readonly x = new Int32Array(64);
+  /**
+   * Memory of the integer register file (one wasm page): wasm blocks (wasm/compile.ts) read
+   * and write the registers in it as i64 slots, the rest of the emulator through `x`.
+   */
+  readonly regMem = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  /** x0..x31 as int32 words, low then high (the i64 slots of regMem, little-endian). */
+  readonly x = new Int32Array(this.regMem.buffer, 0, 64);
   readonly f = new Uint32Array(64);
   fcsr = 0;
   /** Address of the current instruction (signed virtual address). */
@@ -49,6 +57,8 @@ export class Hart extends Memory {
   breakpoints = new Set<number>();
   /** Compile hot blocks to JavaScript (block.ts); false runs every instruction interpreted. */
   jit = true;
+  /** Compile hot blocks to WebAssembly (wasm/compile.ts) instead of JavaScript (`--jit=wasm`). */
+  jitWasm = false;
   /** Executions of an instruction before a block is compiled from it (block.ts). */
   jitThreshold = HOT;
   /** Blocks compiled so far (for tests and `monitor info`). */
@@ -187,7 +197,7 @@ export class Hart extends Memory {
           op.heat = 0;
         }
       } else if (this.jit && ++op.heat >= this.jitThreshold && this.fetchOps !== null && pc - this.fetchBase >= 0 && pc - this.fetchBase < 4096) {
-        const nb = compileBlock(this, pc, op);
+        const nb = this.jitWasm ? compileWasmBlock(this, pc, op) : compileBlock(this, pc, op);
         op.block = nb;
         if (nb !== null) { this.addBlock(nb); this.blocksCompiled++; }
       }

@@ -101,7 +101,7 @@ export class GuestFuzzRig {
   private cursor = 0;
 
   /** `cpu`: how the hart executes (default: compiled blocks at the default threshold). */
-  constructor(kernel: Uint8Array, cpu: { jit?: boolean; jitThreshold?: number } = {}) {
+  constructor(kernel: Uint8Array, cpu: { jit?: boolean; jitThreshold?: number; jitWasm?: boolean } = {}) {
     this.machine = new VirtMachine({ memoryBytes: 16 << 20, smp: 1, bios: 'none', kernel, rtcEpochNs: 0, onConsoleOutput: () => undefined, ...cpu });
     const b = new Uint8Array(HANDLER.length * 4);
     const dv = new DataView(b.buffer);
@@ -275,10 +275,11 @@ export function runGuestFuzz(kernel: Uint8Array, o: { seed: number; seeds: numbe
  * The block compiler against the interpreter on random streams: two rigs, one compiling every
  * block at its first execution, one interpreting, start each stream alike and run the same
  * pseudo-random slices; after every slice their whole machine states must be equal. Returns
- * the differences found (empty when none) and the instructions compared.
+ * the differences found (empty when none) and the instructions compared. `wasm` compiles
+ * with the wasm tier (cpu/wasm) instead of the JS block compiler.
  */
-export function compareCompiled(kernel: Uint8Array, o: { seed: number; seeds: number; perRun: number }): { instructions: number; blocks: number; failures: string[] } {
-  const jit = new GuestFuzzRig(kernel, { jit: true, jitThreshold: 1 });
+export function compareCompiled(kernel: Uint8Array, o: { seed: number; seeds: number; perRun: number; wasm?: boolean }): { instructions: number; blocks: number; failures: string[] } {
+  const jit = new GuestFuzzRig(kernel, { jit: true, jitThreshold: 1, jitWasm: o.wasm === true });
   const interp = new GuestFuzzRig(kernel, { jit: false });
   const failures: string[] = [];
   let instructions = 0;

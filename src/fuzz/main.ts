@@ -2,7 +2,7 @@
 /**
  * `npm run fuzz`: the full protocol fuzz (100,000 packets), the guest fuzz (over a million
  * instructions) and the block compiler against the interpreter on random streams (10 million).
- * `npm run fuzz -- rsp|guest|jit` runs one of them. Sizes and seeds from the environment:
+ * `npm run fuzz -- rsp|guest|jit|js|wasm` runs one of them. Sizes and seeds from the environment:
  * FUZZ_PACKETS, FUZZ_SEED, FUZZ_GUEST_SEEDS, FUZZ_GUEST_INSNS (per seed and mode).
  */
 import * as path from 'node:path';
@@ -44,16 +44,17 @@ async function main(): Promise<number> {
     for (const f of g.failures) console.log(`guest-fuzz FAILURE: ${f}`);
     if (g.failures.length > 0) bad++;
   }
-  if (only === undefined || only === 'jit') {
+  for (const tier of ['js', 'wasm'] as const) {
+    if (only !== undefined && only !== 'jit' && only !== tier) continue;
     const t0 = Date.now();
     const kernel = new Uint8Array(fs.readFileSync(path.join(ROOT, 'samples/hello/hello.elf')));
     const seeds = env('FUZZ_GUEST_SEEDS', 40);
-    const j = compareCompiled(kernel, { seed: env('FUZZ_SEED', 1) * 5000, seeds, perRun: 2 * env('FUZZ_GUEST_INSNS', 25_000) });
+    const j = compareCompiled(kernel, { seed: env('FUZZ_SEED', 1) * 5000, seeds, perRun: 2 * env('FUZZ_GUEST_INSNS', 25_000), wasm: tier === 'wasm' });
     console.log(
-      `jit-fuzz: ${j.instructions} instructions compiled and interpreted, states equal after every slice: ${j.failures.length === 0}; ` +
+      `jit-fuzz (${tier}): ${j.instructions} instructions compiled and interpreted, states equal after every slice: ${j.failures.length === 0}; ` +
         `${j.blocks} blocks compiled, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
-    for (const f of j.failures) console.log(`jit-fuzz FAILURE: ${f}`);
+    for (const f of j.failures) console.log(`jit-fuzz (${tier}) FAILURE: ${f}`);
     if (j.failures.length > 0) bad++;
   }
   return bad === 0 ? 0 : 1;

@@ -43,6 +43,11 @@ export interface VirtOptions {
    */
   jit?: boolean;
   /**
+   * With `jit`, compile hot blocks to WebAssembly instead of JavaScript (`--jit=wasm`; default
+   * false): integer RV64IM code in native i64, anything else as before. Same states either way.
+   */
+  jitWasm?: boolean;
+  /**
    * Executions of an instruction before a block is compiled from it (default 4000). Tests set
    * it low to put every bit of code through the compiler.
    */

@@ -24,6 +24,8 @@ export interface SessionOptions {
   clockMode?: 'realtime' | 'virtual';
   /** Compile hot guest code (default); false interprets every instruction. Results are the same. */
   jit?: boolean;
+  /** With `jit`, compile integer code to WebAssembly (`--jit=wasm`, cpu/wasm). */
+  jitWasm?: boolean;
   onConsoleOutput?: (bytes: Uint8Array) => void;
 }
 
@@ -51,6 +53,7 @@ export function createSession(o: SessionOptions): Session {
     ...(c.append !== undefined ? { append: c.append } : {}),
     ...(o.onConsoleOutput ? { onConsoleOutput: o.onConsoleOutput } : {}),
     ...(o.jit === false ? { jit: false } : {}),
+    ...(o.jitWasm === true ? { jitWasm: true } : {}),
   });
   const timeline = new Timeline(machine, {
     mode: o.mode ?? 'live',

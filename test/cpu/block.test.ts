@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtMachine } from '../../dist/machine/virt.js';
 import { HOT } from '../../dist/cpu/block.js';
+import { wasmStats } from '../../dist/cpu/wasm/compile.js';
 import { checkDeterminism, seededRandom } from '../../dist/replay/determinism.js';
 
 const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
@@ -17,20 +18,20 @@ const file = (p: string) => new Uint8Array(readFileSync(join(ROOT, p)));
 
 interface Case { elf: string; drive?: string; max: number; smp?: number }
 
-function board(c: Case, jit: boolean, out: string[], jitThreshold = 16): VirtMachine {
+function board(c: Case, jit: boolean, out: string[], jitThreshold = 16, jitWasm = false): VirtMachine {
   const dec = new TextDecoder();
   return new VirtMachine({
     // A low threshold puts nearly all of the code through the compiler.
-    kernel: file(c.elf), bios: 'none', memoryBytes: 128 << 20, jit, jitThreshold, smp: c.smp ?? 1,
+    kernel: file(c.elf), bios: 'none', memoryBytes: 128 << 20, jit, jitThreshold, jitWasm, smp: c.smp ?? 1,
     ...(c.drive ? { drive: file(c.drive) } : {}),
     onConsoleOutput: (b) => out.push(dec.decode(b)),
   });
 }
 
 /** Run both boards slice by slice; returns what they printed and the slices compared. */
-function compare(c: Case, seed: number, jitThreshold?: number): { out: string; slices: number; compiled: number; exitCode: number | undefined } {
+function compare(c: Case, seed: number, jitThreshold?: number, wasm = false): { out: string; slices: number; compiled: number; exitCode: number | undefined } {
   const outJ: string[] = [], outI: string[] = [];
-  const j = board(c, true, outJ, jitThreshold), i = board(c, false, outI);
+  const j = board(c, true, outJ, jitThreshold, wasm), i = board(c, false, outI);
   const rnd = seededRandom(seed);
   let slices = 0;
   for (;;) {
@@ -144,4 +145,24 @@ describe('block compiler against the interpreter (state hash after every slice)'
     // 120 seeks, each a restore: the code pages are unchanged, so the blocks were compiled once.
     expect(machines[1].harts[0].blocksCompiled).to.be.within(1, 200);
   });
+});
+
+describe('wasm tier against the interpreter (state hash after every slice)', function () {
+  this.timeout(300_000);
+  // Straight-line ISA tests (rv64m, rv64c) run no code 16 times: wasm.test.ts covers RV64M.
+  const cases: Case[] = [
+    { elf: 'test/guests/codechange.elf', drive: 'test/guests/codechange.img', max: 1e7 },
+    ...['rv64i', 'traps', 'sv39', 'printf'].map((n) => ({ elf: `test/guests/${n}.elf`, max: 5e7 })),
+    ...['intmem', 'smode'].map((n) => ({ elf: `test/diff/programs/${n}.elf`, max: 2e7 })),
+    ...['q-int', 'q-mem', 'q-sv39'].map((n) => ({ elf: `samples/bench/${n}.elf`, max: 3e7 })),
+    { elf: 'samples/kernel/kernel.elf', drive: 'samples/kernel/disk.img', max: 3e7 },
+  ];
+  for (const c of cases) {
+    it(c.elf, () => {
+      const before = wasmStats.blocks;
+      const r = compare(c, 17, 16, true);
+      if (!c.elf.includes('kernel')) expect(r.exitCode).to.equal(0);
+      expect(wasmStats.blocks - before, 'blocks compiled to wasm').to.be.greaterThan(0);
+    });
+  }
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIGS, GuestFuzzRig, RESERVED_ENCODINGS, compareCompiled, reservedStream, runGuestFuzz } from '../../dist/fuzz/guest-fuzz.js';
 import { Prng } from '../../dist/fuzz/prng.js';
+import { wasmStats } from '../../dist/cpu/wasm/compile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KERNEL = new Uint8Array(fs.readFileSync(path.join(ROOT, 'samples/hello/hello.elf')));
@@ -37,6 +38,15 @@ describe('guest fuzzing (random instruction streams on the virt board)', functio
     expect(r.failures, r.failures.join('\n')).to.deep.equal([]);
     expect(r.instructions).to.be.at.least(400_000);
     expect(r.blocks).to.be.greaterThan(100);
+  });
+
+  it('wasm blocks compute the same states as the interpreter over 1e6 random instructions (M, S, U, paging on and off)', () => {
+    const before = wasmStats.blocks;
+    const r = compareCompiled(KERNEL, { seed: 3000, seeds: 6, perRun: 40_000, wasm: true });
+    expect(r.failures, r.failures.join('\n')).to.deep.equal([]);
+    expect(r.instructions).to.be.at.least(1_000_000);
+    // Most blocks of random streams start with integer code: they went through the wasm tier.
+    expect(wasmStats.blocks - before).to.be.greaterThan(r.blocks / 2);
   });
 
   it('100,000 random instructions over 2 seeds x {M, S, U} x paging: no host exception, illegal traps report their bits', () => {

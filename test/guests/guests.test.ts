@@ -21,14 +21,14 @@ interface Board {
 }
 
 /** Runs an ELF on our board until it powers off; returns exit code and console text. */
-async function runOurs(elf: string, maxInstructions = 50_000_000): Promise<{ exitCode: number | undefined; console: string; reason: string }> {
+async function runOurs(elf: string, maxInstructions = 50_000_000, cpu: object = {}): Promise<{ exitCode: number | undefined; console: string; reason: string }> {
   const path = '../../dist/machine/virt.js';
   const { VirtMachine } = (await import(path)) as { VirtMachine: new (o: object) => Board };
   let out = '';
   const dec = new TextDecoder('latin1');
   const m = new VirtMachine({
     kernel: new Uint8Array(readFileSync(join(dir, elf))), bios: 'none', memoryBytes: 128 * 1024 * 1024,
-    onConsoleOutput: (b: Uint8Array) => { out += dec.decode(b); },
+    onConsoleOutput: (b: Uint8Array) => { out += dec.decode(b); }, ...cpu,
   });
   let total = 0;
   for (;;) {
@@ -80,6 +80,22 @@ describe('guest ISA test programs on our emulator', function () {
     expect(r.console).to.equal(expected);
     expect(r.exitCode).to.equal(0);
   });
+});
+
+describe('guest ISA test programs with the wasm tier (every block compiled at its first execution)', function () {
+  this.timeout(60_000);
+  for (const [elf, what] of [...programs, ['printf.elf', 'picolibc printf']]) {
+    it(`${elf} (${what}) passes`, async () => {
+      await import('../../dist/machine/virt.js' as string); // first: cpu/ modules import one another in a cycle
+      const { wasmStats } = (await import('../../dist/cpu/wasm/compile.js' as string)) as { wasmStats: { blocks: number } };
+      const before = wasmStats.blocks;
+      const r = await runOurs(elf, 50_000_000, { jitWasm: true, jitThreshold: 1 });
+      expect(r.reason, `${elf} did not power off`).to.equal('poweroff');
+      expect(r.exitCode, `${elf} failed check #${r.exitCode} (see its source); console: ${r.console}`).to.equal(0);
+      if (elf === 'printf.elf') expect(r.console).to.equal(readFileSync(join(dir, 'printf.expected'), 'latin1'));
+      expect(wasmStats.blocks - before, 'wasm blocks compiled').to.be.greaterThan(0);
+    });
+  }
 });
 
 describe('guest ISA test programs on QEMU (the reference)', function () {

@@ -1,0 +1,170 @@
+/**
+ * The wasm tier of the block compiler (`--jit=wasm`): the same blocks as block.ts (a hot run of
+ * instructions on one code page up to a jump, side exits on the way, loops back to the start
+ * inside the function while the budget allows), compiled to a WebAssembly function with native
+ * i64 arithmetic instead of JavaScript on int32 pairs. The result is a Block like the JS
+ * compiler's, so the hart's run loop, block links, breakpoint checks and code invalidation
+ * treat both alike.
+ *
+ * Counting stays exact as in block.ts: the function returns the instructions it ran, a memory
+ * helper that takes the slow path first makes pc and icount exact (its icount argument is
+ * relative to the block's entry), and the register file lives in memory, so nothing is lost
+ * when a helper throws a trap through the wasm frames.
+ *
+ * Only integer RV64IM code is compiled; a block stops before anything else (the interpreter
+ * runs it), and when no wasm block can start somewhere, or V8 rejects the module, the JS
+ * block compiler is used there instead (logged under DEBUG=rvrr:jit).
+ */
+import createDebug from 'debug';
+import './types.js';
+import type { Hart } from '../hart.js';
+import type { Op } from '../op.js';
+import { compileBlock, type Block } from '../block.js';
+import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
+import { ModuleBuilder, I32, I64, F64, OP } from './encoder.js';
+import { BlockEmitter, LOADS, STORES, NPC_OFFSET, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
+
+const log = createDebug('rvrr:jit');
+
+/** Most instructions in one block (as block.ts). */
+const MAX_INSNS = 64;
+/** Most instructions one call runs (the function counts in i32). */
+const MAX_BUDGET = 1 << 30;
+
+/** Blocks compiled to wasm and fallbacks to the JS compiler, for tests and the benchmark. */
+export const wasmStats = { blocks: 0, fallbacks: 0, failures: 0 };
+
+/** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
+let entryIcount = 0;
+
+type Imports = Record<string, WebAssembly.ImportValue>;
+const hartImports = new WeakMap<Hart, Imports>();
+
+/** The memory and helpers a hart's wasm blocks import (made once per hart). */
+function importsFor(h: Hart): Imports {
+  let im = hartImports.get(h);
+  if (im !== undefined) return im;
+  const x = h.x;
+  const flag = () => (h.irqCheck ? 1 : 0);
+  const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
+  const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
+  im = {
+    mem: h.regMem,
+    lb: (va: number, pc: number, k: number, rd: number) => sx(rd, LB(h, va, pc, entryIcount + k)),
+    lh: (va: number, pc: number, k: number, rd: number) => sx(rd, LH(h, va, pc, entryIcount + k)),
+    lw: (va: number, pc: number, k: number, rd: number) => sx(rd, LW(h, va, pc, entryIcount + k)),
+    lbu: (va: number, pc: number, k: number, rd: number) => zx(rd, LBU(h, va, pc, entryIcount + k)),
+    lhu: (va: number, pc: number, k: number, rd: number) => zx(rd, LHU(h, va, pc, entryIcount + k)),
+    lwu: (va: number, pc: number, k: number, rd: number) => zx(rd, LW(h, va, pc, entryIcount + k)),
+    ld: (va: number, pc: number, k: number, rd: number) => {
+      LD(h, va, pc, entryIcount + k);
+      if (rd !== 0) { x[2 * rd] = h.rlo; x[2 * rd + 1] = h.rhi; }
+      return flag();
+    },
+    sb: (va: number, lo: number, _hi: number, pc: number, k: number) => { SB(h, va, lo, pc, entryIcount + k); return flag(); },
+    sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { SH(h, va, lo, pc, entryIcount + k); return flag(); },
+    sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { SW(h, va, lo, pc, entryIcount + k); return flag(); },
+    sd: (va: number, lo: number, hi: number, pc: number, k: number) => { SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
+  };
+  hartImports.set(h, im);
+  return im;
+}
+
+/**
+ * Compile the block at `pc` (on the hart's current fetch page, `first` its op) to wasm, or,
+ * when it cannot start with integer code or the module fails, with the JS block compiler.
+ */
+export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
+  if (!wasmCompilable(first.name)) { wasmStats.fallbacks++; return compileBlock(h, pc, first); }
+  let bytes: Uint8Array | undefined;
+  try {
+    const { code, n, end } = emitBlock(h, pc, first);
+    bytes = code;
+    const mod = new WebAssembly.Module(code);
+    const run = new WebAssembly.Instance(mod, { env: importsFor(h) }).exports.run as (budget: number) => number;
+    const npc = new Float64Array(h.regMem.buffer, NPC_OFFSET, 1);
+    const clock = h.clock;
+    const fn = (hh: Hart) => {
+      const ic = clock.icount;
+      entryIcount = ic;
+      const left = hh.end - ic;
+      const ran = run(left < MAX_BUDGET ? left : MAX_BUDGET);
+      clock.icount = ic + ran;
+      hh.pc = npc[0];
+    };
+    wasmStats.blocks++;
+    return { pc, n, start: pc & 4095, bytes: end - pc, op: first, fn, s0: null, s1: null, epoch: -1 };
+  } catch (e) {
+    wasmStats.failures++;
+    log('wasm block at 0x%s failed (%s bytes): %s; using the JS block compiler', (pc < 0 ? pc + 2 ** 64 : pc).toString(16), bytes?.length ?? '?', e);
+    return compileBlock(h, pc, first);
+  }
+}
+
+/** The module of one block: its binary, instructions per pass and the end address. */
+function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: number; end: number } {
+  const e = new BlockEmitter();
+  const c = e.c;
+  const page = pc - (pc & 4095);
+  c.block().loop();
+  let at = pc, n = 0, op = first, ended = false;
+  for (;;) {
+    const k = n;
+    n++;
+    if (op.name === 'jal' || op.name === 'jalr') {
+      e.jump(op, at);
+      if (op.name === 'jal' && at + op.imm === pc) loopBack(e, n, pc, () => c.i32(1));
+      at += op.len;
+      c.i32(n).set(e.nk).br(1);
+      ended = true;
+      break;
+    }
+    if (WASM_BRANCHES.has(op.name)) {
+      const target = at + op.imm;
+      const branch = op;
+      at += op.len;
+      if (target === pc) {
+        loopBack(e, n, pc, () => e.condition(branch));
+        break;
+      }
+      e.condition(op);
+      c.if(); e.setNpc(target); c.i32(n).set(e.nk).br(2).end();
+    } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
+      e.memory(op, at, k, 1);
+      at += op.len;
+    } else {
+      e.alu(op, at);
+      at += op.len;
+    }
+    const o = at - page;
+    if (n >= MAX_INSNS || o > 4092) break;
+    op = h.cachedOp(o) ?? h.decodeAt(at);
+    if (!wasmCompilable(op.name)) break;
+  }
+  if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); }
+  c.end().end();
+  c.get(e.done).get(e.nk).op(OP.i32Add);
+
+  const m = new ModuleBuilder();
+  for (const _ of LOADS) m.importFunc(_, { params: [F64, F64, I32, I32], results: [I32] });
+  for (const _ of STORES) m.importFunc(_, { params: [F64, I32, I32, F64, I32], results: [I32] });
+  m.func({ params: [I64, I64], results: [I64] }, mulhuBody());
+  m.func({ params: [I32], results: [I32] }, c, 'run');
+  return { code: m.encode(), n, end: at };
+}
+
+/**
+ * A jump back to the block's start when `cond` holds: another pass if it fits the budget,
+ * else leave at the start with the passes so far counted.
+ */
+function loopBack(e: BlockEmitter, n: number, start: number, cond: () => void): void {
+  const c = e.c;
+  cond();
+  c.if();
+  c.get(e.done).i32(n).op(OP.i32Add).set(e.done);
+  c.get(e.done).i32(n).op(OP.i32Add).get(e.budget).op(OP.i32GtU).if();
+  e.setNpc(start); c.i32(0).set(e.nk).br(3);
+  c.end();
+  c.br(1);
+  c.end();
+}

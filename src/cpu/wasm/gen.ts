@@ -1,0 +1,251 @@
+/**
+ * WebAssembly for one instruction of a wasm block (compile.ts). Guest registers are i64 slots
+ * of the hart's register memory (the hart's `x` Int32Array is a view of it, lo/hi words of a
+ * little-endian i64), read and written in place, so a trap thrown by a memory helper leaves
+ * the register file exact without any spill code. Arithmetic, including mul/mulh* and
+ * div/rem, is native i64; loads and stores call the JS helpers of block-mem.ts through imports.
+ */
+import type { Op } from '../op.js';
+import { Code, OP, I64 } from './encoder.js';
+
+/** Byte offset in register memory where a block leaves the pc to continue at (an f64). */
+export const NPC_OFFSET = 512;
+
+/** Function indices of the module (imports first, then the mulhu helper, then blocks). */
+export const LOADS = ['lb', 'lh', 'lw', 'lbu', 'lhu', 'lwu', 'ld'] as const;
+export const STORES = ['sb', 'sh', 'sw', 'sd'] as const;
+export const FN_MULHU = LOADS.length + STORES.length;
+
+/** Conditional branches (side exits or a loop back to the start). */
+export const WASM_BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
+const ALU = new Set([
+  'lui', 'auipc', 'addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'slli', 'srli', 'srai', 'addiw', 'slliw', 'srliw', 'sraiw',
+  'add', 'sub', 'sll', 'srl', 'sra', 'slt', 'sltu', 'xor', 'or', 'and', 'addw', 'subw', 'sllw', 'srlw', 'sraw',
+  'mul', 'mulh', 'mulhsu', 'mulhu', 'mulw', 'div', 'divu', 'rem', 'remu', 'divw', 'divuw', 'remw', 'remuw', 'fence',
+]);
+
+/** Whether the wasm tier compiles `name` (anything else ends the block before it). */
+export function wasmCompilable(name: string): boolean {
+  return ALU.has(name) || WASM_BRANCHES.has(name) || name === 'jal' || name === 'jalr' ||
+    (LOADS as readonly string[]).includes(name) || (STORES as readonly string[]).includes(name);
+}
+
+/** The i64 bit pattern of a JS number holding a 64-bit value (either interpretation). */
+function bits(v: number): bigint {
+  return BigInt.asIntN(64, BigInt(v));
+}
+
+const MIN64 = -(1n << 63n);
+
+/**
+ * Emits the instructions of one block into a function whose locals are fixed: param 0 the
+ * budget, then `done` (instructions of earlier loop passes), `nk` (of this pass at an exit)
+ * and two i64 temporaries.
+ */
+export class BlockEmitter {
+  readonly c = new Code(1);
+  readonly budget = 0;
+  readonly done = this.c.local(0x7f);
+  readonly nk = this.c.local(0x7f);
+  private readonly ta = this.c.local(I64);
+  private readonly tb = this.c.local(I64);
+
+  /** Push xr as i64. */
+  reg(r: number): void {
+    if (r === 0) this.c.i64(0n);
+    else this.c.i32(0).mem(OP.i64Load, 3, 8 * r);
+  }
+  /** Push xr's low word as i32. */
+  reg32(r: number): void {
+    if (r === 0) this.c.i32(0);
+    else this.c.i32(0).mem(OP.i32Load, 2, 8 * r);
+  }
+  /** xr = the i64 `value` pushes (nothing, the value not even computed, for x0). */
+  setReg(r: number, value: () => void): void {
+    if (r === 0) return;
+    this.c.i32(0);
+    value();
+    this.c.mem(OP.i64Store, 3, 8 * r);
+  }
+  /** xr = sign-extended i32 `value`. */
+  setReg32(r: number, value: () => void): void {
+    this.setReg(r, () => { value(); this.c.op(OP.i64ExtendI32S); });
+  }
+  /** Leave the pc to continue at. */
+  setNpc(pc: number): void {
+    this.c.i32(0).f64(pc).mem(OP.f64Store, 3, NPC_OFFSET);
+  }
+  /** rs1 + imm as a virtual address (f64), computed as the interpreter does. */
+  address(op: Op): void {
+    const a = op.s1 >> 1;
+    if (a === 0) { this.c.f64(op.imm); return; }
+    this.reg(a);
+    this.c.op(0xb9); // f64.convert_i64_s: the one rounding of hi * 2^32 + (lo >>> 0)
+    if (op.imm !== 0) this.c.f64(op.imm).op(OP.f64Add);
+  }
+  /** Push done + k (the helper adds the icount at block entry). */
+  private icount(k: number): void {
+    this.c.get(this.done).i32(k).op(OP.i32Add);
+  }
+  /** After a helper returned its "leave now" flag: exit at npc with k + 1 done, from depth `depth`. */
+  private exitIfAsked(npc: number, k: number, depth: number): void {
+    this.c.if();
+    this.setNpc(npc);
+    this.c.i32(k + 1).set(this.nk).br(depth + 1);
+    this.c.end();
+  }
+
+  /** A load or store, the k-th instruction, at `pc`; `depth` is the exit block's from here. */
+  memory(op: Op, pc: number, k: number, depth: number): void {
+    const li = (LOADS as readonly string[]).indexOf(op.name);
+    this.address(op);
+    if (li >= 0) {
+      this.c.f64(pc); this.icount(k); this.c.i32(op.d >> 1).call(li);
+    } else {
+      const b = op.s2 >> 1;
+      this.reg32(b);
+      if (op.name === 'sd') { this.reg(b); this.c.i64(32n).op(OP.i64ShrU, OP.i32WrapI64); } else this.c.i32(0);
+      this.c.f64(pc); this.icount(k);
+      this.c.call(LOADS.length + (STORES as readonly string[]).indexOf(op.name));
+    }
+    this.exitIfAsked(pc + op.len, k, depth);
+  }
+
+  /** Push the i32 condition under which branch `op` is taken. */
+  condition(op: Op): void {
+    const a = op.s1 >> 1, b = op.s2 >> 1;
+    this.reg(a); this.reg(b);
+    const cmp = { beq: OP.i64Eq, bne: OP.i64Ne, blt: OP.i64LtS, bge: OP.i64GeS, bltu: OP.i64LtU, bgeu: OP.i64GeU }[op.name];
+    if (cmp === undefined) throw new Error(`wasm block: ${op.name} is not a branch`);
+    this.c.op(cmp);
+  }
+
+  /** jal/jalr: link rd, leave the target as npc. */
+  jump(op: Op, pc: number): void {
+    const d = op.d >> 1, a = op.s1 >> 1;
+    if (op.name === 'jal') {
+      this.setNpc(pc + op.imm);
+    } else {
+      // Target first (rd may be rs1): t - ((lo + imm) & 1), as the interpreter computes it.
+      this.c.i32(0);
+      this.address(op);
+      this.reg32(a); this.c.i32(op.imm).op(OP.i32Add).i32(1).op(OP.i32And, OP.f64ConvertI32S, OP.f64Sub);
+      this.c.mem(OP.f64Store, 3, NPC_OFFSET);
+    }
+    this.setReg(d, () => this.c.i64(bits(pc + op.len)));
+  }
+
+  /** A straight-line ALU instruction at `pc`. */
+  alu(op: Op, pc: number): void {
+    const c = this.c;
+    const d = op.d >> 1, a = op.s1 >> 1, b = op.s2 >> 1, imm = op.imm;
+    const ab = (o: number) => () => { this.reg(a); this.reg(b); c.op(o); };
+    const ai = (o: number, v: bigint = BigInt(imm)) => () => { this.reg(a); c.i64(v).op(o); };
+    const ab32 = (o: number) => () => { this.reg32(a); this.reg32(b); c.op(o); };
+    const ai32 = (o: number) => () => { this.reg32(a); c.i32(imm).op(o); };
+    const cmp = (f: () => void) => () => { f(); c.op(OP.i64ExtendI32U); };
+    switch (op.name) {
+      case 'fence': return;
+      case 'lui': return this.setReg(d, () => c.i64(BigInt(imm)));
+      case 'auipc': return this.setReg(d, () => c.i64(bits(pc + imm)));
+      case 'addi': return this.setReg(d, ai(OP.i64Add));
+      case 'slti': return this.setReg(d, cmp(ai(OP.i64LtS)));
+      case 'sltiu': return this.setReg(d, cmp(ai(OP.i64LtU)));
+      case 'xori': return this.setReg(d, ai(OP.i64Xor));
+      case 'ori': return this.setReg(d, ai(OP.i64Or));
+      case 'andi': return this.setReg(d, ai(OP.i64And));
+      case 'slli': return this.setReg(d, ai(OP.i64Shl));
+      case 'srli': return this.setReg(d, ai(OP.i64ShrU));
+      case 'srai': return this.setReg(d, ai(OP.i64ShrS));
+      case 'addiw': return this.setReg32(d, ai32(OP.i32Add));
+      case 'slliw': return this.setReg32(d, ai32(OP.i32Shl));
+      case 'srliw': return this.setReg32(d, ai32(OP.i32ShrU));
+      case 'sraiw': return this.setReg32(d, ai32(OP.i32ShrS));
+      case 'add': return this.setReg(d, ab(OP.i64Add));
+      case 'sub': return this.setReg(d, ab(OP.i64Sub));
+      case 'sll': return this.setReg(d, ab(OP.i64Shl));
+      case 'srl': return this.setReg(d, ab(OP.i64ShrU));
+      case 'sra': return this.setReg(d, ab(OP.i64ShrS));
+      case 'slt': return this.setReg(d, cmp(ab(OP.i64LtS)));
+      case 'sltu': return this.setReg(d, cmp(ab(OP.i64LtU)));
+      case 'xor': return this.setReg(d, ab(OP.i64Xor));
+      case 'or': return this.setReg(d, ab(OP.i64Or));
+      case 'and': return this.setReg(d, ab(OP.i64And));
+      case 'addw': return this.setReg32(d, ab32(OP.i32Add));
+      case 'subw': return this.setReg32(d, ab32(OP.i32Sub));
+      case 'sllw': return this.setReg32(d, ab32(OP.i32Shl));
+      case 'srlw': return this.setReg32(d, ab32(OP.i32ShrU));
+      case 'sraw': return this.setReg32(d, ab32(OP.i32ShrS));
+      case 'mul': return this.setReg(d, ab(OP.i64Mul));
+      case 'mulw': return this.setReg32(d, ab32(OP.i32Mul));
+      case 'mulhu': return this.setReg(d, () => { this.reg(a); this.reg(b); c.call(FN_MULHU); });
+      case 'mulh': case 'mulhsu': return this.setReg(d, () => this.mulh(a, b, op.name === 'mulh'));
+      case 'div': case 'divu': case 'rem': case 'remu': return this.setReg(d, () => this.div64(op.name, a, b));
+      case 'divw': case 'divuw': case 'remw': case 'remuw': return this.setReg32(d, () => this.div32(op.name, a, b));
+      default: throw new Error(`wasm block: ${op.name} is not straight-line integer code`);
+    }
+  }
+
+  /** Signed high products from the unsigned one: mulhu - (a < 0 ? b : 0) [- (b < 0 ? a : 0)]. */
+  private mulh(a: number, b: number, signedB: boolean): void {
+    const c = this.c;
+    this.reg(a); c.set(this.ta); this.reg(b); c.set(this.tb);
+    c.get(this.ta).get(this.tb).call(FN_MULHU);
+    c.get(this.ta).i64(63n).op(OP.i64ShrS).get(this.tb).op(OP.i64And, OP.i64Sub);
+    if (signedB) c.get(this.tb).i64(63n).op(OP.i64ShrS).get(this.ta).op(OP.i64And, OP.i64Sub);
+  }
+
+  /** RISC-V division: x/0 = -1, x%0 = x, MIN/-1 = MIN (wasm would trap on these). */
+  private div64(name: string, a: number, b: number): void {
+    const c = this.c;
+    this.reg(a); c.set(this.ta); this.reg(b); c.set(this.tb);
+    c.get(this.tb).op(OP.i64Eqz).ifT(I64);
+    if (name === 'div' || name === 'divu') c.i64(-1n); else c.get(this.ta);
+    c.else();
+    if (name === 'div') {
+      c.get(this.ta).i64(MIN64).op(OP.i64Eq).get(this.tb).i64(-1n).op(OP.i64Eq, OP.i32And).ifT(I64);
+      c.get(this.ta).else().get(this.ta).get(this.tb).op(OP.i64DivS).end();
+    } else {
+      c.get(this.ta).get(this.tb).op({ divu: OP.i64DivU, rem: OP.i64RemS, remu: OP.i64RemU }[name]!);
+    }
+    c.end();
+  }
+
+  /** 32-bit division on the low words (result i32, sign-extended by the caller). */
+  private div32(name: string, a: number, b: number): void {
+    const c = this.c;
+    // The i64 temporaries hold the operands' low words, zero-extended.
+    this.reg32(a); c.op(OP.i64ExtendI32U).set(this.ta); this.reg32(b); c.op(OP.i64ExtendI32U).set(this.tb);
+    const wa = () => c.get(this.ta).op(OP.i32WrapI64), wb = () => c.get(this.tb).op(OP.i32WrapI64);
+    c.get(this.tb).op(OP.i64Eqz).ifT(0x7f);
+    if (name === 'divw' || name === 'divuw') c.i32(-1); else wa();
+    c.else();
+    if (name === 'divw') {
+      wa(); c.i32(-0x80000000).op(OP.i32Eq); wb(); c.i32(-1).op(OP.i32Eq, OP.i32And).ifT(0x7f);
+      wa(); c.else(); wa(); wb(); c.op(OP.i32DivS).end();
+    } else {
+      wa(); wb(); c.op({ divuw: OP.i32DivU, remw: OP.i32RemS, remuw: OP.i32RemU }[name]!);
+    }
+    c.end();
+  }
+}
+
+/** The body of mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit halves. */
+export function mulhuBody(): Code {
+  const c = new Code(2);
+  const al = c.local(I64), ah = c.local(I64), bl = c.local(I64), bh = c.local(I64), lh = c.local(I64), hl = c.local(I64);
+  const M = 0xffffffffn;
+  c.get(0).i64(M).op(OP.i64And).set(al).get(0).i64(32n).op(OP.i64ShrU).set(ah);
+  c.get(1).i64(M).op(OP.i64And).set(bl).get(1).i64(32n).op(OP.i64ShrU).set(bh);
+  c.get(al).get(bh).op(OP.i64Mul).set(lh);
+  c.get(ah).get(bl).op(OP.i64Mul).set(hl);
+  // hh + (lh >> 32) + (hl >> 32) + (((ll >> 32) + (lh & M) + (hl & M)) >> 32)
+  c.get(ah).get(bh).op(OP.i64Mul);
+  c.get(lh).i64(32n).op(OP.i64ShrU, OP.i64Add);
+  c.get(hl).i64(32n).op(OP.i64ShrU, OP.i64Add);
+  c.get(al).get(bl).op(OP.i64Mul).i64(32n).op(OP.i64ShrU);
+  c.get(lh).i64(M).op(OP.i64And, OP.i64Add);
+  c.get(hl).i64(M).op(OP.i64And, OP.i64Add);
+  c.i64(32n).op(OP.i64ShrU, OP.i64Add);
+  return c;
+}

@@ -1,0 +1,21 @@
+/**
+ * The parts of the WebAssembly JS API the wasm tier uses. Node has it as a global, but the
+ * project compiles with lib ES2022 only (no DOM, where TypeScript declares it).
+ */
+declare global {
+  namespace WebAssembly {
+    class Memory {
+      constructor(d: { initial: number; maximum?: number });
+      readonly buffer: ArrayBuffer;
+    }
+    class Module {
+      constructor(bytes: Uint8Array);
+    }
+    class Instance {
+      constructor(m: Module, imports: Record<string, Record<string, ImportValue>>);
+      readonly exports: Record<string, unknown>;
+    }
+    type ImportValue = Memory | ((...args: number[]) => number | void);
+  }
+}
+export {};
