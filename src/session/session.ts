@@ -5,9 +5,11 @@
  */
 import { VirtMachine } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
-import type { Recording, RecordingConfig, RecordingImage } from '../replay/recording.js';
+import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
 import type { MachineConfig } from '../cli/machine-args.js';
+import { macText, parseMac } from '../net/frames.js';
+import { netSpecText, parseNetSpec } from '../host/net-udp.js';
 
 /** How a session is built. */
 export interface SessionOptions {
@@ -25,6 +27,8 @@ export interface SessionOptions {
   /** Compile hot guest code (default); false interprets every instruction. Results are the same. */
   jit?: boolean;
   onConsoleOutput?: (bytes: Uint8Array) => void;
+  /** Frames the guest sends on a `--net udp` link (never called for `--net user`). */
+  onNetTransmit?: (frame: Uint8Array) => void;
 }
 
 /** A machine and the timeline that owns its history. */
@@ -50,6 +54,10 @@ export function createSession(o: SessionOptions): Session {
     ...(c.initrd ? { initrd: c.initrd } : {}),
     ...(c.append !== undefined ? { append: c.append } : {}),
     ...(o.onConsoleOutput ? { onConsoleOutput: o.onConsoleOutput } : {}),
+    ...(c.net
+      ? { net: { peer: c.net.spec.kind === 'user' ? 'user' : 'link', ...(c.net.mac ? { mac: c.net.mac } : {}), ...(c.net.legacy ? { legacy: true } : {}) } as const }
+      : {}),
+    ...(o.onNetTransmit ? { onNetTransmit: o.onNetTransmit } : {}),
     ...(o.jit === false ? { jit: false } : {}),
   });
   const timeline = new Timeline(machine, {
@@ -74,7 +82,14 @@ export function recordingParts(c: MachineConfig): { config: RecordingConfig; ima
   const config: RecordingConfig = {
     memory: c.memoryBytes,
     smp: c.smp,
-    options: { bios: c.bios === 'none' ? 'none' : 'file', driveLegacy: c.driveLegacy === true },
+    options: {
+      bios: c.bios === 'none' ? 'none' : 'file',
+      driveLegacy: c.driveLegacy === true,
+      // A udp link replays from the log; the addresses are kept to say what it was.
+      ...(c.net
+        ? { net: { spec: netSpecText(c.net.spec), ...(c.net.mac ? { mac: macText(c.net.mac) } : {}), legacy: c.net.legacy === true } }
+        : {}),
+    },
     ...(c.append !== undefined ? { append: c.append } : {}),
   };
   return { config, images };
@@ -87,6 +102,16 @@ export function configFromRecording(rec: Recording): MachineConfig {
   const c: MachineConfig = { memoryBytes: rec.config.memory, smp: rec.config.smp, bios: 'none', files };
   if (rec.config.append !== undefined) c.append = rec.config.append;
   if (rec.config.options['driveLegacy'] === true) c.driveLegacy = true;
+  const net = rec.config.options['net'] as { spec?: unknown; mac?: unknown; legacy?: unknown } | undefined;
+  if (net !== undefined) {
+    try {
+      const spec = parseNetSpec(String(net.spec));
+      if (spec.kind === 'none') throw new Error('no card');
+      c.net = { spec, ...(typeof net.mac === 'string' ? { mac: parseMac(net.mac) } : {}), ...(net.legacy === true ? { legacy: true } : {}) };
+    } catch (e) {
+      throw new RecordingError(`recording configuration: bad network card ${JSON.stringify(net)}: ${(e as Error).message}`);
+    }
+  }
   const k = img('kernel');
   if (k) {
     c.kernel = k.bytes;
