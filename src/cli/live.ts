@@ -19,8 +19,8 @@ export interface LiveSession extends Session {
   console: HostConsole;
   /** The host end of a `--net udp` link in a live session (replay never opens one). */
   netHost?: UdpNetBackend;
-  /** Close the console and the network socket. */
-  closeHost(): void;
+  /** Close the console and the network socket (after its last frames are sent). */
+  closeHost(): Promise<void>;
 }
 
 /** Received frames waiting for a slice boundary; more are dropped (the guest may be stopped in gdb). */
@@ -78,9 +78,9 @@ export async function openLiveSession(
     ...session,
     console: hostConsole,
     ...(netHost ? { netHost } : {}),
-    closeHost: () => {
+    closeHost: async () => {
       hostConsole.close();
-      netHost?.close();
+      await netHost?.close();
     },
   };
 }

@@ -63,6 +63,9 @@ export interface UdpNetOptions {
 export class UdpNetBackend {
   readonly counters: UdpNetCounters = { rxFrames: 0, rxDroppedSize: 0, rxDroppedForeign: 0, rxDroppedBacklog: 0, txFrames: 0, txErrors: 0 };
   private sock: dgram.Socket | undefined;
+  /** Sends not completed yet, and who waits for them (close). */
+  private inFlight = 0;
+  private drained: (() => void) | null = null;
   private remoteAddr = '';
   private readonly reported = new Set<string>();
   private readonly info: (msg: string) => void;
@@ -141,15 +144,21 @@ export class UdpNetBackend {
     const sock = this.sock;
     if (!sock) return;
     this.counters.txFrames++;
+    this.inFlight++;
     sock.send(frame, this.spec.remotePort, this.remoteAddr, (e) => {
+      if (--this.inFlight === 0) this.drained?.();
       if (!e) return;
       this.counters.txErrors++;
       this.report(`send failed: ${e.message}`, `send:${(e as NodeJS.ErrnoException).code ?? e.message}`);
     });
   }
 
-  close(): void {
-    this.sock?.close();
+  /** Close the socket once the frames already handed to it are sent (a guest that powers off right after its last frame still delivers it). */
+  async close(): Promise<void> {
+    const sock = this.sock;
+    if (!sock) return;
     this.sock = undefined;
+    if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r));
+    sock.close();
   }
 }
