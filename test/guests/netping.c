@@ -3,10 +3,11 @@
  * the network tests. It finds the card in any of the eight virtio-mmio slots (rvrr puts it
  * in slot 1, QEMU's first -device in slot 7), reads the MAC address and takes a role from it:
  *   - MAC ending in :02: the responder at 10.0.2.2. It answers ARP and ICMP echo requests
- *     and powers off after answering PINGS echo requests.
+ *     and powers off once it has answered the echo request with sequence number PINGS.
  *   - any other MAC: the pinger at 10.0.2.15. It resolves 10.0.2.2 by ARP (retrying every
  *     10 ms of mtime, so a peer that starts later is found), sends PINGS echo requests one
- *     after the other and prints each reply, then powers off.
+ *     after the other (again after 50 ms without a reply) and prints each reply once, then
+ *     powers off.
  * The pinger works against rvrr's built-in peer (--net user) or against a responder on the
  * other end of a UDP link (another rvrr, or QEMU with -netdev dgram). Every received frame
  * goes through net_rx(), the breakpoint of the reverse-debugging test.
@@ -54,6 +55,7 @@ static uint8_t myip[4] = {10, 0, 2, 15};
 static const uint8_t peerip[4] = {10, 0, 2, 2};
 static uint8_t peermac[6];
 static int have_peer, replies, answered, responder;
+static uint16_t seq; /* the echo request in flight */
 static uint16_t ipid;
 
 static void setup_queue(unsigned n, struct queue *q) {
@@ -160,9 +162,9 @@ static void ip_icmp(const uint8_t *dmac, const uint8_t *dst, unsigned len) {
   send(14 + 20 + len);
 }
 
-static void echo_request(uint16_t seq) {
+static void echo_request(uint16_t n) {
   uint8_t *icmp = txbuf + HDR + 14 + 20;
-  icmp[0] = 8; icmp[1] = 0; put16(icmp + 4, 0x7272); put16(icmp + 6, seq);
+  icmp[0] = 8; icmp[1] = 0; put16(icmp + 4, 0x7272); put16(icmp + 6, n);
   for (int i = 0; i < 32; i++) icmp[8 + i] = (uint8_t)('a' + i % 26);
   ip_icmp(peermac, peerip, 8 + 32);
 }
@@ -183,10 +185,10 @@ __attribute__((noinline)) void net_rx(const uint8_t *frame, unsigned len) {
     unsigned ihl = (p[0] & 15u) * 4, tot = get16(p + 2);
     if (tot > len - 14 || tot < ihl + 8) return;
     const uint8_t *icmp = p + ihl;
-    if (icmp[0] == 0 && eq(p + 12, peerip, 4)) {
+    if (icmp[0] == 0 && eq(p + 12, peerip, 4) && get16(icmp + 6) == seq && replies != seq) {
       puts_("netping: reply from "); putip(p + 12); puts_(" seq "); putu(get16(icmp + 6));
       puts_(" ttl "); putu(p[8]); puts_("\n");
-      replies = get16(icmp + 6);
+      replies = seq;
     } else if (icmp[0] == 8) {
       uint8_t smac[6], sip[4];
       unsigned n = tot - ihl;
@@ -196,7 +198,7 @@ __attribute__((noinline)) void net_rx(const uint8_t *frame, unsigned len) {
       copy(out, icmp, (int)n);
       out[0] = 0;
       ip_icmp(smac, sip, n);
-      answered++;
+      if (get16(icmp + 6) > answered) answered = get16(icmp + 6); /* a retransmission counts once */
       puts_("netping: answered echo request seq "); putu(get16(icmp + 6)); puts_(" from "); putip(sip); puts_("\n");
     }
   }
@@ -222,7 +224,6 @@ int main(void) {
   if (responder) copy(myip, peerip, 4);
   puts_("netping: "); puts_(responder ? "responder " : "pinger "); putip(myip); puts_("\n");
   uint64_t start = MTIME, last = 0;
-  uint16_t seq = 0;
   for (;;) {
     poll();
     uint64_t now = MTIME;
@@ -237,6 +238,6 @@ int main(void) {
     }
     if (replies == PINGS) { puts_("netping: done\n"); return 0; }
     if (seq == replies) { echo_request(++seq); last = now; }
-    else if (now - last > 10 * TICKS_PER_MS) { echo_request(seq); last = now; } /* lost: again */
+    else if (now - last > 50 * TICKS_PER_MS) { echo_request(seq); last = now; } /* lost or slow: again */
   }
 }
