@@ -153,6 +153,7 @@ describe('network: the netping guest over --net user and --net udp', function ()
         'print frame[14 + 20]',
         'print/u frame[14 + 20 + 7]',
         'print replies',
+        'monitor info net',
       ]);
       expect(out).to.match(/No more reverse-execution history|exited normally|\[Inferior 1 \(process 1\) exited/);
       expect(out).to.match(/Breakpoint 1, net_rx \(frame=/);
@@ -161,6 +162,8 @@ describe('network: the netping guest over --net user and --net udp', function ()
       expect(out).to.match(/\$3 = 0 '\\000'/); // ICMP echo reply
       expect(out).to.match(/\$4 = 3\b/); // seq 3
       expect(out).to.match(/\$5 = 2\b/); // replies so far: the third not counted yet
+      expect(out).to.contain('virtio-net in slot 1 (0x10002000), mac 52:54:00:12:34:56, link to the host (frames logged as inputs)');
+      expect(out).to.match(/received \d+, sent \d+, 0 waiting for receive buffers/);
     } finally {
       await server.stop();
     }
