@@ -3,7 +3,7 @@
  * (live recording, or replay of a saved recording), and the conversions between a machine
  * configuration and the recording that stores it.
  */
-import { VirtMachine } from '../machine/virt.js';
+import { VirtMachine, type VirtOptions } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
 import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
@@ -41,6 +41,12 @@ export interface Session {
 /** A fixed RTC epoch (2026-01-01T00:00:00Z): the RTC must not read host time (determinism). */
 export const RTC_EPOCH_NS = 1_767_225_600_000_000_000;
 
+/** The board's network options for a machine configuration (none without a card). */
+export function netBoardOptions(c: MachineConfig): Pick<VirtOptions, 'net'> {
+  if (!c.net) return {};
+  return { net: { peer: c.net.spec.kind === 'user' ? 'user' : 'link', ...(c.net.mac ? { mac: c.net.mac } : {}), ...(c.net.legacy ? { legacy: true } : {}) } };
+}
+
 export function createSession(o: SessionOptions): Session {
   const c = o.config;
   const machine = new VirtMachine({
@@ -54,9 +60,7 @@ export function createSession(o: SessionOptions): Session {
     ...(c.initrd ? { initrd: c.initrd } : {}),
     ...(c.append !== undefined ? { append: c.append } : {}),
     ...(o.onConsoleOutput ? { onConsoleOutput: o.onConsoleOutput } : {}),
-    ...(c.net
-      ? { net: { peer: c.net.spec.kind === 'user' ? 'user' : 'link', ...(c.net.mac ? { mac: c.net.mac } : {}), ...(c.net.legacy ? { legacy: true } : {}) } as const }
-      : {}),
+    ...netBoardOptions(c),
     ...(o.onNetTransmit ? { onNetTransmit: o.onNetTransmit } : {}),
     ...(o.jit === false ? { jit: false } : {}),
   });
