@@ -10,7 +10,7 @@ import { VirtMachine } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
 import { readRecording, writeRecording } from '../replay/recording.js';
 import { Timeline as ReplayTimeline, type TimelineStop, type TimelineStopReason } from '../replay/timeline.js';
-import { configFromRecording, recordingParts, RTC_EPOCH_NS } from '../session/session.js';
+import { configFromRecording, netBoardOptions, recordingParts, RTC_EPOCH_NS } from '../session/session.js';
 import { MachineTarget } from '../session/target.js';
 import { RecordedBoard } from './board.js';
 import { ConsoleCapture } from './console-capture.js';
@@ -28,6 +28,11 @@ export interface MachineOptions {
   append?: string;
   /** Legacy (virtio-mmio version 1) transport for the disk. */
   driveLegacy?: boolean;
+  /**
+   * A virtio-net card cabled to the built-in peer ('user': ARP, ping and DHCP for 10.0.2.15),
+   * or none (default). Host links (`--net udp`) are for the CLI: a script stays deterministic.
+   */
+  net?: 'none' | 'user';
   /**
    * What happens when every hart waits for an interrupt: 'virtual' (default) jumps straight to
    * the next timer deadline; 'realtime' lets virtual time follow host time, as an interactive
@@ -187,6 +192,7 @@ export class Machine {
       smp: o.smp ?? 1,
       'drive-write': false,
       'drive-legacy': o.driveLegacy === true,
+      net: o.net ?? 'none',
       ...(o.kernel !== undefined ? { kernel: o.kernel } : {}),
       ...(o.drive !== undefined ? { drive: o.drive } : {}),
       ...(o.initrd !== undefined ? { initrd: o.initrd } : {}),
@@ -208,6 +214,7 @@ export class Machine {
     if (o.initrd) config.initrd = o.initrd;
     if (o.append !== undefined) config.append = o.append;
     if (o.driveLegacy) config.driveLegacy = true;
+    if (o.net === 'user') config.net = { spec: { kind: 'user' } };
     return new Machine(config, o);
   }
 
@@ -216,7 +223,7 @@ export class Machine {
    * is positioned at power-on; forward runs stop at its end ('replaylog-end', with `exitCode`
    * when the guest powered off there).
    */
-  static async fromRecording(file: string, o: Omit<MachineOptions, 'memory' | 'smp' | 'append' | 'driveLegacy'> = {}): Promise<Machine> {
+  static async fromRecording(file: string, o: Omit<MachineOptions, 'memory' | 'smp' | 'append' | 'driveLegacy' | 'net'> = {}): Promise<Machine> {
     const rec = await readRecording(file);
     return new Machine(configFromRecording(rec), { ...o, clock: 'virtual' }, {
       log: rec.log,
@@ -244,6 +251,7 @@ export class Machine {
       ...(config.kernel ? { kernel: config.kernel } : {}),
       ...(config.drive ? { drive: config.drive } : {}),
       ...(config.driveLegacy ? { driveLegacy: true } : {}),
+      ...netBoardOptions(config),
       ...(config.initrd ? { initrd: config.initrd } : {}),
       ...(config.append !== undefined ? { append: config.append } : {}),
       onConsoleOutput: (bytes) => this.capture.output(this.board.icount, bytes),

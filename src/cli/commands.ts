@@ -126,7 +126,7 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    s.console.close();
+    await s.closeHost();
   }
 }
 
@@ -162,7 +162,7 @@ async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Pr
   server.on('disconnect', () => say('rvrr: gdb disconnected; waiting for the next connection'));
   const code = await done;
   await server.close();
-  s.console.close();
+  await s.closeHost();
   return code;
 }
 

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostConsole, parseConsoleSpec } from '../host/console.js';
+import { UdpNetBackend } from '../host/net-udp.js';
 import { createSession, type Session, type SessionOptions } from '../session/session.js';
 
 /** Console options shared by the commands. */
@@ -16,7 +17,14 @@ export interface ConsoleArgs {
 
 export interface LiveSession extends Session {
   console: HostConsole;
+  /** The host end of a `--net udp` link in a live session (replay never opens one). */
+  netHost?: UdpNetBackend;
+  /** Close the console and the network socket (after its last frames are sent). */
+  closeHost(): Promise<void>;
 }
+
+/** Received frames waiting for a slice boundary; more are dropped (the guest may be stopped in gdb). */
+export const NET_INPUT_BACKLOG = 256;
 
 /** Build a session whose guest UART is attached to the host console. */
 export async function openLiveSession(
@@ -32,8 +40,22 @@ export async function openLiveSession(
     onInput: (bytes) => session?.timeline.queueInput({ kind: 'console', bytes }),
     onQuit,
   });
+  const spec = o.config.net?.spec;
+  const netHost =
+    spec?.kind === 'udp' && (o.mode ?? 'live') === 'live'
+      ? new UdpNetBackend(spec, {
+          onFrame: (frame) => {
+            const tl = session?.timeline;
+            if (!tl || tl.pendingInputs('net') >= NET_INPUT_BACKLOG) return false;
+            tl.queueInput({ kind: 'net', frame });
+            return true;
+          },
+        })
+      : undefined;
   session = createSession({
     ...o,
+    // A frame goes on the wire the first time it is computed, never when history is re-executed.
+    ...(netHost ? { onNetTransmit: (frame: Uint8Array) => session?.timeline.extendingHistory && netHost.send(frame) } : {}),
     // Output is shown the first time execution passes its icount in the current history, never
     // again on replay.
     onConsoleOutput: (bytes) => {
@@ -46,7 +68,21 @@ export async function openLiveSession(
     },
   });
   await hostConsole.open();
-  return { ...session, console: hostConsole };
+  try {
+    await netHost?.open();
+  } catch (e) {
+    hostConsole.close();
+    throw e;
+  }
+  return {
+    ...session,
+    console: hostConsole,
+    ...(netHost ? { netHost } : {}),
+    closeHost: async () => {
+      hostConsole.close();
+      await netHost?.close();
+    },
+  };
 }
 
 /** Write the guest's disk back to the user's image, atomically (temp file + rename). */

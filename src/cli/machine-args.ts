@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { parseMemorySize, parseSmp } from '../machine/options.js';
+import { parseMac } from '../net/frames.js';
+import { parseNetSpec, type NetSpec } from '../host/net-udp.js';
 
 /** Debian's OpenSBI, used for `--bios opensbi`. */
 export const DEBIAN_OPENSBI = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
@@ -21,6 +23,9 @@ export interface MachineArgs {
   'drive-legacy': boolean;
   initrd?: string;
   append?: string;
+  net?: string;
+  'net-mac'?: string;
+  'net-legacy'?: boolean;
 }
 
 /** The machine configuration with images loaded: what a recording stores and the board takes. */
@@ -35,6 +40,15 @@ export interface MachineConfig {
   bios: 'none' | Uint8Array;
   drive?: Uint8Array;
   initrd?: Uint8Array;
+  /** The network card, when `--net` is not none. */
+  net?: MachineNetConfig;
+}
+
+/** The network card's configuration (what a recording keeps of `--net`). */
+export interface MachineNetConfig {
+  spec: Exclude<NetSpec, { kind: 'none' }>;
+  mac?: Uint8Array;
+  legacy?: boolean;
 }
 
 /** Add the machine options to a yargs command. */
@@ -55,6 +69,13 @@ export function machineOptions<T>(y: Argv<T>): Argv<T & MachineArgs> {
       describe: "write the guest's disk changes back to the image on a clean exit (default: never written)",
     })
     .option('drive-legacy', { type: 'boolean', default: false, describe: 'legacy (virtio-mmio v1) transport for the disk' })
+    .option('net', {
+      type: 'string',
+      default: 'none',
+      describe: "network card (virtio-net): 'none', 'user' (built-in peer: ARP, ping, DHCP for 10.0.2.15) or udp:LOCALPORT:REMOTEHOST:REMOTEPORT (frames in datagrams, as QEMU's -netdev dgram)",
+    })
+    .option('net-mac', { type: 'string', describe: 'MAC address of the network card (default 52:54:00:12:34:56)' })
+    .option('net-legacy', { type: 'boolean', default: false, describe: 'legacy (virtio-mmio v1) transport for the network card' })
     .option('initrd', { type: 'string', describe: 'initial ramdisk' })
     .option('append', { type: 'string', describe: 'kernel command line (/chosen/bootargs)' }) as Argv<T & MachineArgs>;
 }
@@ -101,6 +122,12 @@ export function loadMachineConfig(a: MachineArgs): MachineConfig {
     }
     cfg.drive = d;
     files.drive = a.drive;
+  }
+  const net = parseNetSpec(a.net ?? 'none');
+  if (net.kind !== 'none') {
+    cfg.net = { spec: net, ...(a['net-mac'] !== undefined ? { mac: parseMac(a['net-mac']) } : {}), ...(a['net-legacy'] ? { legacy: true } : {}) };
+  } else if (a['net-mac'] !== undefined || a['net-legacy']) {
+    throw new Error('--net-mac and --net-legacy need a network card: give --net user or --net udp:...');
   }
   if (a.initrd !== undefined) {
     cfg.initrd = readFile('initrd', a.initrd);

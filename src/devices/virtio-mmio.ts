@@ -11,7 +11,7 @@
 import createDebug from 'debug';
 import type { Bus } from '../bus/bus.js';
 import type { DeviceState, IrqLine, MmioDevice } from './device.js';
-import { DescriptorChain, SplitQueue, VirtqueueError, drainQueue } from './virtqueue.js';
+import { DescriptorChain, SplitQueue, VirtqueueError, drainQueue, interruptSuppressed, popAvail, pushUsed, walkChain } from './virtqueue.js';
 
 export { DescriptorChain, VirtqueueError } from './virtqueue.js';
 
@@ -63,6 +63,26 @@ export const REG = {
   Config: 0x100,
 } as const;
 
+/**
+ * What the transport offers a backend that moves data on its own initiative (a network
+ * card receiving a frame), not only when the driver notifies.
+ */
+export interface VirtioQueues {
+  /** DRIVER_OK is set and the device does not need a reset: the driver is ready for data. */
+  readonly driverReady: boolean;
+  /** Features the driver acknowledged. */
+  readonly negotiatedFeatures: bigint;
+  /**
+   * Hand the next available chain of `queue` to `fill` and publish it as used with the
+   * length `fill` returns, interrupting unless the driver suppressed it. Returns false when
+   * the driver is not ready or the queue has no chain; a malformed ring or chain puts the
+   * device in DEVICE_NEEDS_RESET (also false).
+   */
+  fillOne(queue: number, fill: (chain: DescriptorChain) => number): boolean;
+  /** Process every available chain of `queue` as `notify` does for a backend without one. */
+  drain(queue: number, handle: (chain: DescriptorChain) => number): void;
+}
+
 /** A virtio device model behind the transport. */
 export interface VirtioBackend {
   /** Virtio device id (2 = block). */
@@ -82,6 +102,13 @@ export interface VirtioBackend {
    * that it cannot even carry a status.
    */
   handle(queue: number, chain: DescriptorChain): number;
+  /**
+   * The driver notified `queue`. Without this method the transport drains the queue through
+   * `handle`; with it, the backend decides (a receive queue's buffers wait for data).
+   */
+  notify?(queue: number): void;
+  /** Called once by the transport with its queue access (for backends with their own data). */
+  attach?(queues: VirtioQueues): void;
   /** Device reset (driver wrote 0 to Status). */
   reset(): void;
   saveState(): DeviceState;
@@ -131,6 +158,17 @@ export class VirtioMmio implements MmioDevice {
     this.name = opts.name ?? 'virtio';
     this.queueMax = backend?.queueSize ?? 256;
     for (let i = 0; i < (backend?.numQueues ?? 0); i++) this.queues.push(this.freshQueue());
+    const self = this;
+    backend?.attach?.({
+      get driverReady() {
+        return (self.status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_DEVICE_NEEDS_RESET)) === VIRTIO_STATUS_DRIVER_OK;
+      },
+      get negotiatedFeatures() {
+        return self.negotiatedFeatures;
+      },
+      fillOne: (queue, fill) => this.fillOne(queue, fill),
+      drain: (queue, handle) => this.drain(queue, handle),
+    });
   }
 
   private freshQueue(): QueueState {
@@ -341,26 +379,67 @@ export class VirtioMmio implements MmioDevice {
   }
 
   private notify(index: number): void {
-    const q = this.queues[index];
     const backend = this.backend!;
-    if (!q || this.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) return;
-    if (this.legacy ? q.pfn === 0 : !q.ready) return;
+    if (backend.notify) {
+      if (this.queueLive(index)) backend.notify(index);
+      return;
+    }
+    this.drain(index, (chain) => backend.handle(index, chain));
+  }
+
+  /** Queue `index` exists and is set up, and the device is not waiting for a reset. */
+  private queueLive(index: number): QueueState | undefined {
+    const q = this.queues[index];
+    if (!q || this.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) return undefined;
+    if (this.legacy ? q.pfn === 0 : !q.ready) return undefined;
     if (this.legacy) this.layoutLegacy(q); // QueueNum may have changed after QueuePFN
+    return q;
+  }
+
+  private drain(index: number, handle: (chain: DescriptorChain) => number): void {
+    const q = this.queueLive(index);
+    if (!q) return;
     let result: { processed: number; noInterrupt: boolean };
     try {
-      result = drainQueue(this.bus, q, (chain) => backend.handle(index, chain));
+      result = drainQueue(this.bus, q, handle);
     } catch (e) {
-      if (!(e instanceof VirtqueueError)) throw e;
-      log('%s: queue %d: %s: device needs reset', this.name, index, e.message);
-      this.status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-      this.interruptStatus |= VIRTIO_INT_CONFIG_CHANGE;
-      this.updateIrq();
+      this.ringError(index, e);
       return;
     }
     if (result.processed > 0 && !result.noInterrupt) {
       this.interruptStatus |= VIRTIO_INT_USED_BUFFER;
       this.updateIrq();
     }
+  }
+
+  private fillOne(index: number, fill: (chain: DescriptorChain) => number): boolean {
+    if (!(this.status & VIRTIO_STATUS_DRIVER_OK)) return false;
+    const q = this.queueLive(index);
+    if (!q) return false;
+    let quiet: boolean;
+    try {
+      const head = popAvail(this.bus, q);
+      if (head === null) return false;
+      pushUsed(this.bus, q, head, fill(walkChain(this.bus, q, head)));
+      quiet = interruptSuppressed(this.bus, q);
+    } catch (e) {
+      this.ringError(index, e);
+      return false;
+    }
+    if (!quiet) {
+      this.interruptStatus |= VIRTIO_INT_USED_BUFFER;
+      this.updateIrq();
+    }
+    return true;
+  }
+
+  /** A malformed ring or chain: DEVICE_NEEDS_RESET with a configuration change interrupt. */
+  private ringError(index: number, e: unknown): void {
+    if (!(e instanceof VirtqueueError)) throw e;
+    log('%s: queue %d: %s: device needs reset', this.name, index, e.message);
+    this.status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    this.interruptStatus |= VIRTIO_INT_CONFIG_CHANGE;
+    this.updateIrq();
   }
 
   saveState(): DeviceState {

@@ -173,6 +173,38 @@ export function walkChain(bus: Bus, q: SplitQueue, head: number): DescriptorChai
   return chain;
 }
 
+/** Chains the driver has made available and the device not consumed yet. Throws on a malformed ring. */
+export function availableCount(bus: Bus, q: SplitQueue): number {
+  const outstanding = (readU16(bus, q.availAddr + 2) - q.lastAvailIdx) & 0xffff;
+  if (outstanding > q.num) throw new VirtqueueError(`avail idx moved by ${outstanding} > queue size ${q.num}`);
+  return outstanding;
+}
+
+/**
+ * The head index of the next available chain of `q`, consumed (lastAvailIdx advances), or
+ * null when the driver has made none available. Throws VirtqueueError on a malformed ring.
+ */
+export function popAvail(bus: Bus, q: SplitQueue): number | null {
+  if (availableCount(bus, q) === 0) return null;
+  const head = readU16(bus, q.availAddr + 4 + 2 * (q.lastAvailIdx % q.num));
+  q.lastAvailIdx = (q.lastAvailIdx + 1) & 0xffff;
+  return head;
+}
+
+/** Publish chain `head` as used with `written` bytes (virtio 1.2, 2.7.8). */
+export function pushUsed(bus: Bus, q: SplitQueue, head: number, written: number): void {
+  const elem = q.usedAddr + 4 + 8 * (q.usedIdx % q.num);
+  writeU32(bus, elem, head);
+  writeU32(bus, elem + 4, written);
+  q.usedIdx = (q.usedIdx + 1) & 0xffff;
+  writeU16(bus, q.usedAddr + 2, q.usedIdx);
+}
+
+/** Whether the driver asked for no used-buffer interrupts (VIRTQ_AVAIL_F_NO_INTERRUPT). */
+export function interruptSuppressed(bus: Bus, q: SplitQueue): boolean {
+  return (readU16(bus, q.availAddr) & VIRTQ_AVAIL_F_NO_INTERRUPT) !== 0;
+}
+
 /**
  * Consume every available chain of `q`, handing each to `handle` and publishing its used
  * element. Returns the number of chains processed and whether the driver suppressed the
@@ -183,24 +215,14 @@ export function drainQueue(
   q: SplitQueue,
   handle: (chain: DescriptorChain) => number,
 ): { processed: number; noInterrupt: boolean } {
+  // Only the chains available when the driver notified: a request whose DMA rewrites the
+  // avail ring cannot keep the device busy for ever.
+  const outstanding = availableCount(bus, q);
   let processed = 0;
-  const availIdx = readU16(bus, q.availAddr + 2);
-  const outstanding = (availIdx - q.lastAvailIdx) & 0xffff;
-  if (outstanding > q.num) {
-    throw new VirtqueueError(`avail idx moved by ${outstanding} > queue size ${q.num}`);
-  }
-  while (q.lastAvailIdx !== availIdx) {
-    const head = readU16(bus, q.availAddr + 4 + 2 * (q.lastAvailIdx % q.num));
+  for (; processed < outstanding; processed++) {
+    const head = popAvail(bus, q)!;
     const chain = walkChain(bus, q, head);
-    const written = handle(chain);
-    const elem = q.usedAddr + 4 + 8 * (q.usedIdx % q.num);
-    writeU32(bus, elem, head);
-    writeU32(bus, elem + 4, written);
-    q.usedIdx = (q.usedIdx + 1) & 0xffff;
-    writeU16(bus, q.usedAddr + 2, q.usedIdx);
-    q.lastAvailIdx = (q.lastAvailIdx + 1) & 0xffff;
-    processed++;
+    pushUsed(bus, q, head, handle(chain));
   }
-  const noInterrupt = (readU16(bus, q.availAddr) & VIRTQ_AVAIL_F_NO_INTERRUPT) !== 0;
-  return { processed, noInterrupt };
+  return { processed, noInterrupt: interruptSuppressed(bus, q) };
 }

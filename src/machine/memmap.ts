@@ -15,6 +15,9 @@ export const VIRT = {
   dram: { base: 0x80000000 },
 } as const;
 
+/** virtio-mmio slot of the disk and of the network card. */
+export const VIRT_SLOT = { disk: 0, net: 1 } as const;
+
 /** PLIC source numbers. */
 export const VIRT_IRQ = {
   /** virtio-mmio transport k uses source virtio + k (1..8). */

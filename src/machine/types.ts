@@ -64,6 +64,8 @@ export interface RunOptions {
 /** Nondeterministic inputs, logged with the icount at which they were applied. */
 export type InputEvent =
   | { kind: 'console'; bytes: Uint8Array }
+  /** An Ethernet frame received from the host network (virtio-net, no FCS). */
+  | { kind: 'net'; frame: Uint8Array }
   /** Virtual time skipped while all harts were idle (nanoseconds). */
   | { kind: 'warp'; ns: number }
   /** A debugger write to guest memory through the bus (physical address). */

@@ -31,6 +31,10 @@ export interface VirtOptions {
   drive?: Uint8Array;
   /** Use the legacy (version 1) virtio-mmio register layout (`--drive-legacy`). */
   driveLegacy?: boolean;
+  /** A virtio-net card in slot 1 (`--net`); absent by default. */
+  net?: VirtNetOptions;
+  /** Receives the frames the guest sends on a 'link' network (not called for the built-in peer). */
+  onNetTransmit?: (frame: Uint8Array) => void;
   /** Initial ramdisk (`--initrd`); needs a kernel. */
   initrd?: Uint8Array;
   /** Kernel command line (`--append`), /chosen/bootargs. */
@@ -54,6 +58,19 @@ export interface VirtOptions {
   jitThreshold?: number;
   /** Goldfish RTC time at virtual time 0, nanoseconds since the Unix epoch (default 0). */
   rtcEpochNs?: number;
+}
+
+/** The network card and what is at the other end of its link. */
+export interface VirtNetOptions {
+  /**
+   * 'user': the built-in peer (ARP, ICMP echo, DHCP), part of the machine; 'link': frames go
+   * to `onNetTransmit` and arrive as logged 'net' inputs (a host socket, or a replayed log).
+   */
+  peer: 'user' | 'link';
+  /** The card's MAC address (default 52:54:00:12:34:56, as QEMU's first card). */
+  mac?: Uint8Array;
+  /** Legacy (version 1) virtio-mmio register layout. */
+  legacy?: boolean;
 }
 
 /** A bad board configuration (message: one line, names the problem). */

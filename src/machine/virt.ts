@@ -23,19 +23,24 @@ import { SifiveTest, type TestAction } from '../devices/sifive-test.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import { VirtioBlk } from '../devices/virtio-blk.js';
 import { VirtioMmio } from '../devices/virtio-mmio.js';
+import { VirtioNet, type NetLink } from '../devices/virtio-net.js';
+import { UserNetPeer } from '../net/peer.js';
 import { VirtualClock } from '../replay/clock.js';
 import type {
   InputEvent, MachineSnapshot, ReplayableMachine, RunOptions, RunResult, Watchpoint,
 } from './types.js';
 import { buildBootRom } from './boot-rom.js';
 import { planBoot, type BootPlan, type VirtOptions } from './virt-boot.js';
-import { VIRT, VIRT_IRQ } from './memmap.js';
+import { VIRT, VIRT_IRQ, VIRT_SLOT } from './memmap.js';
 
 /** Bit number of STIP in mip. */
 const MIP_STIP_BIT = Math.log2(MIP_STIP);
 
 export type { VirtOptions } from './virt-boot.js';
 export { VirtConfigError } from './virt-boot.js';
+
+/** The network card's MAC address unless told otherwise (QEMU's default for its first card). */
+export const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 
 /** Steps a hart runs before the next hart gets its turn. */
 export const QUANTUM = 1000;
@@ -89,6 +94,10 @@ export class VirtMachine implements ReplayableMachine {
   readonly virtio: VirtioMmio[] = [];
   /** The copy-on-write overlay over the user's disk image (absent without a drive). */
   readonly disk?: DiskOverlay;
+  /** The network card (slot 1), with `--net`. */
+  readonly net?: VirtioNet;
+  /** The built-in peer at the other end of the card's link, with `--net user`. */
+  readonly netPeer?: UserNetPeer;
   /** Shared with every hart (same objects). Not part of snapshots. */
   readonly breakpoints = new Set<number>();
   readonly watchpoints: Watchpoint[] = [];
@@ -152,10 +161,11 @@ export class VirtMachine implements ReplayableMachine {
     this.addDevice(VIRT.plic.base, VIRT.plic.size, this.plic);
     this.addDevice(VIRT.uart0.base, VIRT.uart0.size, this.uart);
     if (opts.drive !== undefined) this.disk = new DiskOverlay(opts.drive);
+    if (opts.net) this.net = new VirtioNet(opts.net.mac ?? DEFAULT_MAC, this.netLink(opts));
     for (let k = 0; k < VIRT.virtio.count; k++) {
-      const backend = k === 0 && this.disk ? new VirtioBlk(this.disk) : null;
+      const backend = k === VIRT_SLOT.disk && this.disk ? new VirtioBlk(this.disk) : k === VIRT_SLOT.net ? this.net ?? null : null;
       const dev = new VirtioMmio(this.bus, this.plic.irq(VIRT_IRQ.virtio + k), backend, {
-        legacy: opts.driveLegacy ?? false,
+        legacy: (k === VIRT_SLOT.net ? opts.net?.legacy : opts.driveLegacy) ?? false,
         name: `virtio${k}`,
       });
       this.virtio.push(dev);
@@ -176,6 +186,24 @@ export class VirtMachine implements ReplayableMachine {
     this.bus.writeBytes(plan.dtbAddr, this.dtb);
     this.initialRam = this.ram.snapshot();
     this.powerOn();
+  }
+
+  /** The far end of the network card's cable: the built-in peer, or the host through onNetTransmit. */
+  private netLink(opts: VirtOptions): NetLink {
+    if (opts.net?.peer !== 'user') {
+      const out = opts.onNetTransmit;
+      return { transmit: (f) => out?.(f) };
+    }
+    const peer = new UserNetPeer();
+    (this as { netPeer?: UserNetPeer }).netPeer = peer;
+    return {
+      // Replies arrive at once, within the instruction that notified the queue: deterministic.
+      transmit: (f) => {
+        for (const r of peer.input(f)) this.net!.receive(r);
+      },
+      saveState: () => peer.saveState(),
+      loadState: (s) => peer.loadState(s),
+    };
   }
 
   /** Map a device; a timer's writes may move the next deadline, so they are watched. */
@@ -381,6 +409,10 @@ export class VirtMachine implements ReplayableMachine {
       // (Debugger writes do not: `set $mstatus` must not move the pc under the user.)
       case 'console':
         this.uart.receive(ev.bytes);
+        this.settle();
+        break;
+      case 'net':
+        this.net?.receive(ev.frame);
         this.settle();
         break;
       case 'warp':

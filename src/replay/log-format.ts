@@ -6,7 +6,8 @@
  *   block*  : entryCount u32 | payloadBytes u32 | crc32(payload) u32 | payload
  *   entry   : icount u64 | kind u8 | bodyBytes u32 | body
  *   bodies  : console = bytes; warp = ns u64; mem = paddr u64, bytes;
- *             reg = hart u32, regno u32, value u64; reset = (empty)
+ *             reg = hart u32, regno u32, value u64; reset = (empty);
+ *             net = the Ethernet frame
  * Every block carries its own CRC-32, so a flipped bit names the block it is in.
  * Bump LOG_FORMAT_VERSION whenever this layout changes.
  */
@@ -24,7 +25,7 @@ const ENTRY_HEADER_BYTES = 13;
 const ENTRIES_PER_BLOCK = 1024;
 
 /** Numeric tags of the event kinds in the file (never renumber: add new ones). */
-const KIND_TAG = { console: 1, warp: 2, mem: 3, reg: 4, reset: 5 } as const;
+const KIND_TAG = { console: 1, warp: 2, mem: 3, reg: 4, reset: 5, net: 6 } as const;
 
 /** A log that cannot be decoded: says why (magic, version, truncation, checksum, content). */
 export class LogFormatError extends Error {
@@ -89,6 +90,8 @@ function encodeBody(ev: InputEvent): Buffer {
     }
     case 'reset':
       return Buffer.alloc(0);
+    case 'net':
+      return Buffer.from(ev.frame);
   }
 }
 
@@ -123,6 +126,8 @@ function decodeBody(kind: number, body: Buffer, where: string): InputEvent {
     case KIND_TAG.reset:
       need(0, true);
       return { kind: 'reset' };
+    case KIND_TAG.net:
+      return { kind: 'net', frame: new Uint8Array(body) };
     default:
       throw new LogFormatError(`${where}: unknown event kind ${kind} (written by a newer rvrr?)`);
   }

@@ -62,6 +62,7 @@ export class Timeline {
   private appliedIc = 0;
   private appliedN = 0;
   private pending: InputEvent[] = [];
+  private extending = false;
   private interruptRequested = false;
   private signal: AbortSignal | undefined;
   private readonly wake: { onWake: (() => void) | null } = { onWake: null };
@@ -107,6 +108,15 @@ export class Timeline {
     return this.end;
   }
 
+  /**
+   * True while the machine runs new history (live, past the end of history): output produced
+   * now is new. Re-execution (seeks, reverse steps, replay) sees false, so a network frame the
+   * guest sends is put on the wire once, the first time it is computed.
+   */
+  get extendingHistory(): boolean {
+    return this.extending;
+  }
+
   /** True while forward execution past the end records (false while replaying a saved recording). */
   get live(): boolean {
     return this.isLive;
@@ -123,6 +133,13 @@ export class Timeline {
   queueInput(ev: InputEvent): void {
     this.pending.push(ev);
     this.wake.onWake?.();
+  }
+
+  /** Host inputs of `kind` queued and not applied yet (a host source bounds its backlog by it). */
+  pendingInputs(kind: InputEvent['kind']): number {
+    let n = 0;
+    for (const ev of this.pending) if (ev.kind === kind) n++;
+    return n;
   }
 
   /**
@@ -430,7 +447,13 @@ export class Timeline {
         }
         this.depart();
         const c0 = this.machine.pagesCopied ?? 0;
-        const r = this.run(n, stepOff);
+        this.extending = atEnd && this.isLive;
+        let r: RunResult;
+        try {
+          r = this.run(n, stepOff);
+        } finally {
+          this.extending = false;
+        }
         stepOff = false;
         if (atEnd) {
           this.end = Math.max(this.end, this.icount);
@@ -719,7 +742,7 @@ export class Timeline {
   info(): TimelineInfo {
     let logBytes = 16 + Math.ceil(this.log.length / 1024) * 12;
     for (const { event: ev } of this.log) {
-      logBytes += 13 + (ev.kind === 'console' ? ev.bytes.length : ev.kind === 'mem' ? 8 + ev.bytes.length : ev.kind === 'reg' ? 16 : ev.kind === 'warp' ? 8 : 0);
+      logBytes += 13 + (ev.kind === 'console' ? ev.bytes.length : ev.kind === 'net' ? ev.frame.length : ev.kind === 'mem' ? 8 + ev.bytes.length : ev.kind === 'reg' ? 16 : ev.kind === 'warp' ? 8 : 0);
     }
     return {
       startIcount: 0,

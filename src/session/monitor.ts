@@ -4,6 +4,7 @@
  */
 import type { MonitorCommand, StopEvent } from '../gdb/target.js';
 import { NS_PER_TICK } from '../replay/clock.js';
+import { VIRT, VIRT_SLOT } from '../machine/memmap.js';
 import type { MachineTarget } from './target.js';
 
 const PRIV_NAME: Record<number, string> = { 0: 'U', 1: 'S', 3: 'M' };
@@ -42,6 +43,25 @@ function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
+/** The network card and its counters as of the current position (they are machine state). */
+function netInfo(t: MachineTarget): string {
+  const m = t.machine;
+  if (!m.net) return 'no network card (start with --net user or --net udp:...)';
+  const c = m.net.counters;
+  const mac = Array.from(m.net.mac, (b) => b.toString(16).padStart(2, '0')).join(':');
+  const lines = [
+    `virtio-net in slot ${VIRT_SLOT.net} (${hex(VIRT.virtio.base + VIRT_SLOT.net * VIRT.virtio.size)}), mac ${mac}, link to ${m.netPeer ? 'the built-in peer (10.0.2.2)' : 'the host (frames logged as inputs)'}`,
+    `received ${c.rxFrames}, sent ${c.txFrames}, ${m.net.backlogFrames} waiting for receive buffers`,
+    `dropped: received ${c.rxDroppedNotReady} before the driver was ready, ${c.rxDroppedBacklog} with the backlog full, ` +
+      `${c.rxDroppedTooBig} larger than the buffer; sent ${c.txDroppedBad} malformed`,
+  ];
+  if (m.netPeer) {
+    const p = m.netPeer.counters;
+    lines.push(`peer: answered ${p.answered}, ignored ${p.ignored}, malformed ${p.malformed}`);
+  }
+  return lines.join('\n');
+}
+
 export function monitorCommands(t: MachineTarget): MonitorCommand[] {
   const m = t.machine;
   const tl = t.timeline;
@@ -49,9 +69,13 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
   return [
     {
       name: 'info',
-      usage: 'info [replay]',
-      help: 'machine summary (harts, privilege, icount, devices), or the history (replay)',
+      usage: 'info [replay|net]',
+      help: 'machine summary (harts, privilege, icount, devices), the history (replay), or the network card (net)',
       run(args, out) {
+        if (args === 'net') {
+          out.print(netInfo(t) + '\n');
+          return;
+        }
         if (args === 'replay') {
           const i = tl.info();
           out.print(
@@ -62,7 +86,7 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
           );
           return;
         }
-        if (args !== '') throw new Error(`unknown 'info ${args}' (try 'info' or 'info replay')`);
+        if (args !== '') throw new Error(`unknown 'info ${args}' (try 'info', 'info replay' or 'info net')`);
         const lines = [`rvrr virt machine: ${m.harts.length} hart(s), RAM ${fmtBytes(m.ram.size)} at ${hex(m.ram.base)}`];
         lines.push(`icount ${m.icount}, virtual time ${fmtTime(m.clock.nowNs())} (mtime ${m.clock.mtime()})`);
         for (const h of m.harts) {

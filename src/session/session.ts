@@ -3,11 +3,13 @@
  * (live recording, or replay of a saved recording), and the conversions between a machine
  * configuration and the recording that stores it.
  */
-import { VirtMachine } from '../machine/virt.js';
+import { VirtMachine, type VirtOptions } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
-import type { Recording, RecordingConfig, RecordingImage } from '../replay/recording.js';
+import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
 import type { MachineConfig } from '../cli/machine-args.js';
+import { macText, parseMac } from '../net/frames.js';
+import { netSpecText, parseNetSpec } from '../host/net-udp.js';
 
 /** How a session is built. */
 export interface SessionOptions {
@@ -27,6 +29,8 @@ export interface SessionOptions {
   /** With `jit`, compile integer code to WebAssembly (`--jit=wasm`, cpu/wasm). */
   jitWasm?: boolean;
   onConsoleOutput?: (bytes: Uint8Array) => void;
+  /** Frames the guest sends on a `--net udp` link (never called for `--net user`). */
+  onNetTransmit?: (frame: Uint8Array) => void;
 }
 
 /** A machine and the timeline that owns its history. */
@@ -38,6 +42,12 @@ export interface Session {
 
 /** A fixed RTC epoch (2026-01-01T00:00:00Z): the RTC must not read host time (determinism). */
 export const RTC_EPOCH_NS = 1_767_225_600_000_000_000;
+
+/** The board's network options for a machine configuration (none without a card). */
+export function netBoardOptions(c: MachineConfig): Pick<VirtOptions, 'net'> {
+  if (!c.net) return {};
+  return { net: { peer: c.net.spec.kind === 'user' ? 'user' : 'link', ...(c.net.mac ? { mac: c.net.mac } : {}), ...(c.net.legacy ? { legacy: true } : {}) } };
+}
 
 export function createSession(o: SessionOptions): Session {
   const c = o.config;
@@ -52,6 +62,8 @@ export function createSession(o: SessionOptions): Session {
     ...(c.initrd ? { initrd: c.initrd } : {}),
     ...(c.append !== undefined ? { append: c.append } : {}),
     ...(o.onConsoleOutput ? { onConsoleOutput: o.onConsoleOutput } : {}),
+    ...netBoardOptions(c),
+    ...(o.onNetTransmit ? { onNetTransmit: o.onNetTransmit } : {}),
     ...(o.jit === false ? { jit: false } : {}),
     ...(o.jitWasm === true ? { jitWasm: true } : {}),
   });
@@ -77,7 +89,14 @@ export function recordingParts(c: MachineConfig): { config: RecordingConfig; ima
   const config: RecordingConfig = {
     memory: c.memoryBytes,
     smp: c.smp,
-    options: { bios: c.bios === 'none' ? 'none' : 'file', driveLegacy: c.driveLegacy === true },
+    options: {
+      bios: c.bios === 'none' ? 'none' : 'file',
+      driveLegacy: c.driveLegacy === true,
+      // A udp link replays from the log; the addresses are kept to say what it was.
+      ...(c.net
+        ? { net: { spec: netSpecText(c.net.spec), ...(c.net.mac ? { mac: macText(c.net.mac) } : {}), legacy: c.net.legacy === true } }
+        : {}),
+    },
     ...(c.append !== undefined ? { append: c.append } : {}),
   };
   return { config, images };
@@ -90,6 +109,16 @@ export function configFromRecording(rec: Recording): MachineConfig {
   const c: MachineConfig = { memoryBytes: rec.config.memory, smp: rec.config.smp, bios: 'none', files };
   if (rec.config.append !== undefined) c.append = rec.config.append;
   if (rec.config.options['driveLegacy'] === true) c.driveLegacy = true;
+  const net = rec.config.options['net'] as { spec?: unknown; mac?: unknown; legacy?: unknown } | undefined;
+  if (net !== undefined) {
+    try {
+      const spec = parseNetSpec(String(net.spec));
+      if (spec.kind === 'none') throw new Error('no card');
+      c.net = { spec, ...(typeof net.mac === 'string' ? { mac: parseMac(net.mac) } : {}), ...(net.legacy === true ? { legacy: true } : {}) };
+    } catch (e) {
+      throw new RecordingError(`recording configuration: bad network card ${JSON.stringify(net)}: ${(e as Error).message}`);
+    }
+  }
   const k = img('kernel');
   if (k) {
     c.kernel = k.bytes;
