@@ -139,6 +139,7 @@ export interface ServeArgs {
 async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Promise<number>, finish: (code: number) => void): Promise<number> {
   const target = new MachineTarget(s.machine, s.timeline, {
     onKill: () => finish(0),
+    onExit: (notice) => say(notice),
     // A progress line on the terminal for long reverse operations (only when it is one).
     ...(process.stderr.isTTY ? { onProgress: (t: string | null) => process.stderr.write(t === null ? '\r\x1b[K' : `\r${t}\x1b[K`) } : {}),
   });

@@ -33,6 +33,12 @@ export interface MachineTargetOptions {
   onKill?: () => void;
   /** Progress of a long operation for the host's own display (null: the operation ended). */
   onProgress?: (text: string | null) => void;
+  /**
+   * The guest powered off in a live session (gdb sees the inferior exit). The host says so on
+   * its own terminal: gdb's console shows only what a stub's exit shows, which gdb's own
+   * testsuite and scripts match on.
+   */
+  onExit?: (notice: string) => void;
 }
 
 export class MachineTarget implements DebugTarget {
@@ -184,10 +190,8 @@ export class MachineTarget implements DebugTarget {
         // The power-off that ends history, reached again: the end of history, where gdb can
         // go on backwards (it would take an exit for the end of the session).
         if (s.inHistory) return this.endOfHistory(s.hart, code);
-        return {
-          kind: 'exited', code, hart: s.hart,
-          message: `rvrr: the guest powered off with exit code ${code} at icount ${s.icount}; its history is kept: connect again (target remote) to go back through it\n`,
-        };
+        this.opts.onExit?.(`rvrr: the guest powered off with exit code ${code} at icount ${s.icount}; its history is kept: connect again (target remote) to go back through it`);
+        return { kind: 'exited', code, hart: s.hart };
       }
       case 'interrupted':
         return { kind: 'signal', signal: SIGINT, hart: s.hart };
