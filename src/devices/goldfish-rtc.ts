@@ -76,10 +76,10 @@ export class GoldfishRtc implements MmioDevice {
 
   private updateIrq(): void {
     const level = this.irqPending && this.irqEnabled;
-    if (level !== this.irqLevel) {
-      this.irqLevel = level;
-      this.irq.set(level);
-    }
+    // Re-asserted at every update while the condition holds, as QEMU's devices do: the PLIC
+    // pends the source on each (a completion alone does not).
+    if (level || level !== this.irqLevel) this.irq.set(level);
+    this.irqLevel = level;
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
@@ -201,6 +201,6 @@ export class GoldfishRtc implements MmioDevice {
     this.irqPending = s.irqPending as boolean;
     this.timeHigh = s.timeHigh as number;
     this.irqLevel = s.irqLevel as boolean;
-    this.irq.set(this.irqLevel);
+    // No irq.set: the PLIC restores its own view of the line (a set would pend anew).
   }
 }

@@ -7,13 +7,17 @@
  * - threshold of ctx c     at 0x200000 + 0x1000*c, claim/complete at +4
  *
  * Context 2*h is hart h's M mode (drives MEIP), 2*h+1 its S mode (drives SEIP).
- * Sources are level-triggered through a gateway (PLIC spec, "Interrupt Gateways"): a line
- * going high makes the source pending unless it is in progress; a claim clears pending and
- * marks it in progress; a completion ends that and, if the line is still high, the source is
- * pending again. A line going low does not withdraw a pending request (as on QEMU 7.2 and
- * SiFive parts), so a claim may return a source whose device has since calmed down.
+ * Sources behave as QEMU 7.2's sifive_plic (Debian's 7.2.22, checked with
+ * test/devices/guest/probe.c): a device raising its line makes the source pending, and it
+ * raises it again at every update of its interrupt state while the condition holds (as QEMU
+ * devices call qemu_set_irq). A claim clears pending and marks the source in progress; an
+ * in-progress source may become pending again but is not offered until completed; a
+ * completion never re-pends by itself; a line going low does not withdraw a request. The
+ * PLIC spec's gateway would re-pend a still-high line at completion: kernels written
+ * against QEMU (xv6 leaves the UART's THR-empty interrupt high and never reads IIR) then see
+ * an endless interrupt storm, so we follow QEMU.
  * Completion is accepted from any context (QEMU 7.2 does not check the enable bit the
- * spec mentions; checked with test/devices/guest/probe.c).
+ * spec mentions).
  */
 import createDebug from 'debug';
 import { plainArray, type DeviceState, type IrqLine, type MmioDevice } from './device.js';
@@ -48,6 +52,7 @@ export class Plic implements MmioDevice {
   private pendingBits = new Int32Array(WORDS);
   /** Claimed and not yet completed. */
   private inProgress = new Uint8Array(PLIC_NUM_SOURCES);
+  private inProgressBits = new Int32Array(WORDS);
   private enable: Uint32Array;
   private threshold: Uint32Array;
   /** Interrupt line level currently driven into each context's hart. */
@@ -76,11 +81,10 @@ export class Plic implements MmioDevice {
     return this.lines[n];
   }
 
+  /** A device (re)asserting its line pends the source, every time; lowering it only records the level. */
   private setLevel(n: number, lvl: boolean): void {
-    const v = lvl ? 1 : 0;
-    if (this.level[n] === v) return;
-    this.level[n] = v;
-    if (v === 1 && this.inProgress[n] === 0) {
+    this.level[n] = lvl ? 1 : 0;
+    if (lvl) {
       this.setPendingBit(n, 1);
       this.updateOutputs();
     }
@@ -90,11 +94,12 @@ export class Plic implements MmioDevice {
     this.priority.fill(0);
     this.pending.fill(0);
     this.inProgress.fill(0);
+    this.inProgressBits.fill(0);
     this.enable.fill(0);
     this.threshold.fill(0);
     // Input levels are wires driven by devices, not PLIC state: keep them.
     for (let n = 1; n < PLIC_NUM_SOURCES; n++) this.pending[n] = this.level[n];
-    this.syncPendingBits();
+    this.syncBits();
     this.updateOutputs();
   }
 
@@ -104,7 +109,7 @@ export class Plic implements MmioDevice {
     let bestPrio = this.threshold[ctx];
     for (let w = 0; w < WORDS; w++) {
       // Ascending ids with a strict comparison: the lowest id wins a tie.
-      let bits = this.pendingBits[w] & this.enable[ctx * WORDS + w];
+      let bits = this.pendingBits[w] & ~this.inProgressBits[w] & this.enable[ctx * WORDS + w];
       while (bits !== 0) {
         const low = bits & -bits;
         const n = w * 32 + 31 - Math.clz32(low);
@@ -124,9 +129,19 @@ export class Plic implements MmioDevice {
     else this.pendingBits[n >> 5] &= ~(1 << (n & 31));
   }
 
-  private syncPendingBits(): void {
+  private setInProgress(n: number, v: number): void {
+    this.inProgress[n] = v;
+    if (v) this.inProgressBits[n >> 5] |= 1 << (n & 31);
+    else this.inProgressBits[n >> 5] &= ~(1 << (n & 31));
+  }
+
+  private syncBits(): void {
     this.pendingBits.fill(0);
-    for (let n = 1; n < PLIC_NUM_SOURCES; n++) if (this.pending[n]) this.pendingBits[n >> 5] |= 1 << (n & 31);
+    this.inProgressBits.fill(0);
+    for (let n = 1; n < PLIC_NUM_SOURCES; n++) {
+      if (this.pending[n]) this.pendingBits[n >> 5] |= 1 << (n & 31);
+      if (this.inProgress[n]) this.inProgressBits[n >> 5] |= 1 << (n & 31);
+    }
   }
 
   private updateOutputs(): void {
@@ -179,7 +194,7 @@ export class Plic implements MmioDevice {
     const n = this.best(c);
     if (n !== 0) {
       this.setPendingBit(n, 0);
-      this.inProgress[n] = 1;
+      this.setInProgress(n, 1);
       this.updateOutputs();
     }
     log('context %d claim -> %d', c, n);
@@ -239,8 +254,7 @@ export class Plic implements MmioDevice {
       return;
     }
     log('context %d complete %d', c, n);
-    this.inProgress[n] = 0;
-    if (this.level[n]) this.setPendingBit(n, 1);
+    this.setInProgress(n, 0);
     this.updateOutputs();
   }
 
@@ -260,8 +274,8 @@ export class Plic implements MmioDevice {
     this.priority.set(s.priority as number[]);
     this.level.set(s.level as number[]);
     this.pending.set(s.pending as number[]);
-    this.syncPendingBits();
     this.inProgress.set(s.inProgress as number[]);
+    this.syncBits();
     this.enable.set(s.enable as number[]);
     this.threshold.set(s.threshold as number[]);
     this.output.set(s.output as number[]);

@@ -167,10 +167,10 @@ export class Uart16550 implements MmioDevice {
 
   private updateIrq(): void {
     const level = this.currentIir() !== IIR_NO_INT;
-    if (level !== this.irqLevel) {
-      this.irqLevel = level;
-      this.irq.set(level);
-    }
+    // Re-asserted at every update while the condition holds, as QEMU's devices do: the PLIC
+    // pends the source on each (a completion alone does not).
+    if (level || level !== this.irqLevel) this.irq.set(level);
+    this.irqLevel = level;
   }
 
   read(offset: number, _size: 1 | 2 | 4): number {
@@ -351,6 +351,6 @@ export class Uart16550 implements MmioDevice {
     this.hostQueue = (s.hostQueue as number[]).slice();
     this.hostHead = 0;
     this.irqLevel = s.irqLevel as boolean;
-    this.irq.set(this.irqLevel);
+    // No irq.set: the PLIC restores its own view of the line (a set would pend anew).
   }
 }

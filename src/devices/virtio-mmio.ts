@@ -214,10 +214,10 @@ export class VirtioMmio implements MmioDevice {
 
   private updateIrq(): void {
     const level = this.interruptStatus !== 0;
-    if (level !== this.irqLevel) {
-      this.irqLevel = level;
-      this.irq.set(level);
-    }
+    // Re-asserted at every update while the condition holds, as QEMU's devices do: the PLIC
+    // pends the source on each (a completion alone does not).
+    if (level || level !== this.irqLevel) this.irq.set(level);
+    this.irqLevel = level;
   }
 
   private selQueue(): QueueState | undefined {
@@ -468,6 +468,6 @@ export class VirtioMmio implements MmioDevice {
     this.status = s.status as number;
     this.irqLevel = s.irqLevel as boolean;
     if (this.backend && s.backend) this.backend.loadState(s.backend as DeviceState);
-    this.irq.set(this.irqLevel);
+    // No irq.set: the PLIC restores its own view of the line (a set would pend anew).
   }
 }

@@ -134,7 +134,10 @@ describe('UART 16550A', () => {
     const s = structuredClone(a.uart.saveState());
     const b = setup();
     b.uart.loadState(s);
-    expect(b.irq.level).to.equal(true);
+    // The line is not driven by a restore (the PLIC restores its own view of it) ...
+    expect(b.irq.level).to.equal(false);
+    // ... but the restored UART still reports its receive interrupt.
+    expect(b.uart.read(IIR, 1) & 0x0f).to.equal(0x04);
     const drain = (u: Uart16550) => {
       let str = '';
       while (u.read(LSR, 1) & 1) str += String.fromCharCode(u.read(RBR, 1));

@@ -35,8 +35,6 @@ function runGuest(elf: Uint8Array, opts: { drive?: Uint8Array; driveLegacy?: boo
 const EXCLUDED: [RegExp, string][] = [
   [/^trap\./, 'QEMU faults at 0x10000008..0x100000ff (8-byte UART region); the board maps 0x100 as the DTB says'],
   [/^clint\.time_csr_follows/, 'the time CSR is the board/CPU wiring of Clint.mtime()'],
-  [/^plic\.(pending_after_claim|pending_line_low|claim_none)=/, 'QEMU re-pends a claimed source on every UART access; rvrr follows the PLIC gateway rules'],
-  [/^plic\.seq1[456]=/, 'rvrr re-pends a completed source whose line is still high (PLIC spec), QEMU does not'],
   [/^virtio\.version=/, 'legacy or modern is a board option (QEMU defaults to legacy)'],
   [/^ {2}id=/, 'the drive serial is a board option'],
 ];
