@@ -2,23 +2,11 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gdbBatch, runCli, useServers } from './harness.js';
+import { gdbBatch, pcs, runCli, stepThereAndBack, useServers } from './harness.js';
 
 const HELLO = 'samples/hello/hello.elf';
 const BUG = 'samples/bughunt/bughunt.elf';
 const KERNEL = 'samples/kernel/kernel.elf';
-
-/** gdb script: N stepi then N reverse-stepi, printing the pc after each. */
-function stepThereAndBack(n: number): string[] {
-  return [
-    'set $i = 0', `while $i < ${n}`, '  stepi', '  printf "fwd %lx\\n", $pc', '  set $i = $i + 1', 'end',
-    'set $i = 0', `while $i < ${n}`, '  reverse-stepi', '  printf "back %lx\\n", $pc', '  set $i = $i + 1', 'end',
-  ];
-}
-
-function pcs(out: string, tag: string): string[] {
-  return [...out.matchAll(new RegExp(`^${tag} ([0-9a-f]+)$`, 'gm'))].map((m) => m[1]);
-}
 
 describe('gdb-multiarch reverse debugging against rvrr', function () {
   this.timeout(240_000);

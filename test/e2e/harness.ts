@@ -157,3 +157,16 @@ export function useServers(): (args: string[]) => Promise<Server> {
     return s;
   };
 }
+
+/** gdb script: N stepi then N reverse-stepi, printing the pc after each. */
+export function stepThereAndBack(n: number): string[] {
+  return [
+    'set $i = 0', `while $i < ${n}`, '  stepi', '  printf "fwd %lx\\n", $pc', '  set $i = $i + 1', 'end',
+    'set $i = 0', `while $i < ${n}`, '  reverse-stepi', '  printf "back %lx\\n", $pc', '  set $i = $i + 1', 'end',
+  ];
+}
+
+/** The hex values printed after `tag` (by stepThereAndBack's printf lines). */
+export function pcs(out: string, tag: string): string[] {
+  return [...out.matchAll(new RegExp(`^${tag} ([0-9a-f]+)$`, 'gm'))].map((m) => m[1]);
+}
