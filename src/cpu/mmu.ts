@@ -44,13 +44,15 @@ export function walk(m: Memory, va: number, acc: number, prv: number, update: bo
       a = ppn * 4096;
       continue;
     }
-    // Leaf: privilege and permission checks.
+    // Leaf: privilege and permission checks (none for the debugger).
     if (prv === PRV_U) {
       if ((lo & PTE_U) === 0) return PAGE_FAULT;
-    } else if ((lo & PTE_U) !== 0 && (acc === 2 || (m.mstatus & MSTATUS_SUM) === 0)) {
+    } else if (prv !== PRV_DEBUG && (lo & PTE_U) !== 0 && (acc === 2 || (m.mstatus & MSTATUS_SUM) === 0)) {
       return PAGE_FAULT;
     }
-    if (acc === 2) {
+    if (prv === PRV_DEBUG) {
+      // any valid leaf
+    } else if (acc === 2) {
       if ((lo & PTE_X) === 0) return PAGE_FAULT;
     } else if (acc === 0) {
       if ((lo & PTE_R) === 0 && !((m.mstatus & MSTATUS_MXR) !== 0 && (lo & PTE_X) !== 0)) return PAGE_FAULT;
@@ -71,13 +73,24 @@ export function walk(m: Memory, va: number, acc: number, prv: number, update: bo
   return PAGE_FAULT;
 }
 
-/** Translation for the debugger: current priv and satp, no MPRV, no A/D updates, no faults. */
+/** `walk`'s privilege for the debugger: every valid leaf maps, whatever U, R/W/X, SUM, MXR say. */
+const PRV_DEBUG = -1;
+
+/**
+ * Translation for the debugger through the hart's current satp: no MPRV, no A/D updates, no
+ * faults, and no permission checks: gdb is not the guest, and a kernel developer stopped in
+ * a system call reads the user's buffer (SUM clear), or the kernel's variables while the hart
+ * runs in U mode. With satp bare, or in M mode, addresses are physical; in M mode (firmware
+ * entered from a paged kernel) an upper-half address, which cannot be physical, still goes
+ * through satp so the kernel's symbols stay readable.
+ */
 export function translateDebug(m: Memory, va: number, access: 'r' | 'w' | 'x'): number | undefined {
   const acc = access === 'r' ? 0 : access === 'w' ? 1 : 2;
-  if (m.priv === PRV_M || (m.csr[2 * CSR.satp + 1] >>> 28) !== 8) {
+  const paged = (m.csr[2 * CSR.satp + 1] >>> 28) === 8;
+  if (!paged || (m.priv === PRV_M && va >= 0)) {
     // Bare: identity; a negative (>= 2^63 unsigned) address is beyond any physical memory.
     return va < 0 ? undefined : va;
   }
-  const pa = walk(m, va, acc, m.priv, false);
+  const pa = walk(m, va, acc, PRV_DEBUG, false);
   return pa >= 0 ? pa : undefined;
 }

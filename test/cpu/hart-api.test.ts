@@ -178,13 +178,37 @@ describe('cpu: hart run API', () => {
     put(l1 + 8 * vpn1, (BigInt(l0 / 4096) << 10n) | 1n);
     put(l0 + 8 * vpn0, (BigInt((RAM_BASE + 0x5000) / 4096) << 10n) | 0x3n); // V|R, A clear
     h.writeCSR(0x180, (8n << 60n) | BigInt(root / 4096));
-    expect(h.translate(va + 0x10, 'r')).to.equal(undefined); // M-mode: bare, no such physical address
+    // M-mode: low addresses are physical; an upper-half one cannot be, so it goes through satp.
     expect(h.translate(RAM_BASE + 0x10, 'x')).to.equal(RAM_BASE + 0x10);
+    expect(h.translate(va + 0x10, 'r')).to.equal(RAM_BASE + 0x5010);
     h.priv = 1;
     expect(h.translate(va + 0x10, 'r')).to.equal(RAM_BASE + 0x5010);
-    expect(h.translate(va + 0x10, 'w')).to.equal(undefined);
+    // The debugger is not the guest: a read-only page is writable to it.
+    expect(h.translate(va + 0x10, 'w')).to.equal(RAM_BASE + 0x5010);
     expect(h.translate(va + 0x1000, 'r')).to.equal(undefined);
     expect(read64(m, l0 + 8 * vpn0) & 0x40n).to.equal(0n);
+  });
+
+  it('translate() ignores U, SUM and MXR: the debugger sees user pages from S and kernel pages from U', () => {
+    const m = setup();
+    const h = m.hart;
+    const root = RAM_BASE + 0x10000, l1 = root + 0x1000, l0 = root + 0x2000;
+    const put = (a: number, v: bigint): void => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); m.bus.writeBytes(a, b); };
+    put(root, (BigInt(l1 / 4096) << 10n) | 1n);
+    put(l1, (BigInt(l0 / 4096) << 10n) | 1n);
+    put(l0 + 8 * 1, (BigInt((RAM_BASE + 0x6000) / 4096) << 10n) | 0x1bn); // VA 0x1000: V|R|X|U (user code)
+    put(l0 + 8 * 2, (BigInt((RAM_BASE + 0x7000) / 4096) << 10n) | 0x9n); // VA 0x2000: V|X, kernel, execute-only
+    put(l0 + 8 * 3, (BigInt((RAM_BASE + 0x8000) / 4096) << 10n) | 0x0en); // VA 0x3000: R|W|X but not V
+    h.writeCSR(0x180, (8n << 60n) | BigInt(root / 4096));
+    h.writeCSR(0x100, 0n); // SUM = MXR = 0
+    h.priv = 1;
+    expect(h.translate(0x1008, 'r')).to.equal(RAM_BASE + 0x6008);
+    expect(h.translate(0x1008, 'w')).to.equal(RAM_BASE + 0x6008);
+    expect(h.translate(0x2010, 'r')).to.equal(RAM_BASE + 0x7010);
+    expect(h.translate(0x3000, 'r')).to.equal(undefined);
+    h.priv = 0;
+    expect(h.translate(0x2010, 'r')).to.equal(RAM_BASE + 0x7010);
+    expect(h.translate(0x1008, 'x')).to.equal(RAM_BASE + 0x6008);
   });
 
   it('executes a 32-bit instruction that straddles two pages', () => {

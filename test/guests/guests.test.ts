@@ -62,6 +62,7 @@ const programs: [string, string][] = [
   ['priv.elf', 'privilege transitions, delegation, TSR/TVM/TW'],
   ['sv39.elf', 'Sv39 walks, A/D, page faults, SUM/MXR/MPRV'],
   ['fpu.elf', 'F/D results and fflags in all rounding modes'],
+  ['kdebug.elf', 'an Sv39 kernel with SUM clear, a U program, an upper-half alias (the debugger tests\' guest)'],
   ['sstc.elf', 'Sstc: stimecmp drives STIP, menvcfg.STCE, S-mode timer interrupt (as xv6 starts)'],
 ];
 
