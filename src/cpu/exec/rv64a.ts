@@ -31,8 +31,8 @@ function amoW(f: Op32) {
   return (h: Hart, op: Op): void => {
     const va = addr(h, op);
     const pa = h.amoTranslate(va, 4, AMO_RMW);
-    const old = h.physLoad(pa, 4, NaN, EXC.loadAccess, va) | 0;
-    h.physStore(pa, 4, f(old, h.x[op.s2]), 0, NaN, EXC.storeAccess, va);
+    const old = h.physLoad(pa, 4, va, EXC.loadAccess, va) | 0;
+    h.physStore(pa, 4, f(old, h.x[op.s2]), 0, va, EXC.storeAccess, va);
     if (op.d !== 0) { h.x[op.d] = old; h.x[op.d + 1] = old >> 31; }
   };
 }
@@ -40,10 +40,10 @@ function amoD(f: Op64) {
   return (h: Hart, op: Op): void => {
     const va = addr(h, op);
     const pa = h.amoTranslate(va, 8, AMO_RMW);
-    h.physLoad(pa, 8, NaN, EXC.loadAccess, va);
+    h.physLoad(pa, 8, va, EXC.loadAccess, va);
     const lo = h.rlo, hi = h.rhi;
     f(lo, hi, h.x[op.s2], h.x[op.s2 + 1]);
-    h.physStore(pa, 8, outLo, outHi, NaN, EXC.storeAccess, va);
+    h.physStore(pa, 8, outLo, outHi, va, EXC.storeAccess, va);
     if (op.d !== 0) { h.x[op.d] = lo; h.x[op.d + 1] = hi; }
   };
 }
@@ -51,13 +51,13 @@ function amoD(f: Op64) {
 export const rv64a = {
   'lr.w'(h: Hart, op: Op): void {
     const va = addr(h, op);
-    const v = h.physLoad(h.amoTranslate(va, 4, AMO_LR), 4, NaN, EXC.loadAccess, va) | 0;
+    const v = h.physLoad(h.amoTranslate(va, 4, AMO_LR), 4, va, EXC.loadAccess, va) | 0;
     h.reservation = va;
     if (op.d !== 0) { h.x[op.d] = v; h.x[op.d + 1] = v >> 31; }
   },
   'lr.d'(h: Hart, op: Op): void {
     const va = addr(h, op);
-    h.physLoad(h.amoTranslate(va, 8, AMO_LR), 8, NaN, EXC.loadAccess, va);
+    h.physLoad(h.amoTranslate(va, 8, AMO_LR), 8, va, EXC.loadAccess, va);
     h.reservation = va;
     if (op.d !== 0) { h.x[op.d] = h.rlo; h.x[op.d + 1] = h.rhi; }
   },
@@ -65,7 +65,7 @@ export const rv64a = {
     const va = addr(h, op);
     let fail = 1;
     if (h.reservation === va) {
-      h.physStore(h.amoTranslate(va, 4, AMO_RMW), 4, h.x[op.s2], 0, NaN, EXC.loadAccess, va);
+      h.physStore(h.amoTranslate(va, 4, AMO_RMW), 4, h.x[op.s2], 0, va, EXC.loadAccess, va);
       fail = 0;
     }
     h.reservation = NaN;
@@ -75,7 +75,7 @@ export const rv64a = {
     const va = addr(h, op);
     let fail = 1;
     if (h.reservation === va) {
-      h.physStore(h.amoTranslate(va, 8, AMO_RMW), 8, h.x[op.s2], h.x[op.s2 + 1], NaN, EXC.loadAccess, va);
+      h.physStore(h.amoTranslate(va, 8, AMO_RMW), 8, h.x[op.s2], h.x[op.s2 + 1], va, EXC.loadAccess, va);
       fail = 0;
     }
     h.reservation = NaN;
