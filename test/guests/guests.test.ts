@@ -63,6 +63,7 @@ const programs: [string, string][] = [
   ['sv39.elf', 'Sv39 walks, A/D, page faults, SUM/MXR/MPRV'],
   ['fpu.elf', 'F/D results and fflags in all rounding modes'],
   ['sstc.elf', 'Sstc: stimecmp drives STIP, menvcfg.STCE, S-mode timer interrupt (as xv6 starts)'],
+  ['sdtrig.elf', 'Sdtrig debug triggers: CSRs, execute/load/store matches, modes, priority, in compiled loops'],
 ];
 
 describe('guest ISA test programs on our emulator', function () {
