@@ -4,7 +4,8 @@
    matches (before the instruction or access, tval 0, the covered range QEMU's), the U/S/M mode
    bits (current privilege; MPRV does not count), delegation to S, priority against fetch, page
    and access faults and misaligned AMOs, LR/SC/AMO/FP accesses, two triggers at once, and
-   triggers in hot loops that the block compiler has compiled. */
+   triggers in hot loops that the block compiler has compiled; no tcontrol/mcontext/scontext,
+   and the trigger CSRs are M-mode only. */
 #include "common.h"
 #include "trap.h"
 
@@ -279,6 +280,17 @@ armed_exec:                              /* (test/e2e: gdb breaks at sum_mark fr
   ld a0, 8 * 8(t1); CHECK(90, a0, 0x108)  /* iteration 8 stored */
   ld a0, 9 * 8(t1); CHECK(91, a0, 4937)   /* iteration 9 did not: 77 * 64 + 9 from the pass before */
   DISARM
+
+  /* 92-95: no tcontrol, mcontext or scontext (illegal, tval = the bits); the trigger CSRs are
+     M-mode only */
+  EXPECT_TRAP(92, 2, 0x7a502573, csrr a0, 0x7a5)
+  EXPECT_TRAP(93, 2, 0x7a802573, csrr a0, 0x7a8)
+  EXPECT_TRAP(94, 2, 0x5a802573, csrr a0, 0x5a8)
+  la s11, 1f; li s8, -1
+  GO_S(s_csr)
+1: CHECK(95, s8, 2)
+  la t5, s_csr; CHECKR(95, s9, t5)
+  CHECK(95, s10, 0x7a002573)
   j pass
 
 /* a0 = array of 64 dwords, a1 = n: a2 = sum of arr[i & 63] over i < n (t0 = i). */
@@ -329,6 +341,8 @@ s_st: li a0, 0x1000
   ecall
 s_jmp: li a0, 0x1000
   jr a0
+s_csr: csrr a0, tselect
+  ecall
   .balign 4
 s_trap: csrr s3, scause; csrr s4, sepc; csrr s5, stval; ecall
 
