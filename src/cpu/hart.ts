@@ -295,6 +295,8 @@ export class Hart extends Memory {
     const base = pairToNum(lo & ~3, hi);
     this.pc = isInt && (lo & 3) === 1 ? base + 4 * cause : base;
     this.wfi = false;
+    // As QEMU 7.2: a trap (and an xRET, exec/priv.ts) loses the LR reservation.
+    this.reservation = NaN;
     this.privChanged();
   }
 
