@@ -26,7 +26,7 @@ describe('gdb-multiarch with guest debug triggers armed (sdtrig.elf)', function 
   this.timeout(180_000);
   const serve = useServers();
 
-  it('a gdb breakpoint on the pc of a guest execute trigger stops first; continue, reverse-stepi and stepi see the guest trap', async () => {
+  it('a gdb breakpoint on the pc of a guest execute trigger stops first; continue, reverse-stepi/stepi and reverse-continue/continue see the guest trap', async () => {
     const server = await serve(['serve', '--kernel', ELF, '--console', 'none']);
     const out = await gdbBatch(server.port, ELF, [
       'break *armed_exec', 'continue', 'p/x $tdata2', 'p/x $tdata1',
@@ -34,6 +34,8 @@ describe('gdb-multiarch with guest debug triggers armed (sdtrig.elf)', function 
       'break *m_trap', 'continue', 'printf "trap: mcause %d mepc %lx mtval %d\\n", $mcause, $mepc, $mtval',
       'reverse-stepi', 'printf "back: pc %lx t0 %d\\n", $pc, $t0',
       'stepi', 'printf "again: pc %lx mcause %d\\n", $pc, $mcause',
+      'reverse-continue', 'printf "rc: pc %lx t0 %d\\n", $pc, $t0',
+      'continue', 'printf "fwd: pc %lx mcause %d mepc %lx\\n", $pc, $mcause, $mepc',
       'delete', 'continue',
     ]);
     // The trigger is armed at sum_mark, type 2, M + execute.
@@ -45,6 +47,10 @@ describe('gdb-multiarch with guest debug triggers armed (sdtrig.elf)', function 
     // One step back is the trigger's pc before the trap; forward again, the same trap.
     expect(out).to.include(`back: pc ${MARK} t0 100\n`);
     expect(out).to.include(`again: pc ${TRAP} mcause 3\n`);
+    // reverse-continue goes back to gdb's breakpoint just before the trap; forward from there
+    // the guest's trigger fires again.
+    expect(out).to.include(`rc: pc ${MARK} t0 100\n`);
+    expect(out).to.include(`fwd: pc ${TRAP} mcause 3 mepc ${MARK}\n`);
     // The guest checked every trigger it armed (its check numbers would be the exit code).
     expect(out).to.match(/\[Inferior 1 \(Remote target\) exited normally\]/);
   });
