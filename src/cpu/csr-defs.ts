@@ -11,6 +11,7 @@ export const CSR = {
   mscratch: 0x340, mepc: 0x341, mcause: 0x342, mtval: 0x343, mip: 0x344,
   pmpcfg0: 0x3a0, pmpcfg2: 0x3a2, pmpaddr0: 0x3b0,
   mcycle: 0xb00, minstret: 0xb02,
+  tselect: 0x7a0, tdata1: 0x7a1, tdata2: 0x7a2, tdata3: 0x7a3, tinfo: 0x7a4,
 } as const;
 
 // mstatus bits (low word).

@@ -9,6 +9,7 @@ import {
   MEDELEG_MASK, S_INTS, ALL_INTS, MIP_SSIP, MIP_SEIP, MIP_STIP, MISA_LO, MISA_HI, PRV_M, PRV_S, PRV_U,
   MENVCFG_HI_STCE, COUNTEREN_TM,
 } from './csr-defs.js';
+import { TINFO } from './trigger.js';
 
 /** Result of csrRead. */
 export const csrResult = { lo: 0, hi: 0 };
@@ -26,7 +27,8 @@ for (let i = 0; i < 16; i++) PLAIN.add(CSR.pmpaddr0 + i);
 /** Every CSR number this hart implements. */
 export const IMPLEMENTED_CSRS: number[] = (() => {
   const l = [CSR.fflags, CSR.frm, CSR.fcsr, CSR.sstatus, CSR.sie, CSR.sip, CSR.mstatus, CSR.misa, CSR.mip,
-    CSR.mvendorid, CSR.marchid, CSR.mimpid, CSR.mhartid, CSR.mconfigptr, CSR.mcycle, CSR.minstret, ...PLAIN];
+    CSR.mvendorid, CSR.marchid, CSR.mimpid, CSR.mhartid, CSR.mconfigptr, CSR.mcycle, CSR.minstret,
+    CSR.tselect, CSR.tdata1, CSR.tdata2, CSR.tdata3, CSR.tinfo, ...PLAIN];
   for (let i = 0; i < 32; i++) l.push(0xc00 + i);
   for (let i = 3; i < 32; i++) l.push(0xb00 + i, 0x320 + i);
   return [...new Set(l)].sort((a, b) => a - b);
@@ -81,6 +83,13 @@ export function csrRead(h: Hart, n: number): boolean {
     case CSR.cycle: case CSR.mcycle: set64(h.steps() + h.cycleOffset); return true;
     case CSR.instret: case CSR.minstret: set64(h.steps() + h.instretOffset); return true;
     case CSR.time: set64(h.clock.mtime()); return true;
+    case CSR.tselect: csrResult.lo = h.triggers.tselect; return true;
+    case CSR.tinfo: csrResult.lo = TINFO; return true;
+    case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: {
+      const [lo, hi] = h.triggers.read(n - CSR.tselect);
+      csrResult.lo = lo; csrResult.hi = hi;
+      return true;
+    }
   }
   if (PLAIN.has(n)) { csrResult.lo = c[2 * n]; csrResult.hi = c[2 * n + 1]; return true; }
   // hpmcounter3..31, mhpmcounter3..31, mhpmevent3..31: hardwired to zero.
@@ -175,6 +184,11 @@ export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
     case CSR.mcycle: h.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.steps(); return;
     case CSR.minstret: h.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.steps(); return;
     case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mhartid: case CSR.mconfigptr: return;
+    case CSR.tselect: h.triggers.writeSelect(lo, hi); return;
+    case CSR.tinfo: return; // read-only in QEMU 7.2 (writes ignored, no trap)
+    case CSR.tdata1: case CSR.tdata2: case CSR.tdata3:
+      if (h.triggers.write(n - CSR.tselect, lo, hi)) h.triggersChanged();
+      return;
   }
   if (n >= CSR.pmpaddr0 && n < CSR.pmpaddr0 + 16) { c[2 * n] = lo; c[2 * n + 1] = hi & 0x3fffff; return; }
   if (PLAIN.has(n)) { c[2 * n] = lo; c[2 * n + 1] = hi; return; }

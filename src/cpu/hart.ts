@@ -10,7 +10,7 @@ import { Op } from './op.js';
 import { Memory, TRAP, WATCH } from './memory.js';
 import {
   CSR, MSTATUS_MIE, MSTATUS_SIE, MSTATUS_MPIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_MPP, MSTATUS_MPP_SHIFT,
-  IRQ_PRIORITY, PRV_M, PRV_S, ALL_INTS,
+  IRQ_PRIORITY, PRV_M, PRV_S, ALL_INTS, EXC,
 } from './csr-defs.js';
 import { csrRead, csrWrite, IMPLEMENTED_CSRS, csrResult } from './csr.js';
 import { translateDebug } from './mmu.js';
@@ -174,6 +174,10 @@ export class Hart extends Memory {
       }
       const pc = this.pc;
       if (bpOn && !this.ignoreStop && bp.has(pc)) { this.stopReason = 'breakpoint'; return; }
+      // A guest execute trigger fires before the fetch (so before its faults), after gdb's
+      // breakpoint there has been reported (ignoreStop does not skip it).
+      const tx = this.trigExec;
+      if (tx && this.triggers.execHit(pc, this.priv)) this.raise(EXC.breakpoint, 0);
       let op: Op;
       const off = pc - this.fetchBase;
       const ops = this.fetchOps;
@@ -185,11 +189,13 @@ export class Hart extends Memory {
       }
       const b = op.block;
       if (b !== undefined) {
-        if (b !== null && clock.icount + b.n <= this.end && !this.ignoreStop && (!bpOn || !blockHasBreakpoint(b, bp))) {
+        if (b !== null && clock.icount + b.n <= this.end && !this.ignoreStop && (!bpOn || !blockHasBreakpoint(b, bp)) &&
+          (!tx || !this.triggers.execIn(b.pc, b.pc + b.bytes))) {
           if (b.pc === pc) {
             const last = this.lastBlock;
             if (last !== null) link(last, b, this.fetchEpoch);
-            this.lastBlock = this.runChain(b, bpOn);
+            // With execute triggers each next block must be checked as the first was.
+            this.lastBlock = this.runChain(b, bpOn || tx);
             continue;
           }
           // The page is mapped at another virtual address now: compile it for this one.
@@ -289,6 +295,8 @@ export class Hart extends Memory {
     const base = pairToNum(lo & ~3, hi);
     this.pc = isInt && (lo & 3) === 1 ? base + 4 * cause : base;
     this.wfi = false;
+    // As QEMU 7.2: a trap (and an xRET, exec/priv.ts) loses the LR reservation.
+    this.reservation = NaN;
     this.privChanged();
   }
 
@@ -368,6 +376,8 @@ export class Hart extends Memory {
     this.cycleOffset = 0;
     this.instretOffset = 0;
     this.irqCheck = true;
+    this.triggers.reset();
+    this.triggersChanged();
     this.flushCaches();
   }
 

@@ -15,6 +15,7 @@ import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT, walkInfo } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, type UsedList } from './tlb.js';
 import { decode16, decode32 } from './decode.js';
+import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
 
 /** Thrown (as this exact object) to end a step with an exception; see Hart.raise. */
 export const TRAP = { signal: 'trap' };
@@ -44,6 +45,12 @@ export abstract class Memory {
   lastWatch: WatchHit | undefined = undefined;
   /** True during a run() with watchpoints: the data TLB is bypassed so every access is checked. */
   watching = false;
+  /** The guest's debug triggers (Sdtrig, trigger.ts); separate from gdb's breakpoints and watchpoints. */
+  readonly triggers = new Triggers();
+  /** Some execute trigger is armed: the run loop checks each pc (and runs no block holding one). */
+  trigExec = false;
+  /** Some load/store trigger is armed: the data TLB is bypassed, so every access is checked. */
+  trigData = false;
   ignoreStop = false;
   irqCheck = true;
   /** ram.generation when the data TLB was last flushed (its page references are valid for it). */
@@ -217,6 +224,29 @@ export abstract class Memory {
     }
   }
 
+  /**
+   * A guest load/store trigger on [va, va+size) fires before the access: a breakpoint exception
+   * with tval 0 (QEMU 7.2). gdb's watchpoints are checked first (checkWatch), so gdb reports
+   * its stop and the trigger fires when the access is executed again.
+   */
+  private checkTriggers(va: number, size: number, kind: number): void {
+    if (this.triggers.dataHit(va, size, kind, this.priv)) this.raise(EXC.breakpoint, 0);
+  }
+
+  /**
+   * The guest changed a trigger (tdata1/tdata2, or its state was loaded): recompute what the
+   * run loop and the memory paths must check. Arming a load/store trigger empties the data
+   * TLBs (no entries are made while one is armed), so that compiled code, whose fast path is
+   * the TLB, reaches the checked slow path too.
+   */
+  triggersChanged(): void {
+    const t = this.triggers;
+    this.trigExec = t.anyExec;
+    const data = t.anyData;
+    if (data && !this.trigData) this.flushDataTlb();
+    this.trigData = data;
+  }
+
   /** Virtual -> physical for a data or fetch access by the current privilege (MPRV for data). */
   xlate(va: number, acc: number): number {
     let prv = this.priv;
@@ -236,6 +266,7 @@ export abstract class Memory {
   /** Load of `size` bytes: unsigned for 1/2, int32 for 4; for 8, the value goes to rlo/rhi. */
   loadSlow(va: number, size: number): number {
     if (this.watching) this.checkWatch(va, size, 0);
+    if (this.trigData) this.checkTriggers(va, size, TRIG_LOAD);
     if ((va & 4095) + size > 4096) {
       // Crosses a page: byte by byte (a fault on the second page reports its first byte).
       let lo = 0, hi = 0;
@@ -251,6 +282,7 @@ export abstract class Memory {
 
   storeSlow(va: number, size: number, lo: number, hi: number): void {
     if (this.watching) this.checkWatch(va, size, 1);
+    if (this.trigData) this.checkTriggers(va, size, TRIG_STORE);
     if ((va & 4095) + size > 4096) {
       // Translate both pages before writing anything, so a fault leaves memory unchanged.
       const split = 4096 - (va & 4095);
@@ -274,7 +306,7 @@ export abstract class Memory {
       const off = pa - this.ramBase;
       const idx = Math.floor(off / 4096);
       const u = this.ram.readPageU8(idx);
-      if (!this.watching && va === va) {
+      if (!this.watching && !this.trigData && va === va) {
         const i = (va >>> 12) & TLB_MASK;
         if (this.rPage[i] < 0) this.rUsed.add(i, this.rPage);
         this.rTag[i] = va - (va & 4095); this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
@@ -328,7 +360,7 @@ export abstract class Memory {
         if (this.ramGeneration === g0 && this.ram.generation === g0 + 1) this.ramGeneration = g0 + 1;
       }
       // No write entry for a page with decoded code: its stores must keep invalidating slots.
-      if (!this.watching && va === va && !code) {
+      if (!this.watching && !this.trigData && va === va && !code) {
         const i = (va >>> 12) & TLB_MASK;
         if (this.wPage[i] < 0) this.wUsed.add(i, this.wPage);
         this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
@@ -365,6 +397,7 @@ export abstract class Memory {
     // QEMU 7.2 reports every misaligned atomic (LR, SC, AMO) as a load address misaligned.
     if ((va & (size - 1)) !== 0) this.raise(EXC.loadMisaligned, va);
     if (this.watching) this.checkWatch(va, size, kind === AMO_LR ? 0 : 2);
+    if (this.trigData) this.checkTriggers(va, size, kind === AMO_LR ? TRIG_LOAD : TRIG_AMO);
     // The data TLBs hold what a walk would give (a write entry: W, A and D already checked):
     // spinlocks are AMOs, and a walk per acquire was a fifth of an SMP kernel's time.
     const o = va & 4095;

@@ -2,13 +2,15 @@
 import type { Hart } from './hart.js';
 import { IMPLEMENTED_CSRS } from './csr.js';
 import { CSR } from './csr-defs.js';
+import type { TriggerState } from './trigger.js';
 
 /** Full architectural state of a hart; structured-cloneable, named fields only. */
 export interface HartState { [field: string]: unknown }
 
 const STORED_CSRS = IMPLEMENTED_CSRS.filter((n) => {
   const special: number[] = [CSR.fflags, CSR.frm, CSR.fcsr, CSR.sstatus, CSR.sie, CSR.sip, CSR.mstatus, CSR.misa,
-    CSR.mvendorid, CSR.marchid, CSR.mimpid, CSR.mhartid, CSR.mconfigptr];
+    CSR.mvendorid, CSR.marchid, CSR.mimpid, CSR.mhartid, CSR.mconfigptr,
+    CSR.tselect, CSR.tdata1, CSR.tdata2, CSR.tdata3, CSR.tinfo];
   return !special.includes(n) && !(n >= 0xb00 && n < 0xb20) && !(n >= 0xc00 && n < 0xc20) && !(n >= 0x323 && n < 0x340);
 });
 
@@ -43,6 +45,7 @@ export function saveHart(h: Hart): HartState {
     instretOffset: h.instretOffset,
     wfi: h.wfi,
     reservation: Number.isNaN(h.reservation) ? null : h.reservation,
+    triggers: h.triggers.save(),
   };
 }
 
@@ -75,4 +78,6 @@ export function loadHart(h: Hart, s: HartState): void {
   h.instretOffset = num(s, 'instretOffset');
   h.wfi = s.wfi === true;
   h.reservation = typeof s.reservation === 'number' ? s.reservation : NaN;
+  h.triggers.load(s.triggers as TriggerState | undefined);
+  h.triggersChanged();
 }

@@ -48,6 +48,7 @@ describe('differential test against QEMU (-singlestep -d cpu)', function () {
   const small: [string, number | undefined][] = [
     ['rv64i.elf', undefined], ['rv64m.elf', undefined], ['rv64a.elf', undefined], ['rv64c.elf', undefined],
     ['traps.elf', undefined], ['sv39.elf', undefined], ['tlb.elf', undefined], ['fpu.elf', undefined], ['priv.elf', 770],
+    ['sdtrig.elf', undefined],
   ];
   for (const [elf, maxSteps] of small) {
     it(`guest ${elf}${maxSteps ? ` (first ${maxSteps} instructions)` : ''}: zero divergences`, async function () {

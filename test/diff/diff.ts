@@ -206,7 +206,7 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
     return diffs;
   };
 
-  let fetchFaultSteps = 0, interruptEntries = 0, replays = 0;
+  let fetchFaultSteps = 0, triggerSteps = 0, interruptEntries = 0, replays = 0;
   const sameAsPrevious = (s: QemuState): boolean => {
     const p = ring[ring.length - 1];
     if (!p || p.pc[0] !== s.pc[0] || p.pc[1] !== s.pc[1]) return false;
@@ -215,7 +215,7 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
     return true;
   };
   /** Which known difference in step accounting explains QEMU's state, if any. */
-  const trapAlignment = (s: QemuState): 'fetch-fault' | 'interrupt' | undefined => {
+  const trapAlignment = (s: QemuState): 'fetch-fault' | 'trigger' | 'interrupt' | undefined => {
     const pc = hart.getPC();
     for (const [cause, epc] of [['mcause', 'mepc'], ['scause', 'sepc']] as const) {
       const c = s.csr.get(cause), e = s.csr.get(epc);
@@ -223,6 +223,10 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
       const ours = hart.readCSR(QEMU_CSRS[epc]);
       const cv = big(c[1], c[0]);
       if ((cv === 1n || cv === 12n) && ours !== pc) return 'fetch-fault';
+      // An execute trigger (Sdtrig) fires before the fetch: no block ran there either. (An
+      // ebreak's record is at its own pc, where our hart stands too, so it never gets here.)
+      // Our mepc may equal pc already (an mret to there): the states after our step decide.
+      if (cv === 3n) return 'trigger';
       if (cv >> 63n === 1n && (ours !== pc || hart.readCSR(QEMU_CSRS[cause]) !== cv)) return 'interrupt';
     }
     return undefined;
@@ -252,10 +256,11 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
     let diffs = compare(s);
     if (diffs.length && !opts.strictTrapAlignment) {
       const kind = trapAlignment(s);
-      if (kind === 'fetch-fault') {
-        // QEMU logs no state at a pc whose fetch faults (no block ran); our hart counts the
-        // faulting fetch as a step: take it, then the states must agree.
-        fetchFaultSteps++;
+      if (kind === 'fetch-fault' || kind === 'trigger') {
+        // QEMU logs no state at a pc whose fetch faults or whose execute trigger fires (no
+        // block ran); our hart counts that as a step: take it, then the states must agree.
+        if (kind === 'trigger') triggerSteps++;
+        else fetchFaultSteps++;
         const r = m.run(1);
         if (r.reason === 'poweroff') { ourPoweredOff = true; ourExit = r.exitCode; }
         diffs = compare(s);
@@ -281,6 +286,7 @@ export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
   });
   if (replays) notes.push(`${replays} repeated QEMU record(s) of an I/O instruction re-run under -icount skipped`);
   if (fetchFaultSteps) notes.push(`${fetchFaultSteps} faulting instruction fetch(es): our extra step aligned (QEMU logs no state at the faulting pc)`);
+  if (triggerSteps) notes.push(`${triggerSteps} execute trigger(s) fired: our extra step aligned (QEMU logs no state at the trigger's pc)`);
   if (interruptEntries) notes.push(`${interruptEntries} interrupt entr(ies): QEMU's handler-entry state skipped (our hart enters the handler together with its first instruction)`);
   if (!synced) notes.push(`QEMU never reached the ELF entry; its stderr: ${q.stderrTail.slice(0, 500)}`);
   if (!divergence && opts.maxSteps === undefined && !ourPoweredOff) {

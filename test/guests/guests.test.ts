@@ -64,6 +64,7 @@ const programs: [string, string][] = [
   ['fpu.elf', 'F/D results and fflags in all rounding modes'],
   ['kdebug.elf', 'an Sv39 kernel with SUM clear, a U program, an upper-half alias (the debugger tests\' guest)'],
   ['sstc.elf', 'Sstc: stimecmp drives STIP, menvcfg.STCE, S-mode timer interrupt (as xv6 starts)'],
+  ['sdtrig.elf', 'Sdtrig debug triggers: CSRs, execute/load/store matches, modes, priority, in compiled loops'],
 ];
 
 describe('guest ISA test programs on our emulator', function () {

@@ -1,5 +1,6 @@
 /* RV64A: LR/SC success and failure (reservation lost on SC, on a second SC, on an SC to a
-   different address), every AMO in .W (sign-extended old value) and .D forms. */
+   different address, and, as on QEMU 7.2, on a trap and on an mret), every AMO in .W
+   (sign-extended old value) and .D forms. */
 #include "common.h"
 #define AMO(code, op, init, src, old, new) \
   la s0, mem; li a1, init; sd a1, 0(s0); li a2, src; \
@@ -63,7 +64,23 @@ _start:
   li t0, 10
   blt s2, t0, 1b
   ld a2, 0(s0); CHECK(28, a2, 121)
+  /* a trap between lr and sc loses the reservation (sc in the handler fails) */
+  la t0, sc_in_trap; csrw mtvec, t0
+  lr.d a0, (s0)
+  ecall
+after_trap:
+  CHECK(29, a1, 1)
+  /* so does an mret (QEMU 7.2 clears it on every trap entry and xRET) */
+  lr.d a0, (s0)
+  la t0, 1f; csrw mepc, t0; li t0, 3 << 11; csrs mstatus, t0
+  mret
+1: sc.d a1, a0, (s0)
+  CHECK(30, a1, 1)
   j pass
+  .balign 4
+sc_in_trap:
+  sc.d a1, a0, (s0)
+  j after_trap
   TEST_EPILOGUE
   .section .rodata
 msg: .asciz "rv64a\n"

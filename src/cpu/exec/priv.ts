@@ -19,6 +19,7 @@ export const priv = {
     h.mstatus = ms;
     h.priv = mpp;
     h.npc = pairToNum(h.csr[2 * CSR.mepc], h.csr[2 * CSR.mepc + 1]);
+    h.reservation = NaN; // as QEMU 7.2: an xRET loses the LR reservation
     h.privChanged();
     h.irqCheck = true;
   },
@@ -31,6 +32,7 @@ export const priv = {
     h.mstatus = ms;
     h.priv = spp;
     h.npc = pairToNum(h.csr[2 * CSR.sepc], h.csr[2 * CSR.sepc + 1]);
+    h.reservation = NaN;
     h.privChanged();
     h.irqCheck = true;
   },
