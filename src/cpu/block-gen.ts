@@ -29,6 +29,17 @@ const TRAP_CALLS = new Set([
   'lr.w', 'sc.w', 'lr.d', 'sc.d',
   ...['amoswap', 'amoadd', 'amoxor', 'amoand', 'amoor', 'amomin', 'amomax', 'amominu', 'amomaxu'].flatMap((n) => [`${n}.w`, `${n}.d`]),
 ]);
+/**
+ * CSR instructions, run through their handler with pc and icount exact (counters, traps). A
+ * write sets irqCheck, which ends the block after it: interrupts, translations (satp,
+ * mstatus) and anything else a CSR decides are then looked at again before the next block.
+ */
+const CSR_CALLS = new Set(['csrrw', 'csrrs', 'csrrc', 'csrrwi', 'csrrsi', 'csrrci']);
+/**
+ * System instructions that end a block after themselves: traps (`ecall`, `ebreak`), returns
+ * from traps and fences that change the privilege, pc or translations the block ran under.
+ */
+export const SYSTEM_TAILS = new Set(['ecall', 'ebreak', 'sret', 'mret', 'sfence.vma']);
 /** Instructions compiled inline. */
 const INLINE = new Set([
   'lui', 'auipc', 'addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'slli', 'srli', 'srai', 'addiw', 'slliw', 'srliw', 'sraiw',
@@ -38,7 +49,7 @@ const INLINE = new Set([
 
 /** Whether `name` may stand inside a block (anything else is left to the interpreter). */
 export function compilable(name: string): boolean {
-  return INLINE.has(name) || BRANCHES.has(name) || PURE_CALLS.has(name) || TRAP_CALLS.has(name);
+  return INLINE.has(name) || BRANCHES.has(name) || PURE_CALLS.has(name) || TRAP_CALLS.has(name) || CSR_CALLS.has(name) || SYSTEM_TAILS.has(name);
 }
 
 /**
@@ -148,6 +159,10 @@ export class BlockSource {
       default:
         if (PURE_CALLS.has(op.name)) {
           s = this.flush(a) + this.flush(b) + `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d);
+        } else if (CSR_CALLS.has(op.name)) {
+          // The immediate forms hold uimm, not a register, in rs1 (and rs2 is part of the CSR number).
+          s = (op.name.endsWith('i') ? '' : this.flush(a)) + this.sync(pc, k) +
+            `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d) + this.exitIfAsked(npc, k);
         } else if (TRAP_CALLS.has(op.name)) {
           s = this.flush(a) + this.flush(b) + this.flush(d) + this.sync(pc, k) +
             `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d) + this.exitIfAsked(npc, k);
@@ -189,6 +204,12 @@ export class BlockSource {
     const s = op.name === 'sd' ? `SD(h, ${va}, ${lb}, ${hb}, ${pc}, ic + ${k});`
       : `${op.name.toUpperCase()}(h, ${va}, ${lb}, ${pc}, ic + ${k});`;
     return s + ' ' + this.exitIfAsked(pc + op.len, k);
+  }
+
+  /** A system instruction ending the block (SYSTEM_TAILS), the n-th, k = n - 1. */
+  systemTail(op: Op, pc: number, k: number, n: number): string {
+    const regs = op.name === 'sfence.vma' ? this.flush(op.s1 >> 1) + this.flush(op.s2 >> 1) : '';
+    return regs + this.sync(pc, k) + ` h.npc = ${pc + op.len}; ${this.konst(op.fn)}(h, ${this.konst(op)}); h.pc = h.npc; nk = ${n}; break L;`;
   }
 
   /** The condition under which a conditional branch is taken. */

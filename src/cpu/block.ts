@@ -6,8 +6,9 @@
  * holds no breakpoint; a block whose last instruction jumps back to its start loops inside the
  * function while the budget allows. Anything the hart must see between two instructions (an
  * MMIO access, a store into compiled code, a trap, a watchpoint) happens only on a slow path,
- * which leaves the block with pc and icount exact. CSR, system and fence.i instructions are
- * never compiled: the interpreter runs them. Blocks that ran one after the other are linked,
+ * which leaves the block with pc and icount exact. CSR instructions run through their handler
+ * (a CSR write ends the block after it); ecall, ebreak, sret, mret and sfence.vma end a block;
+ * wfi and fence.i are never compiled: the interpreter runs them. Blocks that ran one after the other are linked,
  * and the hart follows links without fetching (Hart.runChain).
  *
  * Blocks are cached on the Op of their first instruction (per physical page, as the decoded
@@ -15,7 +16,7 @@
  */
 import type { Hart } from './hart.js';
 import type { Op } from './op.js';
-import { BlockSource, BRANCHES, compilable } from './block-gen.js';
+import { BlockSource, BRANCHES, compilable, SYSTEM_TAILS } from './block-gen.js';
 import { rv64i } from './exec/rv64i.js';
 import { BLOCK_MEM } from './block-mem.js';
 
@@ -73,6 +74,11 @@ export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
   for (;;) {
     const k = n;
     n++;
+    if (SYSTEM_TAILS.has(op.name)) {
+      tail = src.systemTail(op, at, k, n);
+      at += op.len;
+      break;
+    }
     if (op.name === 'jal' || op.name === 'jalr') {
       tail = jumpTail(src, op, at, n, pc);
       at += op.len;
