@@ -179,9 +179,11 @@ export class Timeline {
     const pos = this.icount;
     const entries = this.log.at(pos);
     const n = Math.min(upTo, entries.length);
-    for (let k = this.appliedHere(); k < n; k++) this.machine.applyInput(entries[k].event);
+    // Counted before appliedIc moves: what was applied at an earlier icount is no count here.
+    const done = this.appliedHere();
+    for (let k = done; k < n; k++) this.machine.applyInput(entries[k].event);
     this.appliedIc = pos;
-    this.appliedN = Math.max(this.appliedHere(), n);
+    this.appliedN = Math.max(done, n);
   }
 
   /**

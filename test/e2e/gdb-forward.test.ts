@@ -71,6 +71,20 @@ describe('gdb-multiarch forward debugging against rvrr serve', function () {
     expect(out).to.match(/Hardware access \(read\/write\) watchpoint 4: total\s+Value = 105/);
   });
 
+  it('an inferior call runs on the guest: the counters count its instructions, the rest comes back', async () => {
+    // GDB's callfuncs.exp compares `info all-registers` around calls: the counters differ, on
+    // QEMU too (mcycle/minstret; with -icount shift=0 square(7) also adds 12 to minstret).
+    const out = await gdbBatch(server.port, HELLO, [
+      'break main', 'continue', 'p $minstret', 'p $instret', 'p/x $pc', 'p/x $sp',
+      'print square(7)', 'p $minstret', 'p $instret', 'p $cycle', 'p/x $pc', 'p/x $sp', 'monitor when',
+    ]);
+    expect(out).to.match(/^\$1 = 23\n\$2 = 23\n\$3 = 0x80000176\n\$4 = 0x[0-9a-f]+$/m);
+    const sp = /^\$4 = (0x[0-9a-f]+)$/m.exec(out)![1];
+    expect(out).to.match(/^\$5 = 49$/m);
+    expect(out).to.contain(`$6 = 35\n$7 = 35\n$8 = 35\n$9 = 0x80000176\n$10 = ${sp}\n`);
+    expect(out).to.match(/^icount 35, virtual time 0\.000000 s \(mtime 0\), hart 0$/m);
+  });
+
   it('runs to poweroff: the inferior exits with its code', async () => {
     const out = await gdbBatch(server.port, HELLO, ['continue']);
     expect(out).to.match(/\[Inferior 1 \(Remote target\) exited normally\]/);

@@ -130,6 +130,26 @@ describe('replay/timeline: history', () => {
     expect(await r.runForward({ budget: 2000 })).to.include({ reason: 'budget', icount: 6000 });
   });
 
+  it('debugger writes at two points (as around a gdb inferior call): when() and a replay agree', async () => {
+    const t = liveTimeline({ seed: 9 });
+    await t.runForward({ budget: 1000 });
+    for (let i = 0; i < 6; i++) t.recordDebuggerWrite({ kind: 'reg', hart: 0, regno: 10 + i, value: BigInt(i) });
+    await t.runForward({ budget: 500 });
+    for (let i = 0; i < 2; i++) t.recordDebuggerWrite({ kind: 'reg', hart: 0, regno: 10, value: 7n + BigInt(i) });
+    // Only the 2 writes logged at 1500 are applied here (the 6 at 1000 were counted there).
+    expect(t.when()).to.include({ icount: 1500, hart: 0 });
+    expect(t.when().virtualNs).to.equal(fake(t).nowNs());
+    t.checkpoint('after');
+    await t.runForward({ budget: 500 });
+    await t.restart('after');
+    expect(t.when()).to.include({ icount: 1500 });
+    await t.runForward({ budget: 500 });
+    const h = t.machine.stateHash();
+    const r = replayOf(t, 9);
+    await r.seek(2000);
+    expect(r.machine.stateHash()).to.equal(h);
+  });
+
   it('checkpoints, restart, and a clear error for a checkpoint in discarded history', async () => {
     const t = liveTimeline({ seed: 8 });
     await t.runForward({ budget: 1000 });
