@@ -34,7 +34,10 @@ function sh(cmd: string, args: string[], cwd?: string): void {
   if (r.status !== 0) die(`${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
 
-/** gdb/testsuite from the tarball, extracted once per tarball (its size and mtime). */
+/**
+ * gdb/testsuite from the tarball, extracted once per tarball (its size and mtime), with
+ * include/ beside it: some tests (until-trailing-insns) read dwarf2.h to write DWARF by hand.
+ */
 function testsuiteDir(): string {
   if (!fs.existsSync(TARBALL)) die(`${TARBALL} not found (apt-get install gdb-source, or set GDB_TARBALL)`);
   const st = fs.statSync(TARBALL);
@@ -42,12 +45,12 @@ function testsuiteDir(): string {
   const src = path.join(CACHE, 'src');
   const dir = path.join(src, 'gdb/gdb/testsuite');
   const stampFile = path.join(src, '.stamp');
-  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return dir;
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === `${stamp} +include`) return dir;
   console.log(`gdb-testsuite: extracting gdb/testsuite from ${TARBALL} into ${src}`);
   fs.rmSync(src, { recursive: true, force: true });
   fs.mkdirSync(src, { recursive: true });
-  sh('tar', ['-xJf', TARBALL, '-C', src, 'gdb/gdb/testsuite']);
-  fs.writeFileSync(stampFile, stamp);
+  sh('tar', ['-xJf', TARBALL, '-C', src, 'gdb/gdb/testsuite', 'gdb/include']);
+  fs.writeFileSync(stampFile, `${stamp} +include`);
   return dir;
 }
 
@@ -75,6 +78,32 @@ function ciList(): string[] {
     .map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '');
 }
 
+const PICOLIBC_LD = '/usr/lib/picolibc/riscv64-unknown-elf/lib/picolibc.ld';
+
+/**
+ * picolibc's linker script with read-only data in an output section of its own, written into
+ * OUT. The installed script puts .rodata in .text right after the global `__text_end`, so GDB
+ * shows every string pointer as `<__text_end+N> "..."`, which no hosted target does and which
+ * printcmds.exp and condbreak.exp do not expect; with a section of its own, no text symbol
+ * precedes a string. Derived at run time: the script is picolibc's, never copied into the repo.
+ */
+function linkerScript(out: string): string {
+  if (!fs.existsSync(PICOLIBC_LD)) die(`${PICOLIBC_LD} not found (apt-get install picolibc-riscv64-unknown-elf)`);
+  const marker = '/* read-only data */';
+  const text = fs.readFileSync(PICOLIBC_LD, 'utf8');
+  if (text.split(marker).length !== 2) die(`${PICOLIBC_LD}: no single "${marker}" line to split .text at`);
+  const file = path.join(out, 'rvrr-picolibc.ld');
+  // An .eh_frame section too (the installed script discards it): GDB unwinds with it where
+  // there is no symbol and no debug info, as on a hosted target (step-symless.exp).
+  const sections = [
+    '} >flash AT>flash :text',
+    '\t.eh_frame : {\n\t\tKEEP (*(.eh_frame .eh_frame.*))\n\t} >flash AT>flash :text',
+    '\t.rodata : {',
+  ];
+  fs.writeFileSync(file, text.replace(marker, sections.join('\n\n')));
+  return file;
+}
+
 function siteExp(srcdir: string, objdir: string, runtime: string): string {
   return [
     'set tool gdb',
@@ -87,6 +116,7 @@ function siteExp(srcdir: string, objdir: string, runtime: string): string {
     'set GDB gdb-multiarch',
     `set rvrr_command "${process.execPath} ${path.join(ROOT, 'dist/cli.js')}"`,
     `set rvrr_runtime ${runtime}`,
+    `set rvrr_ldscript ${path.join(path.dirname(runtime), 'rvrr-picolibc.ld')}`,
     `lappend boards_dir ${path.join(HERE, 'boards')}`,
     '',
   ].join('\n');
@@ -145,6 +175,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(out, { recursive: true });
   const runtime = path.join(out, 'board-runtime.o');
   sh('riscv64-unknown-elf-gcc', ['-mcmodel=medany', '--specs=picolibc.specs', '-O2', '-g', '-c', path.join(HERE, 'board-runtime.c'), '-o', runtime]);
+  linkerScript(out);
 
   jobs = Math.min(jobs, files.length);
   console.log(`gdb-testsuite: ${files.length} files, ${jobs} job(s), logs in ${out}`);
