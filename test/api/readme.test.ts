@@ -37,7 +37,7 @@ describe('READMEs: the samples and the Linux recipe', () => {
     expect(readme).to.include('samples/linux/build.sh');
     expect(readme).to.include('linux-source-6.1');
     const oneLine = (s: string): string => s.replace(/\s*\\\n\s*/g, ' ');
-    const run = /node dist\/cli\.js run --bios opensbi --kernel \S+\/arch\/riscv\/boot\/Image --initrd \S+\/initramfs\.cpio\.gz --append console=ttyS0 --memory 256M/;
+    const run = /node dist\/cli\.js run --bios opensbi --kernel \S+\/arch\/riscv\/boot\/Image --initrd \S+\/initramfs\.cpio\.gz --append console=ttyS0 --memory 256M --smp 4 --drive \S+\/disk\.ext2/;
     expect(oneLine(readme)).to.match(run);
     // build.sh echoes the same command with its work directory (default /tmp/linux).
     const printed = read('samples/linux/build.sh').replace(/\s*\\\\"\n\s*echo "\s*/g, ' ')
