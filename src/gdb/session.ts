@@ -491,6 +491,9 @@ export class Session {
     const now = performance.now(); // wire-level rate limiting only; never reaches the machine
     const wait = this.progressLast + this.server.progressIntervalMs - now;
     if (wait <= 0) {
+      // A line queued earlier is stale now; its timer may be overdue behind a long run slice
+      // and would otherwise go out right after this one.
+      this.stopProgress();
       this.progressLast = now;
       this.output(line);
       return;
