@@ -9,6 +9,7 @@ import type { Hart } from '../hart.js';
 import type { Op } from '../op.js';
 import { AMO_LR, AMO_RMW } from '../memory.js';
 import { EXC } from '../csr-defs.js';
+import { TLB_MASK } from '../tlb.js';
 
 const TWO32 = 4294967296;
 
@@ -30,6 +31,17 @@ const pick = (c: boolean, alo: number, ahi: number, blo: number, bhi: number): v
 function amoW(f: Op32) {
   return (h: Hart, op: Op): void => {
     const va = addr(h, op);
+    // A write-TLB hit is a private RAM page without decoded code, writable and readable (no
+    // W without R in Sv39), and no entry exists while watchpoints or data triggers are armed:
+    // the AMO is then a plain read-modify-write of the word (spinlocks spin here).
+    const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+    if ((o & 3) === 0 && h.wTag[i] === va - o) {
+      const w = h.wI32[i], k = o >> 2;
+      const old = w[k];
+      w[k] = f(old, h.x[op.s2]);
+      if (op.d !== 0) { h.x[op.d] = old; h.x[op.d + 1] = old >> 31; }
+      return;
+    }
     const pa = h.amoTranslate(va, 4, AMO_RMW);
     const old = h.physLoad(pa, 4, va, EXC.loadAccess, va) | 0;
     h.physStore(pa, 4, f(old, h.x[op.s2]), 0, va, EXC.storeAccess, va);
@@ -39,6 +51,15 @@ function amoW(f: Op32) {
 function amoD(f: Op64) {
   return (h: Hart, op: Op): void => {
     const va = addr(h, op);
+    const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+    if ((o & 7) === 0 && h.wTag[i] === va - o) {
+      const w = h.wI32[i], k = o >> 2;
+      const lo = w[k], hi = w[k + 1];
+      f(lo, hi, h.x[op.s2], h.x[op.s2 + 1]);
+      w[k] = outLo; w[k + 1] = outHi;
+      if (op.d !== 0) { h.x[op.d] = lo; h.x[op.d + 1] = hi; }
+      return;
+    }
     const pa = h.amoTranslate(va, 8, AMO_RMW);
     h.physLoad(pa, 8, va, EXC.loadAccess, va);
     const lo = h.rlo, hi = h.rhi;
@@ -51,13 +72,19 @@ function amoD(f: Op64) {
 export const rv64a = {
   'lr.w'(h: Hart, op: Op): void {
     const va = addr(h, op);
-    const v = h.physLoad(h.amoTranslate(va, 4, AMO_LR), 4, va, EXC.loadAccess, va) | 0;
+    const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+    const v = (o & 3) === 0 && h.rTag[i] === va - o ? h.rI32[i][o >> 2]
+      : h.physLoad(h.amoTranslate(va, 4, AMO_LR), 4, va, EXC.loadAccess, va) | 0;
     h.reservation = va;
     if (op.d !== 0) { h.x[op.d] = v; h.x[op.d + 1] = v >> 31; }
   },
   'lr.d'(h: Hart, op: Op): void {
     const va = addr(h, op);
-    h.physLoad(h.amoTranslate(va, 8, AMO_LR), 8, va, EXC.loadAccess, va);
+    const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+    if ((o & 7) === 0 && h.rTag[i] === va - o) {
+      const r = h.rI32[i], k = o >> 2;
+      h.rlo = r[k]; h.rhi = r[k + 1];
+    } else h.physLoad(h.amoTranslate(va, 8, AMO_LR), 8, va, EXC.loadAccess, va);
     h.reservation = va;
     if (op.d !== 0) { h.x[op.d] = h.rlo; h.x[op.d + 1] = h.rhi; }
   },
@@ -65,7 +92,9 @@ export const rv64a = {
     const va = addr(h, op);
     let fail = 1;
     if (h.reservation === va) {
-      h.physStore(h.amoTranslate(va, 4, AMO_RMW), 4, h.x[op.s2], 0, va, EXC.loadAccess, va);
+      const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+      if ((o & 3) === 0 && h.wTag[i] === va - o) h.wI32[i][o >> 2] = h.x[op.s2];
+      else h.physStore(h.amoTranslate(va, 4, AMO_RMW), 4, h.x[op.s2], 0, va, EXC.loadAccess, va);
       fail = 0;
     }
     h.reservation = NaN;
@@ -75,7 +104,9 @@ export const rv64a = {
     const va = addr(h, op);
     let fail = 1;
     if (h.reservation === va) {
-      h.physStore(h.amoTranslate(va, 8, AMO_RMW), 8, h.x[op.s2], h.x[op.s2 + 1], va, EXC.loadAccess, va);
+      const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+      if ((o & 7) === 0 && h.wTag[i] === va - o) { const w = h.wI32[i], k = o >> 2; w[k] = h.x[op.s2]; w[k + 1] = h.x[op.s2 + 1]; }
+      else h.physStore(h.amoTranslate(va, 8, AMO_RMW), 8, h.x[op.s2], h.x[op.s2 + 1], va, EXC.loadAccess, va);
       fail = 0;
     }
     h.reservation = NaN;
