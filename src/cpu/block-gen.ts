@@ -31,8 +31,9 @@ const TRAP_CALLS = new Set([
 ]);
 /**
  * CSR instructions, run through their handler with pc and icount exact (counters, traps). A
- * write sets irqCheck, which ends the block after it: interrupts, translations (satp,
- * mstatus) and anything else a CSR decides are then looked at again before the next block.
+ * write that may make an interrupt deliverable or change translations (zicsr.ts decides: not
+ * sscratch, sepc and the like, nor an sstatus write that turns no enable on) sets irqCheck,
+ * which ends the block after it: interrupts and fetch are then looked at again.
  */
 const CSR_CALLS = new Set(['csrrw', 'csrrs', 'csrrc', 'csrrwi', 'csrrsi', 'csrrci']);
 /**

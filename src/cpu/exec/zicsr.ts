@@ -1,8 +1,16 @@
-/** Zicsr: csrrw/csrrs/csrrc and the immediate forms. A write re-evaluates pending interrupts. */
+/** Zicsr: csrrw/csrrs/csrrc and the immediate forms. A write that may change what is pending, enabled or translated re-evaluates interrupts. */
 import type { Hart } from '../hart.js';
 import type { Op } from '../op.js';
 import { csrAllowed, csrRead, csrWrite, csrResult } from '../csr.js';
-import { EXC } from '../csr-defs.js';
+import { CSR, EXC, MSTATUS_MIE, MSTATUS_SIE } from '../csr-defs.js';
+
+/**
+ * CSRs whose writes only store a value used later (by a trap, an xRET, a trap's entry): no
+ * interrupt can become deliverable and no translation changes, so execution goes on without
+ * looking at interrupts again (a compiled block does not end). Kernels write them on every trap.
+ */
+const PLAIN = new Set<number>([CSR.sscratch, CSR.sepc, CSR.scause, CSR.stval, CSR.stvec,
+  CSR.mscratch, CSR.mepc, CSR.mcause, CSR.mtval, CSR.mtvec]);
 
 /** kind: 0 write, 1 set, 2 clear. `write`: whether the instruction writes the CSR at all. */
 function access(h: Hart, op: Op, srcLo: number, srcHi: number, kind: number, write: boolean): void {
@@ -12,8 +20,13 @@ function access(h: Hart, op: Op, srcLo: number, srcHi: number, kind: number, wri
   if (write) {
     let lo = srcLo, hi = srcHi;
     if (kind === 1) { lo = oldLo | srcLo; hi = oldHi | srcHi; } else if (kind === 2) { lo = oldLo & ~srcLo; hi = oldHi & ~srcHi; }
+    const enables = h.mstatus & (MSTATUS_MIE | MSTATUS_SIE);
     csrWrite(h, n, lo, hi);
-    h.irqCheck = true;
+    // mstatus/sstatus: data translation follows at once (privChanged), FS/TW/TVM/TSR are
+    // checked by the instructions they govern; only an interrupt enable turned on matters.
+    if (n === CSR.mstatus || n === CSR.sstatus) {
+      if ((h.mstatus & (MSTATUS_MIE | MSTATUS_SIE) & ~enables) !== 0) h.irqCheck = true;
+    } else if (!PLAIN.has(n)) h.irqCheck = true;
   }
   if (op.d !== 0) { h.x[op.d] = oldLo; h.x[op.d + 1] = oldHi; }
 }
