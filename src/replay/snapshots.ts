@@ -75,6 +75,13 @@ export class SnapshotStore {
   private groupRefCount = new Map<PageGroup, number>();
   private pageBytes = 0;
   private otherBytes = 0;
+  /**
+   * Entries the spacing rule may still drop. One at a multiple of the coarsest spacing with no
+   * input applied is wanted whatever the anchors (every finer spacing divides it), so thin()
+   * never looks at it again: its cost stays with the few snapshots near the anchors instead of
+   * growing with the whole history.
+   */
+  private unsettled = new Set<SnapshotEntry>();
 
   constructor(policy: Partial<SnapshotPolicy> = {}) {
     this.policy = { ...DEFAULT_SNAPSHOT_POLICY, ...policy };
@@ -184,6 +191,7 @@ export class SnapshotStore {
       e = { icount, applied, snap, names: [], stopPin: 0 };
       this.entries.splice(i, 0, e);
       this.account(snap, 1);
+      if (!this.settled(e)) this.unsettled.add(e);
     }
     if (opts.name !== undefined && !e.names.includes(opts.name)) e.names.push(opts.name);
     if (opts.stop) {
@@ -211,15 +219,24 @@ export class SnapshotStore {
     for (const e of this.entries.splice(i)) {
       lost.push(...e.names);
       this.account(e.snap, -1);
+      this.unsettled.delete(e);
     }
     return lost;
   }
 
+  /** Wanted by the spacing rule whatever the anchors (see `unsettled`). */
+  private settled(e: SnapshotEntry): boolean {
+    return e.applied === 0 && e.icount % this.stepAt(this.policy.maxLevel) === 0;
+  }
+
   private remove(e: SnapshotEntry): void {
-    const i = this.entries.indexOf(e);
-    if (i >= 0) {
+    // Entries are sorted by icount: start from the first at e's.
+    for (let i = this.index(e.icount); i < this.entries.length && this.entries[i].icount === e.icount; i++) {
+      if (this.entries[i] !== e) continue;
       this.entries.splice(i, 1);
       this.account(e.snap, -1);
+      this.unsettled.delete(e);
+      return;
     }
   }
 
@@ -294,7 +311,7 @@ export class SnapshotStore {
    * icount 0 and named checkpoints are never thinned).
    */
   thin(anchors: readonly number[], fine?: number): void {
-    for (const e of this.entries.slice()) {
+    for (const e of [...this.unsettled]) {
       const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0;
       if (!keep && (e.applied !== 0 || !this.wanted(e.icount, anchors, fine))) this.remove(e);
     }

@@ -27,6 +27,28 @@ describe('replay/snapshots', () => {
     expect(ics.length).to.be.greaterThan(1_000_000 / 800);
   });
 
+  it('thin keeps exactly what the spacing rule wants, also after a jump back and forth, with pins', () => {
+    // Reference: the rule applied to every entry (what thin did before it skipped settled ones).
+    const store = new SnapshotStore({ interval: 100, perLevel: 4, memoryBudget: Infinity, maxLevel: 3, maxStopPins: 2 });
+    simulateRun(store, 300_000);
+    store.add(123_457, fake(123_457), { stop: true });
+    store.add(123_457, fake(123_457), { applied: 1 });
+    store.add(200_050, fake(200_050), { name: 'cp' });
+    for (const anchors of [[150_000, 300_000], [123_457, 300_000], [300_000, 300_000], [10, 300_000]]) {
+      store.thin(anchors);
+      for (const e of store.list()) {
+        const keep = e.icount === 0 || e.names.length > 0 || e.stopPin !== 0;
+        expect(keep || (e.applied === 0 && store.wanted(e.icount, anchors)), `${e.icount}/${e.applied} at ${anchors}`).to.equal(true);
+      }
+      // Every multiple of the coarsest spacing (800) passed by the run is still there.
+      const ics = new Set(store.list().map((e) => e.icount));
+      for (let ic = 0; ic <= 300_000; ic += 800) expect(ics.has(ic), `${ic}`).to.equal(true);
+    }
+    expect(store.get(123_457, 1)).to.equal(undefined);
+    expect(store.get(123_457)?.stopPin).to.not.equal(0);
+    expect(store.named('cp')?.icount).to.equal(200_050);
+  });
+
   it('spaces snapshots densely near the present and geometrically sparser far back', () => {
     const interval = 100;
     const perLevel = 4;
