@@ -30,8 +30,8 @@ done
 if [ -n "$need" ]; then
 	echo "build.sh: installing$need"
 	# A fresh machine has no package lists yet: install would find nothing.
-	apt-get update
-	apt-get install -y $need
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
 fi
 
 mkdir -p "$work"
