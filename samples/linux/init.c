@@ -53,15 +53,23 @@ static void chomp(char *s)
 		s[--n] = 0;
 }
 
-static int job_procfs(void)
+/* Prints "LABEL: first line of PATH"; 0, or 1 (with the error printed) if it cannot be read. */
+static int show(const char *label, const char *path, char *buf, size_t size)
 {
-	static char buf[16384];
-	if (slurp("/sys/devices/system/cpu/online", buf, sizeof buf) < 0) {
-		printf("cannot read /sys/devices/system/cpu/online: %s\n", strerror(errno));
+	if (slurp(path, buf, size) < 0) {
+		printf("cannot read %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	chomp(buf);
-	printf("/sys/devices/system/cpu/online: %s\n", buf);
+	printf("%s: %s\n", label, buf);
+	return 0;
+}
+
+static int job_procfs(void)
+{
+	static char buf[16384];
+	if (show("/sys/devices/system/cpu/online", "/sys/devices/system/cpu/online", buf, sizeof buf))
+		return 1;
 	if (slurp("/proc/cpuinfo", buf, sizeof buf) < 0) {
 		printf("cannot read /proc/cpuinfo: %s\n", strerror(errno));
 		return 1;
@@ -121,12 +129,8 @@ static int job_disk(void)
 		printf("mount /dev/vda: %s\n", strerror(errno));
 		return 1;
 	}
-	if (slurp("/mnt/hello.txt", buf, sizeof buf) < 0) {
-		printf("read /mnt/hello.txt: %s\n", strerror(errno));
+	if (show("/mnt/hello.txt", "/mnt/hello.txt", buf, sizeof buf))
 		return 1;
-	}
-	chomp(buf);
-	printf("/mnt/hello.txt: %s\n", buf);
 
 	int fd = open("/mnt/init.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
@@ -144,14 +148,9 @@ static int job_disk(void)
 		printf("remount /dev/vda: %s\n", strerror(errno));
 		return 1;
 	}
-	if (slurp("/mnt/init.txt", buf, sizeof buf) < 0) {
-		printf("read /mnt/init.txt: %s\n", strerror(errno));
-		return 1;
-	}
-	chomp(buf);
-	printf("/mnt/init.txt after remount: %s\n", buf);
+	int rc = show("/mnt/init.txt after remount", "/mnt/init.txt", buf, sizeof buf);
 	umount("/mnt");
-	return 0;
+	return rc;
 }
 
 static int job_sieve(void)
