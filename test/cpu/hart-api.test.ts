@@ -52,6 +52,20 @@ describe('cpu: hart run API', () => {
     expect(m.hart.lastWatch?.accessKind).to.equal('write');
   });
 
+  it('a write watchpoint set after the store cached the page still stops the AMO, memory unchanged', () => {
+    const m = setup();
+    expect(m.hart.run(2)).to.equal(2); // the sd leaves a write-TLB entry for DATA
+    m.hart.watchpoints.push({ addr: DATA, len: 8, kind: 'write' });
+    expect(m.hart.run(100)).to.equal(2);
+    expect(m.hart.stopReason).to.equal('watchpoint');
+    expect(m.hart.getPC()).to.equal(BigInt(RAM_BASE + 16));
+    expect(read64(m, DATA)).to.equal(5n);
+    m.hart.watchpoints.length = 0;
+    m.hart.run(1, true);
+    expect(read64(m, DATA)).to.equal(11n);
+    expect(m.hart.getX(13)).to.equal(5n);
+  });
+
   it('read watchpoint matches loads and AMOs, not stores', () => {
     const m = setup();
     m.hart.watchpoints.push({ addr: DATA, len: 8, kind: 'read' });
