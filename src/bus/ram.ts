@@ -193,8 +193,13 @@ export class PagedRam {
    * frozen in place (shared from now on), except those in `writable` (pages a CPU may still
    * write through a cached reference), which are copied, unless unchanged since their last
    * frozen copy. No page reference a CPU holds changes, so no TLB needs flushing.
+   *
+   * With `released`, a writable page found unchanged since its last frozen copy is no longer
+   * kept dirty: it is pushed there, and the caller must drop its cached write references
+   * before anything writes again (its next write then comes through this class). So a page
+   * a CPU stopped writing is not compared at every snapshot for as long as a TLB holds it.
    */
-  snapshot(writable: readonly number[] = []): RamSnapshot {
+  snapshot(writable: readonly number[] = [], released?: number[]): RamSnapshot {
     const mark = this.stillWritable;
     for (const i of writable) mark[i] = 1;
     const keep: number[] = [];
@@ -211,9 +216,12 @@ export class PagedRam {
         continue;
       }
       // Still writable through a TLB: it stays dirty (it may be written without us seeing it).
-      keep.push(i);
       const was = this.frozenI32[i];
-      if (was !== null && sameWords(was, this.i32[i]!)) continue;
+      if (was !== null && sameWords(was, this.i32[i]!)) {
+        if (released !== undefined) { this.dirty[i] = 0; released.push(i); } else keep.push(i);
+        continue;
+      }
+      keep.push(i);
       const [p, w] = this.pool.take(false);
       p.set(live);
       this.frozenU8[i] = p;

@@ -166,7 +166,7 @@ export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
       const mode = hi >>> 28;
       if (mode !== 0 && mode !== 8) return; // unsupported modes: write ignored
       c[2 * n] = lo; c[2 * n + 1] = hi;
-      h.flushTlb();
+      h.privChanged();
       return;
     }
     case CSR.mcounteren: case CSR.scounteren: c[2 * n] = lo; return;

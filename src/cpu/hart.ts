@@ -113,7 +113,7 @@ export class Hart extends Memory {
     // may have been replaced (another hart's copy-on-write) since the last run: the
     // translations stand, the buffers are refreshed (a restore flushes in loadState).
     if (this.watching) this.flushDataTlb();
-    else if (this.ram.generation !== this.ramGeneration) this.refreshDataTlb();
+    else if (this.tlbStale()) this.refreshDataTlb();
     this.irqCheck = true;
     this.ignoreStop = ignoreFirstStop;
     try {
@@ -301,8 +301,8 @@ export class Hart extends Memory {
   }
 
   /**
-   * Called when priv, MPRV/MPP, SUM or MXR may have changed: translations are taken from the
-   * TLB set of the context now in force (tlb.ts). A satp change calls flushTlb instead.
+   * Called when priv, MPRV/MPP, SUM, MXR or satp may have changed: translations are taken
+   * from the TLB set of the context now in force (tlb.ts).
    */
   privChanged(): void {
     this.tlbContextChanged();

@@ -12,8 +12,9 @@ import type { Watchpoint, WatchHit } from '../machine/types.js';
 import type { Op } from './op.js';
 import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
-import { walk, PAGE_FAULT, walkInfo } from './mmu.js';
+import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, type UsedList } from './tlb.js';
+import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
 
@@ -27,10 +28,12 @@ export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
 export const AMO_LR = 0, AMO_RMW = 1;
 
 export { TLB_MASK };
+/** tlbContext of M mode without MPRV: fetch and data untranslated. */
+const PURE_M = tlbContext(PRV_M, 0);
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
 
-export abstract class Memory {
+export abstract class Memory implements PageTableClient {
   readonly ram: PagedRam;
   protected readonly ramBase: number;
   protected readonly ramEnd: number;
@@ -53,8 +56,6 @@ export abstract class Memory {
   trigData = false;
   ignoreStop = false;
   irqCheck = true;
-  /** ram.generation when the data TLB was last flushed (its page references are valid for it). */
-  ramGeneration = -1;
   /** Result of 64-bit loads (low, high words). */
   rlo = 0;
   rhi = 0;
@@ -78,6 +79,12 @@ export abstract class Memory {
   private readonly tlbs: TlbSet[] = Array.from({ length: TLB_SETS }, () => new TlbSet());
   private tlb!: TlbSet;
   private tlbUses = 0;
+  /** tlbUses at the last writablePages (snapshot). */
+  private snapshotUse = 0;
+  /** The page-table pages of every hart on this RAM (pt-watch.ts): what keeps the TLBs coherent. */
+  readonly pt: PageTableWatch;
+  /** Set while a page walk stores A/D bits: that store changes no translation. */
+  walkStore = false;
 
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
@@ -93,6 +100,8 @@ export abstract class Memory {
   /** Pages that have (or had) decoded code, each once (codeListed), for restoreCaches. */
   private codePages: number[] = [];
   private codeListed: Uint8Array;
+  /** Scratch marks per RAM page (zero between uses). */
+  private pageMarks: Uint8Array;
   /**
    * Changes whenever a translation or compiled code may have changed (TLB flush, code dropped):
    * links between compiled blocks made under another epoch are not followed.
@@ -114,29 +123,46 @@ export abstract class Memory {
     this.pageBlocks = new Array(bus.ram.pageCount).fill(undefined);
     this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
     this.codeListed = new Uint8Array(bus.ram.pageCount);
+    this.pageMarks = new Uint8Array(bus.ram.pageCount);
     this.useTlb(this.tlbs[0]);
+    this.pt = pageTableWatch(bus.ram);
+    this.pt.add(this);
   }
 
   private useTlb(t: TlbSet): void {
     this.tlb = t;
     t.lastUse = ++this.tlbUses;
+    if (t.generation !== this.ram.generation) { t.refreshAll(this.ram); t.generation = this.ram.generation; }
     this.rTag = t.rTag; this.rU8 = t.rU8; this.rI32 = t.rI32; this.rPage = t.rPage; this.rUsed = t.rUsed;
     this.wTag = t.wTag; this.wU8 = t.wU8; this.wI32 = t.wI32; this.wPage = t.wPage; this.wUsed = t.wUsed;
     this.xTag = t.xTag; this.xPage = t.xPage; this.xUsed = t.xUsed;
   }
 
+  /** satp as it bears on translation: 0 when bare (its other fields then mean nothing). */
+  private satpKey(): number {
+    const hi = this.csr[2 * CSR.satp + 1];
+    return (hi >>> 28) === 8 ? hi >>> 0 : 0;
+  }
+
   /**
-   * Privilege, MPRV/MPP, SUM or MXR may have changed: make the set of the translation context
-   * now in force current (the least recently used set, flushed, if none has it).
+   * Privilege, MPRV/MPP, SUM, MXR or satp may have changed: make the set of the translation
+   * context now in force current (the least recently used set, emptied, if none has it). The
+   * sets of other address spaces keep their entries: the TLBs are coherent with the page
+   * tables (pt-watch.ts), so an address space switched back to finds its translations.
    */
   protected tlbContextChanged(): void {
     const ctx = tlbContext(this.priv, this.mstatus);
-    if (ctx === this.tlb.context) return;
-    let t = this.tlbs.find((x) => x.context === ctx);
+    // Fully in M mode nothing is translated: one set whatever satp holds.
+    const hi = ctx === PURE_M ? 0 : this.satpKey();
+    const lo = hi === 0 ? 0 : this.csr[2 * CSR.satp];
+    const t0 = this.tlb;
+    if (ctx === t0.context && hi === t0.satpHi && lo === t0.satpLo) return;
+    let t = this.tlbs.find((x) => x.context === ctx && x.satpHi === hi && x.satpLo === lo);
     if (t === undefined) {
       t = this.tlbs.reduce((a, b) => (b.lastUse < a.lastUse ? b : a));
       t.flush();
-      t.context = ctx;
+      t.generation = this.ram.generation;
+      t.context = ctx; t.satpHi = hi; t.satpLo = lo;
     }
     this.useTlb(t);
     // Block links were made under the other context's translations.
@@ -253,10 +279,7 @@ export abstract class Memory {
     if (acc !== ACC_X && (this.mstatus & MSTATUS_MPRV) !== 0) prv = (this.mstatus >>> 11) & 3;
     if (prv === PRV_M || (this.csr[2 * CSR.satp + 1] >>> 28) !== 8) return va < 0 ? va + TWO64 : va;
     const pa = walk(this, va, acc, prv, true);
-    if (pa >= 0) {
-      if (walkInfo.level !== 0) this.tlb.superpage = true;
-      return pa;
-    }
+    if (pa >= 0) return pa;
     const page = pa === PAGE_FAULT;
     if (acc === ACC_X) this.raise(page ? EXC.insnPage : EXC.insnAccess, va);
     if (acc === ACC_R) this.raise(page ? EXC.loadPage : EXC.loadAccess, va);
@@ -349,6 +372,8 @@ export abstract class Memory {
       const idx = Math.floor(off / 4096);
       const code = this.isCode[idx] !== 0;
       if (code) this.invalidateSlots(idx, off & 4095, size);
+      const pt = this.pt.mark[idx] !== 0;
+      if (pt && !this.walkStore && this.overwritesValidPte(idx, off & 4095, size)) this.pt.changed();
       const wasPrivate = this.ram.isPrivate(idx);
       const g0 = this.ram.generation;
       const u = this.ram.writablePageU8(idx);
@@ -357,10 +382,11 @@ export abstract class Memory {
         this.refreshReadTlb(idx);
         // Our own copy-on-write: this TLB now knows the new page, so it need not be flushed for
         // it (any other change since our last flush still is: the generation moved further).
-        if (this.ramGeneration === g0 && this.ram.generation === g0 + 1) this.ramGeneration = g0 + 1;
+        if (this.ram.generation === g0 + 1) for (const t of this.tlbs) if (t.generation === g0) t.generation = g0 + 1;
       }
-      // No write entry for a page with decoded code: its stores must keep invalidating slots.
-      if (!this.watching && !this.trigData && va === va && !code) {
+      // No write entry for a page with decoded code or page tables: its stores must keep
+      // invalidating slots, or translations.
+      if (!this.watching && !this.trigData && va === va && !code && !pt) {
         const i = (va >>> 12) & TLB_MASK;
         if (this.wPage[i] < 0) this.wUsed.add(i, this.wPage);
         this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
@@ -382,6 +408,12 @@ export abstract class Memory {
       return;
     }
     this.mmioWrite(pa, size, lo, fault, tval);
+  }
+
+  /** Whether a store to [o, o+size) of page-table page idx overlaps a PTE with V set. */
+  private overwritesValidPte(idx: number, o: number, size: number): boolean {
+    const p = this.ram.readPageI32(idx);
+    return (p[(o & ~7) >> 2] & 1) !== 0 || (p[((o + size - 1) & ~7) >> 2] & 1) !== 0;
   }
 
   private mmioWrite(pa: number, size: number, v: number, fault: number, tval: number): void {
@@ -535,6 +567,8 @@ export abstract class Memory {
     if (pageIndex < 0 || pageIndex >= this.isCode.length) return;
     this.dropCodePage(pageIndex);
     for (const t of this.tlbs) t.dropData(pageIndex);
+    // Whatever changed there, a translation may have rested on it.
+    if (this.pt.mark[pageIndex] !== 0) this.pt.changed();
   }
 
   /** Forget all decoded code (fence.i). */
@@ -548,48 +582,66 @@ export abstract class Memory {
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
-  /** Push the RAM pages this hart can write through its write TLBs (for PagedRam.snapshot). */
+  /**
+   * Push the RAM pages this hart can write through its write TLBs (for PagedRam.snapshot,
+   * which copies them instead of freezing them in place). Only the sets used since the last
+   * snapshot keep their write entries: the pages of address spaces not run lately are frozen
+   * in place, and their next store takes the slow path, rather than every snapshot copying
+   * or comparing the pages of every context this hart ever ran.
+   */
   writablePages(out: number[]): void {
-    for (const t of this.tlbs) t.writablePages(out);
+    for (const t of this.tlbs) {
+      if (t === this.tlb || t.lastUse > this.snapshotUse) t.writablePages(out);
+      else t.dropAllWrite();
+    }
+    this.snapshotUse = this.tlbUses;
+  }
+
+  /** Drop the write entries of these RAM pages in every set (PagedRam.snapshot's `released`). */
+  dropWritePages(pages: readonly number[]): void {
+    const mark = this.pageMarks;
+    for (const i of pages) mark[i] = 1;
+    for (const t of this.tlbs) t.dropWriteMarked(mark);
+    for (const i of pages) mark[i] = 0;
   }
 
   flushDataTlb(): void {
-    this.ramGeneration = this.ram.generation;
-    for (const t of this.tlbs) t.flushData();
+    for (const t of this.tlbs) { t.flushData(); t.generation = this.ram.generation; }
   }
 
   /**
    * RAM page buffers were replaced (another hart's copy-on-write or allocation) but no
-   * translation changed: refresh the entries' buffers (TlbSet.refreshAll). Cheaper than a
-   * flush, which would cost a page walk per page used again.
+   * translation changed: refresh the current set's buffers (TlbSet.refreshAll; the others
+   * are when they become current). Cheaper than a flush, which would cost a page walk per
+   * page used again.
    */
   refreshDataTlb(): void {
-    this.ramGeneration = this.ram.generation;
-    for (const t of this.tlbs) t.refreshAll(this.ram);
+    this.tlb.refreshAll(this.ram);
+    this.tlb.generation = this.ram.generation;
   }
 
-  /** Drop all translations of every context (satp write, sfence.vma, debugger changes). */
-  flushTlb(): void {
-    this.fetchEpoch++;
-    this.ramGeneration = this.ram.generation;
-    for (const t of this.tlbs) { t.flush(); t.context = -1; }
-    // Privilege or mstatus may have been set directly (debugger, state load): label afresh.
-    this.tlb.context = tlbContext(this.priv, this.mstatus);
-    this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
+  /** Whether the current set's page buffers may be out of date (RAM generation moved). */
+  tlbStale(): boolean {
+    return this.tlb.generation !== this.ram.generation;
   }
 
   /**
-   * sfence.vma with an address: drop that page's translations in every context, or all of
-   * them when some came from a superpage (other 4 KiB entries may hold the same leaf).
+   * Drop all translations of every context: a valid PTE was overwritten (pt-watch.ts), or
+   * the debugger or a state load changed what translation depends on. A block running now
+   * leaves after the store that caused it (its fetch translation may be gone).
    */
-  flushTlbPage(va: number): void {
-    const base = va - (va & 4095);
+  flushTlb(): void {
     this.fetchEpoch++;
-    for (const t of this.tlbs) {
-      if (t.superpage) t.flush();
-      else t.flushPage(base);
-    }
+    for (const t of this.tlbs) { t.flush(); t.context = -1; t.generation = this.ram.generation; }
+    // Privilege, mstatus or satp may have been set directly (debugger, state load): label afresh.
+    this.tlbContextChanged();
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
+    this.irqCheck = true;
+  }
+
+  /** RAM page idx became a page table: no write entry of any context may point at it. */
+  dropWritePage(idx: number): void {
+    for (const t of this.tlbs) t.dropWrite(idx);
   }
 
   /**
@@ -601,7 +653,8 @@ export abstract class Memory {
    * So a replay after a seek starts with its blocks compiled.
    */
   restoreCaches(): void {
-    this.flushTlb();
+    // Every hart's translations and the page-table marks: RAM changed under all of them.
+    this.pt.flushAll();
     const kept: number[] = [];
     for (const idx of this.codePages) {
       if (this.isCode[idx] === 0) { this.codeListed[idx] = 0; continue; }
@@ -625,7 +678,7 @@ export abstract class Memory {
 
   /** Drop all caches (after a reset or debugger changes). */
   flushCaches(): void {
-    this.flushTlb();
+    this.pt.flushAll();
     this.flushCode();
   }
 }

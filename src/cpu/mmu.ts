@@ -13,12 +13,10 @@ const SV39_LIMIT = 274877906944; // 2^38
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128;
 const LEVEL_SIZE = [4096, 2097152, 1073741824];
 
-/** Facts about the last successful walk: the level of its leaf (0: a 4 KiB page). */
-export const walkInfo = { level: 0 };
-
 /**
  * Walk the Sv39 tables of satp for `va` with access `acc` (0 read, 1 write, 2 execute) at
- * privilege `prv`. With `update`, sets A (and D on writes) in the leaf PTE.
+ * privilege `prv`. With `update` (a walk whose result a TLB may keep), sets A (and D on
+ * writes) in the leaf PTE and marks each page a PTE is read from as a page table (pt-watch.ts).
  */
 export function walk(m: Memory, va: number, acc: number, prv: number, update: boolean): number {
   // Bits 63:39 must equal bit 38.
@@ -32,7 +30,9 @@ export function walk(m: Memory, va: number, acc: number, prv: number, update: bo
     const pteAddr = a + vpnI * 8;
     if (!ram.contains(pteAddr, 8)) return ACCESS_FAULT;
     const off = pteAddr - ram.base;
-    const page = ram.readPageI32(Math.floor(off / 4096));
+    const idx = Math.floor(off / 4096);
+    if (update && m.pt.mark[idx] === 0) m.pt.markPage(idx);
+    const page = ram.readPageI32(idx);
     const lo = page[(off & 4095) >> 2];
     const hi = page[((off & 4095) >> 2) + 1];
     if ((lo & PTE_V) === 0 || (lo & (PTE_R | PTE_W)) === PTE_W) return PAGE_FAULT;
@@ -64,9 +64,12 @@ export function walk(m: Memory, va: number, acc: number, prv: number, update: bo
     if (ppn % pageNum !== 0) return PAGE_FAULT;
     if (update) {
       const want = lo | PTE_A | (acc === 1 ? PTE_D : 0);
-      if (want !== lo) m.physStore(pteAddr, 4, want, 0, NaN, EXC.storeAccess, va);
+      if (want !== lo) {
+        m.walkStore = true;
+        m.physStore(pteAddr, 4, want, 0, NaN, EXC.storeAccess, va);
+        m.walkStore = false;
+      }
     }
-    walkInfo.level = level;
     const inPage = va - Math.floor(va / span) * span;
     return ppn * 4096 + inPage;
   }

@@ -1,12 +1,14 @@
 /**
  * The direct-mapped TLBs of a hart (read, write, fetch), as sets kept per translation context.
  *
- * A context is what decides a translation besides satp: the fetch privilege and the data
- * privilege (MPRV/MPP), SUM and MXR. Traps, `sret`/`mret` and `sstatus` writes move between a
- * few contexts (U, S, M) many thousand times a second; each keeps its own set, so that coming
- * back to a context finds its entries (the page walks are what a flush really costs). A satp
- * write or `sfence.vma` flushes every set. Each TLB lists the entries filled since its last
- * flush, so a flush, a refresh or a search for a page costs what is in use, not the TLB size.
+ * A context is what decides a translation besides the page tables: satp, the fetch privilege
+ * and the data privilege (MPRV/MPP), SUM and MXR. Traps, `sret`/`mret`, `sstatus` and satp
+ * writes move between contexts many thousand times a second (xv6 switches satp at every trap,
+ * a kernel at every process switch); each context keeps its own set, so that coming back to
+ * it finds its entries (the page walks are what a flush really costs). The entries stay
+ * coherent with the page tables (pt-watch.ts), so neither a satp write nor `sfence.vma` has
+ * to drop them. Each TLB lists the entries filled since its last flush, so a flush, a
+ * refresh or a search for a page costs what is in use, not the TLB size.
  */
 import type { PagedRam } from '../bus/ram.js';
 import { MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, PRV_M } from './csr-defs.js';
@@ -16,8 +18,11 @@ const TLB_SIZE = 1024;
 export const TLB_MASK = TLB_SIZE - 1;
 const DUMMY_U8 = new Uint8Array(4096);
 const DUMMY_I32 = new Int32Array(1024);
-/** Sets per hart: U, S and M, and one for MPRV or SUM/MXR variants. */
-export const TLB_SETS = 4;
+/**
+ * Sets per hart: U and S for several address spaces, M, and MPRV or SUM/MXR variants. xv6
+ * uses two contexts per process (user code, and its trampoline in S mode) and the kernel's.
+ */
+export const TLB_SETS = 16;
 
 /**
  * The translation context of `priv` and `mstatus` as a small integer: equal keys translate
@@ -80,30 +85,29 @@ export class TlbSet {
   readonly xUsed = new UsedList();
   /** Translation context (tlbContext) the entries are for; -1 for none. */
   context = -1;
+  /** With it, satp (0 when bare or when nothing is translated): high and low words. */
+  satpHi = 0;
+  satpLo = 0;
   /** When it was last made current (for choosing which set a new context takes). */
   lastUse = 0;
-  /** Some entry was filled from a superpage (an address-specific sfence.vma then flushes all). */
-  superpage = false;
+  /**
+   * PagedRam.generation the entries' page buffers are valid for: a set that is not current
+   * is brought up to date only when it becomes current again.
+   */
+  generation = -1;
 
   flushData(): void {
     this.rUsed.clear(this.rTag, this.rPage);
+    this.dropAllWrite();
+  }
+
+  dropAllWrite(): void {
     this.wUsed.clear(this.wTag, this.wPage);
   }
 
   flush(): void {
     this.flushData();
     this.xUsed.clear(this.xTag, this.xPage);
-    this.superpage = false;
-  }
-
-  /** Drop the entries of the 4 KiB virtual page at `base` (what sfence.vma with an address asks). */
-  flushPage(base: number): void {
-    const i = (base >>> 12) & TLB_MASK;
-    if (this.rTag[i] === base) { this.rTag[i] = NaN; this.rPage[i] = -1; }
-    if (this.wTag[i] === base) { this.wTag[i] = NaN; this.wPage[i] = -1; }
-    const vpn = base / 4096;
-    const x = vpn & TLB_MASK;
-    if (this.xTag[x] === vpn) { this.xTag[x] = NaN; this.xPage[x] = -1; }
   }
 
   /** Read entries of RAM page `idx` point at its current buffer. */
@@ -137,6 +141,12 @@ export class TlbSet {
   dropWrite(idx: number): void {
     const wp = this.wPage, used = this.wUsed;
     for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; } }
+  }
+
+  /** Drop the write entries of the RAM pages marked in `mark`. */
+  dropWriteMarked(mark: Uint8Array): void {
+    const wp = this.wPage, used = this.wUsed;
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] >= 0 && mark[wp[i]] !== 0) { this.wTag[i] = NaN; wp[i] = -1; } }
   }
 
   /** Drop the read and write entries of RAM page `idx`. */

@@ -472,7 +472,9 @@ export class VirtMachine implements ReplayableMachine {
     for (const d of this.devices) devices[d.name] = d.saveState();
     const writable: number[] = [];
     for (const h of this.harts) h.writablePages(writable);
-    const ram = this.ram.snapshot(writable);
+    const released: number[] = [];
+    const ram = this.ram.snapshot(writable, released);
+    if (released.length > 0) for (const h of this.harts) h.dropWritePages(released);
     // The chunk table; the chunks themselves are shared and counted by the store once each.
     const stateBytes = ram.chunks.length * 8 + harts.length * 2048 + 4096;
     // Page-like buffers for the snapshot store's exact accounting: RAM chunks and disk chunks.

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { makeMachine, loadElf, runToFinish } from './harness.js';
 
 // The assembly ISA programs of test/guests (shared with the QEMU differential test) must pass.
-const GUESTS = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'csr', 'traps', 'priv', 'sv39', 'tlb', 'fpu'];
+const GUESTS = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'csr', 'traps', 'priv', 'sv39', 'tlb', 'ptwatch', 'fpu'];
 
 describe('guest ISA programs on the hart', () => {
   for (const g of GUESTS) {

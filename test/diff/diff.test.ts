@@ -47,7 +47,7 @@ describe('differential test against QEMU (-singlestep -d cpu)', function () {
   // QEMU's cycle counter follows host time; csr.elf reads counters and QEMU's marchid early).
   const small: [string, number | undefined][] = [
     ['rv64i.elf', undefined], ['rv64m.elf', undefined], ['rv64a.elf', undefined], ['rv64c.elf', undefined],
-    ['traps.elf', undefined], ['sv39.elf', undefined], ['tlb.elf', undefined], ['fpu.elf', undefined], ['priv.elf', 770],
+    ['traps.elf', undefined], ['sv39.elf', undefined], ['tlb.elf', undefined], ['ptwatch.elf', undefined], ['fpu.elf', undefined], ['priv.elf', 770],
     ['sdtrig.elf', undefined],
   ];
   for (const [elf, maxSteps] of small) {

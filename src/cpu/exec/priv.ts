@@ -46,9 +46,7 @@ export const priv = {
   },
   'sfence.vma'(h: Hart, op: Op): void {
     if (h.priv === PRV_U || (h.priv === PRV_S && (h.mstatus & MSTATUS_TVM) !== 0)) h.raise(EXC.illegal, op.raw >>> 0);
-    // With an address (rs1 != x0) only that page; the ASID (rs2) is not kept in the TLB, so
-    // an ASID-only fence flushes everything.
-    if (op.s1 !== 0) h.flushTlbPage(pairToNum(h.x[op.s1], h.x[op.s1 + 1]));
-    else h.flushTlb();
+    // Nothing to drop: the TLBs follow every page-table write as it happens (cpu/pt-watch.ts),
+    // so what a fence makes visible already is. It still ends the block (SYSTEM_TAILS).
   },
 };
