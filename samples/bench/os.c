@@ -32,7 +32,7 @@
 #define GENS 8
 #endif
 #ifndef ROUNDS
-#define ROUNDS 40
+#define ROUNDS 120
 #endif
 #if NHARTS == 1
 #define NAME "os"
