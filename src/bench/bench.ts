@@ -56,6 +56,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 export interface ForwardRow {
   guest: string;
   what: string;
+  /** Harts of the machine (rvrr and QEMU `-smp`). */
+  harts: number;
   /** Instructions of the rvrr runs (2 passes), of one pass, and of the QEMU run (fixed part + N passes). */
   instructions: number;
   instructionsPerPass: number;
@@ -117,7 +119,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
   }
   if (!args.quick) {
     // Warm V8 up on the small variants first (both ways), so the first timed guest is not charged for it.
-    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) await runPaired(loadGuest(forwardElfs(g, true).timed));
+    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) await runPaired(loadGuest(forwardElfs(g, true).timed), undefined, false, g.harts);
     log('warm-up done');
   }
   const rows: ForwardRow[] = [];
@@ -135,7 +137,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     const pairsFrom = performance.now();
     const [minPairs, maxPairs] = args.quick ? [2, 2] : [3, 5];
     for (let k = 0; k < maxPairs && (k < minPairs || performance.now() - pairsFrom < PAIR_SECONDS * 1000); k++) {
-      const p = await runPaired(elf);
+      const p = await runPaired(elf, undefined, false, g.harts);
       raws.push(p.raw);
       recs.push(p.rec);
       ratios.push(p.rec.mips / p.raw.mips);
@@ -146,12 +148,12 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     const rec = fastest(recs);
     // The wasm tier, recording: fewer pairs (its own raw/rec ratio is not reported).
     const wasmRecs: RecordRun[] = [];
-    for (let k = 0; k < (args.quick ? 1 : 2); k++) wasmRecs.push((await runPaired(elf, undefined, true)).rec);
+    for (let k = 0; k < (args.quick ? 1 : 2); k++) wasmRecs.push((await runPaired(elf, undefined, true, g.harts)).rec);
     const wasmRec = fastest(wasmRecs);
     log(`${g.name}: wasm tier ${wasmRec.mips.toFixed(1)} MIPS recording`);
     log(`${g.name}: ${raw.instructions} instructions, ${raw.mips.toFixed(1)} MIPS without recording, ${rec.mips.toFixed(1)} recording, recording/not ${ratios.map((r) => pct(r)).join(' ')}`);
     // One pass, counted (not timed): with the two-pass count, the exact count of any number of passes.
-    const one = runNoRecord(loadGuest(files.onePass));
+    const one = runNoRecord(loadGuest(files.onePass), undefined, g.harts);
     const perPass = raw.instructions - one.instructions;
     const fixed = one.instructions - perPass;
     const rep2 = parsePassReport(raw.output);
@@ -165,8 +167,8 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       rep2 !== null && rep1 !== null && rep2.passes === 2 && rep1.passes === 1 && rep1.checksum === rep2.checksum;
     let qemuInstructions: number | null = null;
     if (qemu && startup !== null) {
-      const plain = bestQemu(files.qemu, false, reps);
-      const ic = bestQemu(files.qemu, true, reps);
+      const plain = bestQemu(files.qemu, false, reps, g.harts);
+      const ic = bestQemu(files.qemu, true, reps, g.harts);
       const qr = parsePassReport(plain.output);
       outputMatches &&= qr !== null && rep2 !== null && qr.checksum === rep2.checksum && qr.name === rep2.name &&
         ic.output === plain.output && plain.exitCode === 0 && ic.exitCode === 0;
@@ -185,6 +187,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     rows.push({
       guest: g.name,
       what: g.what,
+      harts: g.harts,
       instructions: raw.instructions,
       instructionsPerPass: perPass,
       qemuInstructions,
@@ -331,6 +334,11 @@ async function main(): Promise<void> {
   if (fwd.qemuStartupSeconds !== null) {
     out.push(`QEMU runs the same guest with more identical passes (QEMU Minsn = rvrr's exact count of the fixed part + N passes);`);
     out.push(`its time is the whole process's wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 2}.`);
+    const smp = fwd.rows.filter((r) => r.harts > 1).map((r) => `${r.guest} on ${r.harts}`);
+    if (smp.length > 0) {
+      out.push(`Several harts (${smp.join(', ')}): MIPS count all harts' instructions; QEMU -icount runs the harts round-robin on one`);
+      out.push('thread as rvrr does, plain QEMU in parallel on host threads (its wall clock gains from a second core).');
+    }
   }
   out.push('');
   out.push('The same by CPU time (user + system; QEMU minus its start-up CPU time): less disturbed by other load');

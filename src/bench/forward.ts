@@ -50,15 +50,18 @@ export function cpuSince(c0: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1e6;
 }
 
-function makeMachine(kernel: Uint8Array, out: string[], jitWasm = false): VirtMachine {
+function makeMachine(kernel: Uint8Array, out: string[], jitWasm = false, smp = 1): VirtMachine {
   const dec = new TextDecoder();
-  return new VirtMachine({ kernel, bios: 'none', memoryBytes: BENCH_RAM, jitWasm, onConsoleOutput: (b) => out.push(dec.decode(b)) });
+  return new VirtMachine({ kernel, bios: 'none', memoryBytes: BENCH_RAM, jitWasm, smp, onConsoleOutput: (b) => out.push(dec.decode(b)) });
 }
 
-/** Run `kernel` to power-off with no recording; throws if it does not power off within `limit`. */
-export function runNoRecord(kernel: Uint8Array, limit = 5e9): RvrrRun {
+/**
+ * Run `kernel` on `smp` harts to power-off with no recording; throws if it does not power off
+ * within `limit` instructions (all harts together).
+ */
+export function runNoRecord(kernel: Uint8Array, limit = 5e9, smp = 1): RvrrRun {
   const out: string[] = [];
-  const m = makeMachine(kernel, out);
+  const m = makeMachine(kernel, out, false, smp);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (;;) {
@@ -83,14 +86,14 @@ export interface PairedRun {
 }
 
 /**
- * Run `kernel` to power-off twice, without and with recording, in alternating chunks (`wasm`:
- * both with the wasm tier, `--jit=wasm`).
+ * Run `kernel` on `smp` harts to power-off twice, without and with recording, in alternating
+ * chunks (`wasm`: both with the wasm tier, `--jit=wasm`).
  */
-export async function runPaired(kernel: Uint8Array, limit = 5e9, wasm = false): Promise<PairedRun> {
+export async function runPaired(kernel: Uint8Array, limit = 5e9, wasm = false, smp = 1): Promise<PairedRun> {
   const rawOut: string[] = [];
   const recOut: string[] = [];
-  const m = makeMachine(kernel, rawOut, wasm);
-  const rm = makeMachine(kernel, recOut, wasm);
+  const m = makeMachine(kernel, rawOut, wasm, smp);
+  const rm = makeMachine(kernel, recOut, wasm, smp);
   const tl = new Timeline(rm, { mode: 'live', clockMode: 'virtual' });
   let rawWall = 0, rawCpu = 0, recWall = 0, recCpu = 0;
   let rawExit: number | undefined, recExit: number | undefined;

@@ -8,7 +8,7 @@ import { parseElf } from '../machine/elf.js';
 /** samples/bench, from dist/bench/ (or src/bench/). */
 export const GUEST_DIR = fileURLToPath(new URL('../../samples/bench/', import.meta.url));
 
-/** A CPU-bound guest measured for forward speed. */
+/** A guest measured for forward speed (CPU-bound, or the OS-heavy kernels). */
 export interface ForwardGuest {
   /** Short name used in the table and the JSON. */
   name: string;
@@ -20,14 +20,18 @@ export interface ForwardGuest {
    * instruction count is known), BASE.qemu.elf many passes (timed on QEMU).
    */
   file: string;
+  /** Harts of the machine it runs on, on rvrr and on QEMU (`-smp`). */
+  harts: number;
 }
 
 export const FORWARD_GUESTS: readonly ForwardGuest[] = [
-  { name: 'int', what: 'integer mix, RV64IM', file: 'int' },
-  { name: 'comp', what: 'same work, compressed code (RV64IMAC)', file: 'comp' },
-  { name: 'mem', what: 'memory-heavy, 4 MiB array', file: 'mem' },
-  { name: 'fp', what: 'F/D: matmul, n-body, fmadd.s', file: 'fp' },
-  { name: 'sv39', what: 'S-mode under Sv39, 4 KiB pages', file: 'sv39' },
+  { name: 'int', what: 'integer mix, RV64IM', file: 'int', harts: 1 },
+  { name: 'comp', what: 'same work, compressed code (RV64IMAC)', file: 'comp', harts: 1 },
+  { name: 'mem', what: 'memory-heavy, 4 MiB array', file: 'mem', harts: 1 },
+  { name: 'fp', what: 'F/D: matmul, n-body, fmadd.s', file: 'fp', harts: 1 },
+  { name: 'sv39', what: 'S-mode under Sv39, 4 KiB pages', file: 'sv39', harts: 1 },
+  { name: 'os', what: 'a tiny kernel: processes, system calls, page faults, fork, satp switches', file: 'os', harts: 1 },
+  { name: 'os3', what: 'the same kernel on 3 harts, one instance per hart', file: 'os3', harts: 3 },
 ];
 
 /** The endless guest for reverse execution, and the guest that powers off at once. */

@@ -26,9 +26,14 @@ export interface QemuRun {
   output: string;
 }
 
-/** Run `elf` on QEMU's virt board, plain TCG or with `-icount shift=0`. */
-export function runQemu(elf: string, icount: boolean, timeoutMs = 120_000): QemuRun {
+/**
+ * Run `elf` on QEMU's virt board with `smp` harts, plain TCG or with `-icount shift=0`. With
+ * -icount QEMU runs all harts round-robin on one host thread, as rvrr does; plain TCG runs
+ * several harts on host threads in parallel (its wall clock then gains from a second core).
+ */
+export function runQemu(elf: string, icount: boolean, timeoutMs = 120_000, smp = 1): QemuRun {
   const args = ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none', '-serial', 'stdio'];
+  if (smp !== 1) args.push('-smp', String(smp));
   if (icount) args.push('-icount', 'shift=0');
   args.push('-kernel', elf);
   // Through sh, whose `times` reports the CPU time of its finished child (QEMU).
@@ -49,10 +54,10 @@ function childCpuSeconds(stderr: string): number {
 }
 
 /** The fastest of `n` runs (noise on a shared machine only ever adds time), wall and CPU separately. */
-export function bestQemu(elf: string, icount: boolean, n: number): QemuRun {
-  let best = runQemu(elf, icount);
+export function bestQemu(elf: string, icount: boolean, n: number, smp = 1): QemuRun {
+  let best = runQemu(elf, icount, undefined, smp);
   for (let i = 1; i < n; i++) {
-    const r = runQemu(elf, icount);
+    const r = runQemu(elf, icount, undefined, smp);
     const same = r.output === best.output && r.exitCode === best.exitCode;
     best = {
       seconds: Math.min(best.seconds, r.seconds),

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
 const BENCH = fileURLToPath(new URL('../../dist/bench/bench.js', import.meta.url));
-const GUESTS = ['int', 'comp', 'mem', 'fp', 'sv39'];
+const GUESTS = ['int', 'comp', 'mem', 'fp', 'sv39', 'os', 'os3'];
 
 function isNum(v: unknown): boolean {
   return typeof v === 'number' && Number.isFinite(v);

@@ -4,8 +4,11 @@
  * budgets (1 instruction to 50,000), must agree on the full machine state (every hart register,
  * CSR, device, RAM: `stateHash()`) after every slice, and on console output and exit code.
  * Slices of every length make blocks start, end and stop at budget edges everywhere.
+ * The OS-heavy bench guests are also checked for what `npm run bench` relies on: exact
+ * per-pass instruction counts, the same count interpreted, and QEMU's output.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtMachine } from '../../dist/machine/virt.js';
@@ -94,6 +97,16 @@ describe('block compiler against the interpreter (state hash after every slice)'
     });
   }
 
+  // The OS-heavy guests: traps, satp switches and sfence.vma at every system call, page faults, fork; os3 on 3 harts.
+  for (const [name, smp] of [['q-os', 1], ['q-os3', 3]] as const) {
+    it(`benchmark guest ${name}.elf on ${smp} hart(s)`, () => {
+      const r = compare({ elf: `samples/bench/${name}.elf`, smp, max: 3e7 }, 19);
+      expect(r.exitCode).to.equal(0);
+      expect(r.out).to.match(/^os3? 2 passes [0-9a-f]{16}\n$/);
+      expect(r.compiled).to.be.greaterThan(20);
+    });
+  }
+
   it('the sample kernel with its disk: timer and UART interrupts, Sv39, virtio-blk, two user processes', () => {
     const r = compare({ elf: 'samples/kernel/kernel.elf', drive: 'samples/kernel/disk.img', max: 3e7 }, 5);
     expect(r.out).to.match(/all processes have exited/);
@@ -145,6 +158,49 @@ describe('block compiler against the interpreter (state hash after every slice)'
     // 120 seeks, each a restore: the code pages are unchanged, so the blocks were compiled once.
     expect(machines[1].harts[0].blocksCompiled).to.be.within(1, 200);
   });
+});
+
+describe('the OS-heavy benchmark guests (os, os3): exact counts, interpreter and QEMU', function () {
+  this.timeout(300_000);
+
+  /** Run a samples/bench ELF to power-off on `smp` harts; its icount and what it printed. */
+  function runGuest(elf: string, smp: number, jit: boolean): { icount: number; out: string; exitCode: number | undefined } {
+    const out: string[] = [];
+    const m = board({ elf: `samples/bench/${elf}`, smp, max: 0 }, jit, out, HOT);
+    for (;;) {
+      const r = m.run(10_000_000);
+      if (r.reason === 'poweroff') return { icount: m.icount, out: out.join(''), exitCode: r.exitCode };
+      expect(r.reason, `${elf} at icount ${m.icount}`).to.equal('budget');
+      expect(m.icount, `${elf} did not power off`).to.be.below(1e8);
+    }
+  }
+
+  for (const [name, smp] of [['os', 1], ['os3', 3]] as const) {
+    it(`q-${name}: N passes take exactly a + N*b instructions, compiled and interpreted alike, and QEMU (-smp ${smp} -icount shift=0) prints the same`, function () {
+      const two = runGuest(`q-${name}.elf`, smp, true);
+      const one = runGuest(`q-${name}.p1.elf`, smp, true);
+      const many = runGuest(`q-${name}.qemu.elf`, smp, true);
+      const m = /^os3? (\d) passes ([0-9a-f]{16})\n$/.exec(many.out);
+      expect(m, many.out).to.not.equal(null);
+      const n = Number(m![1]);
+      expect(n).to.be.greaterThan(2);
+      expect(two.out).to.equal(`${name} 2 passes ${m![2]}\n`);
+      expect(one.out).to.equal(`${name} 1 passes ${m![2]}\n`);
+      for (const r of [two, one, many]) expect(r.exitCode).to.equal(0);
+      // The bench derives QEMU's count from the 1- and 2-pass counts: it must be exact.
+      const perPass = two.icount - one.icount;
+      expect(many.icount).to.equal(one.icount - perPass + n * perPass);
+      const interp = runGuest(`q-${name}.elf`, smp, false);
+      expect(interp.icount).to.equal(two.icount);
+      expect(interp.out).to.equal(two.out);
+
+      if (spawnSync('qemu-system-riscv64', ['--version']).error) this.skip();
+      const q = spawnSync('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none', '-serial', 'stdio',
+        '-smp', String(smp), '-icount', 'shift=0', '-kernel', join(ROOT, `samples/bench/q-${name}.qemu.elf`)], { encoding: 'utf8', timeout: 60_000 });
+      expect(q.status, q.stderr).to.equal(0);
+      expect(q.stdout).to.equal(many.out);
+    });
+  }
 });
 
 describe('wasm tier against the interpreter (state hash after every slice)', function () {
