@@ -33,7 +33,10 @@ export const IMPLEMENTED_CSRS: number[] = (() => {
   for (let i = 3; i < 32; i++) l.push(0xb00 + i, 0x320 + i);
   return [...new Set(l)].sort((a, b) => a - b);
 })();
-const IMPLEMENTED = new Set(IMPLEMENTED_CSRS);
+/** 1 per implemented CSR number, 2 for the PLAIN ones (a table: kernels read CSRs constantly). */
+const KIND = new Uint8Array(4096);
+for (const n of IMPLEMENTED_CSRS) KIND[n] = 1;
+for (const n of PLAIN) KIND[n] = 2;
 
 /**
  * Who must hear of writes to the Sstc timer CSRs (stimecmp, menvcfg): the board, which drives
@@ -65,7 +68,8 @@ function sd(h: Hart): number {
 
 /** Read CSR n into csrResult; false if not implemented. */
 export function csrRead(h: Hart, n: number): boolean {
-  if (!IMPLEMENTED.has(n)) return false;
+  const kind = KIND[n];
+  if (kind === 0) return false;
   const c = h.csr;
   csrResult.hi = 0;
   switch (n) {
@@ -91,7 +95,7 @@ export function csrRead(h: Hart, n: number): boolean {
       return true;
     }
   }
-  if (PLAIN.has(n)) { csrResult.lo = c[2 * n]; csrResult.hi = c[2 * n + 1]; return true; }
+  if (kind === 2) { csrResult.lo = c[2 * n]; csrResult.hi = c[2 * n + 1]; return true; }
   // hpmcounter3..31, mhpmcounter3..31, mhpmevent3..31: hardwired to zero.
   csrResult.lo = 0;
   return true;
@@ -191,6 +195,6 @@ export function csrWrite(h: Hart, n: number, lo: number, hi: number): void {
       return;
   }
   if (n >= CSR.pmpaddr0 && n < CSR.pmpaddr0 + 16) { c[2 * n] = lo; c[2 * n + 1] = hi & 0x3fffff; return; }
-  if (PLAIN.has(n)) { c[2 * n] = lo; c[2 * n + 1] = hi; return; }
+  if (KIND[n] === 2) { c[2 * n] = lo; c[2 * n + 1] = hi; return; }
   // Hardwired-zero counters and events: writes ignored.
 }

@@ -84,6 +84,17 @@ export class Hart extends Memory {
     this.reset(0x1000);
   }
 
+  /**
+   * Take the exception an instruction exists to cause (ecall) from inside its handler: the
+   * state raise() reaching run()'s catch gives, without unwinding the stack (xv6 makes one
+   * system call every few hundred instructions; throwing cost more than the call itself).
+   * The handler's step then ends at the trap vector as any jump's does.
+   */
+  trapHere(cause: number, tval: number): void {
+    this.trapEnter(cause, tval, false);
+    this.npc = this.pc;
+  }
+
   /** Raise a synchronous exception: the current step ends at the trap handler. */
   override raise(cause: number, tval: number): never {
     this.excCause = cause;

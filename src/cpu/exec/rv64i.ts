@@ -114,7 +114,7 @@ export const rv64i = {
 
   fence(): void {},
   'fence.i'(h: Hart): void { h.flushCode(); },
-  ecall(h: Hart): void { h.raise(8 + h.priv, 0); },
+  ecall(h: Hart): void { h.trapHere(8 + h.priv, 0); },
   ebreak(h: Hart): void { h.raise(3, 0); },
 };
 

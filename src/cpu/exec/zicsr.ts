@@ -9,8 +9,8 @@ import { CSR, EXC, MSTATUS_MIE, MSTATUS_SIE } from '../csr-defs.js';
  * interrupt can become deliverable and no translation changes, so execution goes on without
  * looking at interrupts again (a compiled block does not end). Kernels write them on every trap.
  */
-const PLAIN = new Set<number>([CSR.sscratch, CSR.sepc, CSR.scause, CSR.stval, CSR.stvec,
-  CSR.mscratch, CSR.mepc, CSR.mcause, CSR.mtval, CSR.mtvec]);
+const PLAIN = new Uint8Array(4096);
+for (const n of [CSR.sscratch, CSR.sepc, CSR.scause, CSR.stval, CSR.stvec, CSR.mscratch, CSR.mepc, CSR.mcause, CSR.mtval, CSR.mtvec]) PLAIN[n] = 1;
 
 /** kind: 0 write, 1 set, 2 clear. `write`: whether the instruction writes the CSR at all. */
 function access(h: Hart, op: Op, srcLo: number, srcHi: number, kind: number, write: boolean): void {
@@ -26,7 +26,7 @@ function access(h: Hart, op: Op, srcLo: number, srcHi: number, kind: number, wri
     // checked by the instructions they govern; only an interrupt enable turned on matters.
     if (n === CSR.mstatus || n === CSR.sstatus) {
       if ((h.mstatus & (MSTATUS_MIE | MSTATUS_SIE) & ~enables) !== 0) h.irqCheck = true;
-    } else if (!PLAIN.has(n)) h.irqCheck = true;
+    } else if (PLAIN[n] === 0) h.irqCheck = true;
   }
   if (op.d !== 0) { h.x[op.d] = oldLo; h.x[op.d + 1] = oldHi; }
 }
