@@ -39,14 +39,21 @@ export interface Block {
    */
   s0: Block | null;
   s1: Block | null;
+  /** Two more for a block that ends in an indirect jump (a `ret` returns to many call sites). */
+  s2: Block | null;
+  s3: Block | null;
   epoch: number;
 }
 
 /** Remember that `next` ran right after `b` (under translation epoch `epoch`). */
 export function link(b: Block, next: Block, epoch: number): void {
-  if (b.epoch !== epoch) { b.s0 = null; b.s1 = null; b.epoch = epoch; }
-  if (b.s0 === null || b.s0.pc === next.pc) b.s0 = next;
-  else b.s1 = next;
+  if (b.epoch !== epoch) { b.s0 = null; b.s1 = null; b.s2 = null; b.s3 = null; b.epoch = epoch; }
+  const pc = next.pc;
+  if (b.s0 === null || b.s0.pc === pc) b.s0 = next;
+  else if (b.s1 === null || b.s1.pc === pc) b.s1 = next;
+  else if (b.s2 === null || b.s2.pc === pc) b.s2 = next;
+  else if (b.s3 === null || b.s3.pc === pc) b.s3 = next;
+  else { b.s2 = b.s3; b.s3 = next; }
 }
 
 /**
@@ -106,7 +113,7 @@ export function compileBlock(h: Hart, pc: number, first: Op): Block | null {
   }
   if (tail === '') tail = `h.pc = ${at}; nk = ${n}; break L;`;
   const fn = assemble(src, tail, pc, n);
-  return { pc, n, start: pc & 4095, bytes: at - pc, op: first, fn, s0: null, s1: null, epoch: -1 };
+  return { pc, n, start: pc & 4095, bytes: at - pc, op: first, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1 };
 }
 
 /** Back to the block's start when `cond` holds: another pass inside the function if it fits the budget. */

@@ -165,7 +165,13 @@ export class Hart extends Memory {
       let nb = b.s0;
       if (nb === null || nb.pc !== pc) {
         nb = b.s1;
-        if (nb === null || nb.pc !== pc) return b;
+        if (nb === null || nb.pc !== pc) {
+          nb = b.s2;
+          if (nb === null || nb.pc !== pc) {
+            nb = b.s3;
+            if (nb === null || nb.pc !== pc) return b;
+          }
+        }
       }
       if (clock.icount + nb.n > this.end) return b;
       b = nb;

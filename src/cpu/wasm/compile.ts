@@ -93,7 +93,7 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
       hh.pc = npc[0];
     };
     wasmStats.blocks++;
-    return { pc, n, start: pc & 4095, bytes: end - pc, op: first, fn, s0: null, s1: null, epoch: -1 };
+    return { pc, n, start: pc & 4095, bytes: end - pc, op: first, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1 };
   } catch (e) {
     wasmStats.failures++;
     log('wasm block at 0x%s failed (%s bytes): %s; using the JS block compiler', (pc < 0 ? pc + 2 ** 64 : pc).toString(16), bytes?.length ?? '?', e);
