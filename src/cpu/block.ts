@@ -35,7 +35,8 @@ export interface Block {
   readonly fn: (h: Hart) => void;
   /**
    * Blocks that ran right after this one (two: a branch has two ways on), valid while the
-   * hart's fetchEpoch equals `epoch` (it changes whenever translations or compiled code do).
+   * hart's fetchEpoch equals `epoch` (that of the TLB set current when they were linked,
+   * renewed whenever its translations or compiled code change).
    */
   s0: Block | null;
   s1: Block | null;

@@ -103,10 +103,13 @@ export abstract class Memory implements PageTableClient {
   /** Scratch marks per RAM page (zero between uses). */
   private pageMarks: Uint8Array;
   /**
-   * Changes whenever a translation or compiled code may have changed (TLB flush, code dropped):
-   * links between compiled blocks made under another epoch are not followed.
+   * The current TLB set's epoch (TlbSet.epoch): links between compiled blocks made under
+   * another epoch are not followed. A set keeps its epoch while its translations and the
+   * compiled code stand, so a kernel's links survive the trips to user mode and back.
    */
   fetchEpoch = 0;
+  /** Epochs handed out so far. */
+  private epochs = 0;
   /** The compiled block that ran last, if nothing ran since (see Hart.runChain). */
   lastBlock: Block | null = null;
   /** The page the run loop is fetching from: its virtual base and decoded slots. */
@@ -161,12 +164,12 @@ export abstract class Memory implements PageTableClient {
     if (t === undefined) {
       t = this.tlbs.reduce((a, b) => (b.lastUse < a.lastUse ? b : a));
       t.flush();
+      t.epoch = ++this.epochs;
       t.generation = this.ram.generation;
       t.context = ctx; t.satpHi = hi; t.satpLo = lo;
     }
     this.useTlb(t);
-    // Block links were made under the other context's translations.
-    this.fetchEpoch++;
+    this.fetchEpoch = t.epoch;
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
@@ -543,18 +546,24 @@ export abstract class Memory implements PageTableClient {
         b.op.block = undefined;
         b.op.heat = 0;
         blocks.splice(j, 1);
-        this.fetchEpoch++;
+        this.codeChanged();
         // The running block may be this one: its slow store path leaves it after the store.
         this.irqCheck = true;
       }
     }
   }
 
+  /** Compiled code was dropped: no link made before may be followed, in any context. */
+  private codeChanged(): void {
+    for (const t of this.tlbs) t.epoch = ++this.epochs;
+    this.fetchEpoch = this.tlb.epoch;
+  }
+
   private dropCodePage(idx: number): void {
     this.codeCache[idx] = undefined;
     this.isCode[idx] = 0;
     this.pageBlocks[idx] = undefined;
-    this.fetchEpoch++;
+    this.codeChanged();
     if (this.fetchPage === idx) { this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1; }
   }
 
@@ -576,7 +585,7 @@ export abstract class Memory implements PageTableClient {
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
     this.pageBlocks.fill(undefined);
-    this.fetchEpoch++;
+    this.codeChanged();
     this.codePages = [];
     this.codeListed.fill(0);
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
@@ -631,8 +640,7 @@ export abstract class Memory implements PageTableClient {
    * leaves after the store that caused it (its fetch translation may be gone).
    */
   flushTlb(): void {
-    this.fetchEpoch++;
-    for (const t of this.tlbs) { t.flush(); t.context = -1; t.generation = this.ram.generation; }
+    for (const t of this.tlbs) { t.flush(); t.context = -1; t.epoch = ++this.epochs; t.generation = this.ram.generation; }
     // Privilege, mstatus or satp may have been set directly (debugger, state load): label afresh.
     this.tlbContextChanged();
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;

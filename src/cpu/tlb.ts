@@ -90,6 +90,11 @@ export class TlbSet {
   /** With it, satp (0 when bare or when nothing is translated): high and low words. */
   satpHi = 0;
   satpLo = 0;
+  /**
+   * Identifies the translations and compiled code block links were made under: renewed when
+   * the set is flushed or given to another context, and for every set when code is dropped.
+   */
+  epoch = 0;
   /** When it was last made current (for choosing which set a new context takes). */
   lastUse = 0;
   /**
