@@ -89,6 +89,8 @@ export abstract class Memory implements PageTableClient {
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
   private isCode: Uint8Array;
+  /** Decoded instructions held per page: at 0 after stores, the page stops being code. */
+  private codeLive: Int32Array;
   /** Compiled blocks per RAM page (each lies within its page), to drop those a store overlaps. */
   private pageBlocks: (Block[] | undefined)[];
   /**
@@ -123,6 +125,7 @@ export abstract class Memory implements PageTableClient {
     this.ramEnd = bus.ram.base + bus.ram.size;
     this.codeCache = new Array(bus.ram.pageCount).fill(undefined);
     this.isCode = new Uint8Array(bus.ram.pageCount);
+    this.codeLive = new Int32Array(bus.ram.pageCount);
     this.pageBlocks = new Array(bus.ram.pageCount).fill(undefined);
     this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
     this.codeListed = new Uint8Array(bus.ram.pageCount);
@@ -493,8 +496,11 @@ export abstract class Memory implements PageTableClient {
     const u = this.ram.readPageU8(this.fetchPage);
     const lo16 = u[o] | (u[o + 1] << 8);
     const ops = this.fetchOps!;
-    if ((lo16 & 3) !== 3) return (ops[o >> 1] = decode16(lo16));
-    if (o <= 4092) return (ops[o >> 1] = decode32(lo16 | (u[o + 2] << 16) | (u[o + 3] << 24), 4));
+    if (o <= 4092 || (lo16 & 3) !== 3) {
+      if (ops[o >> 1] === undefined) this.codeLive[this.fetchPage]++;
+      if ((lo16 & 3) !== 3) return (ops[o >> 1] = decode16(lo16));
+      return (ops[o >> 1] = decode32(lo16 | (u[o + 2] << 16) | (u[o + 3] << 24), 4));
+    }
     // The upper parcel is on the next page: translate it separately and do not cache.
     const pa2 = this.xlate(pc + 2, ACC_X);
     const hi16 = this.fetchParcel(pa2, pc + 2);
@@ -537,7 +543,19 @@ export abstract class Memory implements PageTableClient {
     const ops = this.codeCache[idx];
     if (ops === undefined) return;
     const last = (o + size - 1) >> 1;
-    for (let k = o > 1 ? (o >> 1) - 1 : 0; k <= last; k++) ops[k] = undefined as unknown as Op;
+    let gone = 0;
+    for (let k = o > 1 ? (o >> 1) - 1 : 0; k <= last; k++) {
+      if (ops[k] !== undefined) { gone++; ops[k] = undefined as unknown as Op; }
+    }
+    // Every decoded instruction overwritten (a freed page reused for data): the page is no
+    // longer code, so its stores take the fast path again and its slot array is freed.
+    if (gone > 0 && (this.codeLive[idx] -= gone) <= 0) {
+      const blocks = this.pageBlocks[idx];
+      if (blocks !== undefined) for (const b of blocks) { b.op.block = undefined; b.op.heat = 0; }
+      if (blocks !== undefined && blocks.length > 0) this.irqCheck = true;
+      this.dropCodePage(idx);
+      return;
+    }
     const blocks = this.pageBlocks[idx];
     if (blocks === undefined) return;
     for (let j = blocks.length - 1; j >= 0; j--) {
@@ -562,6 +580,7 @@ export abstract class Memory implements PageTableClient {
   private dropCodePage(idx: number): void {
     this.codeCache[idx] = undefined;
     this.isCode[idx] = 0;
+    this.codeLive[idx] = 0;
     this.pageBlocks[idx] = undefined;
     this.codeChanged();
     if (this.fetchPage === idx) { this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1; }
@@ -584,6 +603,7 @@ export abstract class Memory implements PageTableClient {
   flushCode(): void {
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
+    this.codeLive.fill(0);
     this.pageBlocks.fill(undefined);
     this.codeChanged();
     this.codePages = [];

@@ -98,6 +98,28 @@ describe('cpu: TLBs coherent with page-table writes from elsewhere', () => {
   });
 });
 
+describe('cpu: a code page whose instructions were all overwritten is data again', () => {
+  it('its stores get a write-TLB entry again (they took the slow path while it held code)', () => {
+    const m = makeMachine();
+    const h = m.hart;
+    const CODE = RAM_BASE + 0x4000, idx = 4;
+    poke32(m, CODE, [I(0x13, 0, 14, 0, 9), WFI]); // addi a4, x0, 9; wfi
+    poke32(m, RAM_BASE, [SD(A0, 0), WFI]); // sd x0, 0(a0)
+    h.setPC(BigInt(CODE));
+    h.run(1);
+    expect(h.getX(14)).to.equal(9n);
+    const store = (): number[] => { h.setPC(BigInt(RAM_BASE)); h.setX(A0, BigInt(CODE)); h.run(1); const w: number[] = []; h.writablePages(w); return w; };
+    // The store over the decoded addi forgets it: nothing decoded is left on the page.
+    expect(store()).to.not.include(idx);
+    expect(store()).to.include(idx);
+    // New code written there runs (it is decoded afresh).
+    poke32(m, CODE, [I(0x13, 0, 14, 0, 7), WFI]);
+    h.setPC(BigInt(CODE));
+    h.run(1);
+    expect(h.getX(14)).to.equal(7n);
+  });
+});
+
 describe('cpu: snapshots release the write entries of pages no longer written', () => {
   it('a page unchanged between snapshots is released, and its next store is still in the next snapshot', () => {
     const m = makeMachine();
