@@ -13,12 +13,7 @@
  */
 #include <stdint.h>
 
-#define SYS_YIELD 1
-#define SYS_WRITE 2
-#define SYS_EXIT 3
-#define SYS_SBRK 4
-#define SYS_FORK 5
-#define SYS_GETPID 6
+#include "os-sys.h"
 
 #define HEAP_PAGES 16
 #define HEAP_WORDS (HEAP_PAGES * 512)

@@ -69,12 +69,7 @@
 #define PA_PTE(pa) (((uint64_t)(pa) >> 12) << 10)
 #define SATP(root) ((8ul << 60) | ((uint64_t)(root) >> 12))
 
-#define SYS_YIELD 1
-#define SYS_WRITE 2
-#define SYS_EXIT 3
-#define SYS_SBRK 4
-#define SYS_FORK 5
-#define SYS_GETPID 6
+#include "os-sys.h"
 
 /* Saved by uservec / loaded by userret (os-start.S): x[n - 1] is register xn. */
 struct trapframe {

@@ -8,25 +8,12 @@
    change is followed by an sfence.vma, as the spec asks, and must be seen after it. */
 #include "common.h"
 #include "trap.h"
+#include "paging.h"
 
-#define V 1
-#define R 2
-#define W 4
-#define X 8
-#define U 16
-#define A 64
-#define D 128
-#define SUM (1 << 18)
-#define GO_S(label) la t0, label; csrw mepc, t0; li t0, 3 << 11; csrc mstatus, t0; li t0, 1 << 11; csrs mstatus, t0; mret
-#define GO_U(label) la t0, label; csrw mepc, t0; li t0, 3 << 11; csrc mstatus, t0; mret
-#define S_OK(code, label) la s11, 91f; GO_S(label); 91: CHECK(code, s8, 9)
-#define S_FAULT(code, label, cause) la s11, 91f; GO_S(label); 91: CHECK(code, s8, cause); CHECKR(code, s10, a0)
-#define U_OK(code, label) la s11, 91f; GO_U(label); 91: CHECK(code, s8, 8)
 /* t1 = leaf PTE for the frame of `sym` with flags f */
 #define PTE(sym, f) la t1, sym; srli t1, t1, 2; ori t1, t1, f
 /* table[idx] = PTE(sym, f) */
 #define SETPTE(table, idx, sym, f) PTE(sym, f); la t0, table; sd t1, (idx * 8)(t0)
-#define SETSATP(root) la t0, root; srli t0, t0, 12; li t1, 8 << 60; or t0, t0, t1; csrw satp, t0
 #define URW (V | R | W | U | A | D)
 
   .section .text.init
