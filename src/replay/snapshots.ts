@@ -70,7 +70,7 @@ export interface SnapshotEntry {
  * (about 70), and this store a map entry. Counted so that the budget bounds what history
  * really holds (a 1 GiB budget is about 260,000 pages: 90 MiB of this).
  */
-const BUFFER_OVERHEAD = 384;
+export const BUFFER_OVERHEAD = 384;
 
 export class SnapshotStore {
   readonly policy: SnapshotPolicy;
