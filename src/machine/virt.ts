@@ -62,7 +62,7 @@ const GDB_REGNO_CSR0 = 65;
 const CSR_SATP = 0x180;
 
 /** The scheduler position and device event point: state, saved in snapshots. */
-interface SchedState {
+export interface SchedState {
   /** Hart whose quantum is in progress. */
   cur: number;
   /** Steps left in that quantum. */
@@ -71,13 +71,38 @@ interface SchedState {
   nextEvent: number;
 }
 
-interface VirtSnapshot extends MachineSnapshot {
+/** What a snapshot of the board is made of (a recording's keyframes serialize exactly this). */
+export interface VirtSnapshotParts {
   readonly clock: { icount: number; warpNs: number };
   readonly harts: HartState[];
   readonly devices: Record<string, DeviceState>;
   readonly ram: RamSnapshot;
   readonly sched: SchedState;
   readonly exitCode: number | undefined;
+}
+
+/** A snapshot of the board: its parts plus the snapshot store's accounting. */
+export interface VirtSnapshot extends MachineSnapshot, VirtSnapshotParts {}
+
+/** The disk overlay chunks held in a device state (virtio-blk's backend), if any. */
+export function diskChunksOf(d: DeviceState): (Uint8Array | null)[] | undefined {
+  const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
+  return Array.isArray(chunks) ? (chunks as (Uint8Array | null)[]) : undefined;
+}
+
+/**
+ * A snapshot from its parts (taken now, or decoded from a recording's keyframe), with the
+ * accounting the snapshot store uses: the chunk table and hart state privately, RAM chunks
+ * and disk chunks as shared buffers.
+ */
+export function virtSnapshot(p: VirtSnapshotParts): VirtSnapshot {
+  const stateBytes = p.ram.chunks.length * 8 + p.harts.length * 2048 + 4096;
+  const pageRefs: (ArrayBufferView | null)[] = [];
+  for (const d of Object.values(p.devices)) {
+    const chunks = diskChunksOf(d);
+    if (chunks) pageRefs.push(...chunks);
+  }
+  return { icount: p.clock.icount, approxBytes: stateBytes, stateBytes, pageRefs, pageGroups: p.ram.chunks, ...p };
 }
 
 export class VirtMachine implements ReplayableMachine {
@@ -475,28 +500,7 @@ export class VirtMachine implements ReplayableMachine {
     const released: number[] = [];
     const ram = this.ram.snapshot(writable, released);
     if (released.length > 0) for (const h of this.harts) h.dropWritePages(released);
-    // The chunk table; the chunks themselves are shared and counted by the store once each.
-    const stateBytes = ram.chunks.length * 8 + harts.length * 2048 + 4096;
-    // Page-like buffers for the snapshot store's exact accounting: RAM chunks and disk chunks.
-    const pageRefs: (ArrayBufferView | null)[] = [];
-    for (const d of Object.values(devices)) {
-      const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
-      if (Array.isArray(chunks)) pageRefs.push(...(chunks as (ArrayBufferView | null)[]));
-    }
-    const snap: VirtSnapshot = {
-      icount: this.clock.icount,
-      approxBytes: stateBytes,
-      stateBytes,
-      pageRefs,
-      pageGroups: ram.chunks,
-      clock: this.clock.saveState(),
-      harts,
-      devices,
-      ram,
-      sched: { ...this.sched },
-      exitCode: this.exitCode,
-    };
-    return snap;
+    return virtSnapshot({ clock: this.clock.saveState(), harts, devices, ram, sched: { ...this.sched }, exitCode: this.exitCode });
   }
 
   restore(snapshot: MachineSnapshot): void {
