@@ -15,7 +15,7 @@
  * milliseconds and yield to the event loop between slices, so `interrupt()` (Ctrl-C) or an
  * AbortSignal stops them within a few slices, at a real icount with a consistent state.
  */
-import type { InputEvent, ReplayableMachine, RunResult, Watchpoint } from '../machine/types.js';
+import type { InputEvent, MachineSnapshot, ReplayableMachine, RunResult, Watchpoint } from '../machine/types.js';
 import { NS_PER_INSN } from './clock.js';
 import createDebug from 'debug';
 import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
@@ -693,6 +693,56 @@ export class Timeline {
       this.hart = savedHart;
       if (found === 'interrupted') return 'interrupted';
       return found === 'begin' ? null : found;
+    });
+  }
+
+  // ---- keyframes -------------------------------------------------------------------------
+
+  /**
+   * Seed history with a saved state (a recording's keyframe) at its icount, as execution
+   * arrives there: seeks and reverse steps then start from it rather than from icount 0. The
+   * spacing rule never drops it (the memory budget may).
+   */
+  addKeyframe(snap: MachineSnapshot): void {
+    this.assertIdle();
+    if (!Number.isSafeInteger(snap.icount) || snap.icount < 0 || snap.icount > this.end) {
+      throw new RangeError(`keyframe at icount ${snap.icount} is outside history (0 .. ${this.end})`);
+    }
+    this.snapshots.add(snap.icount, snap, { keyframe: true });
+  }
+
+  /**
+   * Visit the states as execution arrives at each of `icounts` (ascending, within history),
+   * handing each to `each` (which must not keep using the machine). The position, with the
+   * inputs applied there, is as before afterwards.
+   */
+  statesAt(icounts: readonly number[], each: (icount: number, snap: MachineSnapshot) => void, opts: OperationOptions = {}): Promise<'done' | 'interrupted'> {
+    for (const ic of icounts) if (!Number.isSafeInteger(ic) || ic < 0 || ic > this.end) return Promise.reject(new RangeError(`icount ${ic} is outside history (0 .. ${this.end})`));
+    return this.op(opts, async () => {
+      const start = this.icount;
+      const startApplied = this.appliedHere();
+      const back = this.machine.snapshot();
+      const savedHart = this.hart;
+      let out: 'done' | 'interrupted' = 'done';
+      try {
+        for (const ic of icounts) {
+          const e = this.snapshots.get(ic);
+          if (e) {
+            each(ic, e.snap);
+            continue;
+          }
+          const r = await this.seekWithin(ic);
+          if (r.kind === 'interrupted') { out = 'interrupted'; break; }
+          if (r.kind !== 'reached') this.divergence(`could not reach icount ${ic} (${r.kind})`);
+          each(ic, this.machine.snapshot());
+        }
+      } finally {
+        this.machine.restore(back);
+        this.appliedIc = start;
+        this.appliedN = startApplied;
+        this.hart = savedHart;
+      }
+      return out;
     });
   }
 
