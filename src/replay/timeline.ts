@@ -701,7 +701,8 @@ export class Timeline {
   /**
    * Seed history with a saved state (a recording's keyframe) at its icount, as execution
    * arrives there: seeks and reverse steps then start from it rather than from icount 0. The
-   * spacing rule never drops it (the memory budget may).
+   * spacing rule never drops it; the memory budget may, at once (so seeding many large
+   * keyframes never holds more than the budget), far ones from the position first.
    */
   addKeyframe(snap: MachineSnapshot): void {
     this.assertIdle();
@@ -709,6 +710,8 @@ export class Timeline {
       throw new RangeError(`keyframe at icount ${snap.icount} is outside history (0 .. ${this.end})`);
     }
     this.snapshots.add(snap.icount, snap, { keyframe: true });
+    this.snapshots.thin(this.anchors(), this.icount);
+    log('keyframe at icount %d; %d snapshots (%d bytes)', snap.icount, this.snapshots.count, this.snapshots.bytes);
   }
 
   /**

@@ -18,6 +18,9 @@ import type { VirtSnapshot } from '../machine/virt.js';
 import { KeyframeDecoder, KeyframeEncoder, KeyframeError, keyframeHeader, type KeyframeTarget } from '../replay/keyframe.js';
 import { encodedRecordingBytes, type Recording, type RecordingKeyframe } from '../replay/recording.js';
 import type { Timeline } from '../replay/timeline.js';
+import createDebug from 'debug';
+
+const log = createDebug('rvrr:replay');
 
 /** Where and how many keyframes a recording gets (see the module comment). */
 export interface KeyframeRule {
@@ -25,7 +28,11 @@ export interface KeyframeRule {
   maxCount: number;
   /** Keyframes may add this share of the file's size without them. */
   share: number;
-  /** ... but at least this many bytes (a short run's images are small). */
+  /**
+   * ... but at least this many bytes: the images and log of a busy guest's run are small (a
+   * 1e10-instruction run of a compute guest is a few KiB), and reading 32 MiB is far cheaper
+   * than re-executing billions of instructions.
+   */
   minBudget: number;
   /** No closer than this (replaying that far takes well under 100 ms). */
   minSpacing: number;
@@ -34,7 +41,7 @@ export interface KeyframeRule {
 export const DEFAULT_KEYFRAME_RULE: KeyframeRule = {
   maxCount: 64,
   share: 0.25,
-  minBudget: 1 << 20,
+  minBudget: 32 << 20,
   minSpacing: 4_000_000,
 };
 
@@ -114,6 +121,7 @@ export async function seedKeyframes(
   const problems: string[] = [];
   const problem = (msg: string) => {
     problems.push(msg);
+    log('%s', msg);
     report(msg);
   };
   let spare: Timeline | undefined;
@@ -159,5 +167,6 @@ export async function seedKeyframes(
     snaps.push(snap);
     last = k.icount;
   }
+  log('%d of %d keyframes seeded', used.length, rec.keyframes?.length ?? 0);
   return { used, problems };
 }

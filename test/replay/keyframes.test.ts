@@ -125,6 +125,20 @@ describe('replay/keyframes', function () {
     expect(t.machine.stateHash()).to.equal(rec.finalStateHash);
   });
 
+  it('with a snapshot budget smaller than the keyframes, the far ones are dropped and states stay the same', async () => {
+    const rec = decodeRecording(encodeRecording(withKf));
+    const s = createSession({
+      config: configFromRecording(rec), mode: 'replay', log: rec.log, endIcount: rec.endIcount, clockMode: 'virtual', snapshotMemory: 400_000,
+    });
+    const seeded = await seedKeyframes(s.timeline, rec, target(s));
+    expect(seeded.used).to.have.length(rec.keyframes!.length);
+    const kept = s.timeline.snapshots.list().filter((e) => e.keyframe).length;
+    expect(kept).to.be.greaterThan(0);
+    expect(kept).to.be.lessThan(rec.keyframes!.length);
+    expect(s.timeline.snapshots.bytes).to.be.at.most(400_000);
+    await checkHashes(s, new Map([...recorded.hashes].filter((_, i) => i % 4 === 1)));
+  });
+
   it('a recording without keyframes is written as format version 1 and still opens and replays', async () => {
     const bytes = encodeRecording(recorded.rec);
     expect(Buffer.from(bytes).readUInt16LE(8)).to.equal(1);
