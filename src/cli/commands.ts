@@ -7,7 +7,7 @@ import { GdbServer } from '../gdb/server.js';
 import { formatRecordingSummary, readRecording, summarizeRecording, writeRecording } from '../replay/recording.js';
 import { MachineTarget } from '../session/target.js';
 import { configFromRecording, replaySessionOf, toRecording, type Session } from '../session/session.js';
-import { seedKeyframes, withKeyframes } from '../session/keyframes.js';
+import { DEFAULT_KEYFRAME_RULE, seedKeyframes, withKeyframes, type KeyframeRule } from '../session/keyframes.js';
 import type { Recording } from '../replay/recording.js';
 import { loadMachineConfig, parseSize, type MachineArgs } from './machine-args.js';
 import { openLiveSession, writeBackDisk, type ConsoleArgs, type LiveSession } from './live.js';
@@ -98,7 +98,8 @@ function machineInputs(a: MachineArgs): [string, string | undefined][] {
 }
 
 /** `run`: boot the machine with the console on the terminal; exit with the guest's code. */
-export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string; keyframes?: boolean } = {}): Promise<number> {
+export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string; keyframes?: boolean; maxKeyframes?: number } = {}): Promise<number> {
+  const rule = keyframeRule(opts.maxKeyframes);
   checkOutputsAreNotInputs([['recording', opts.output], ['console log', a['console-log']]], machineInputs(a));
   if (opts.output !== undefined) checkOutputPath(opts.output);
   const config = loadMachineConfig(a);
@@ -122,7 +123,7 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
       let rec = toRecording(s);
       let kf = '';
       if (opts.keyframes !== false) {
-        const { recording, report } = await withKeyframes(s.timeline, rec);
+        const { recording, report } = await withKeyframes(s.timeline, rec, rule);
         rec = recording;
         kf = `, ${report.written} keyframes (${report.bytes} bytes)`;
       }
@@ -228,6 +229,13 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
   return serveSession(s, a, rec.images.find((i) => i.role === 'kernel')?.name ?? '', done, finish);
 }
 
+/** The keyframe rule with `--max-keyframes`. */
+function keyframeRule(max: number | undefined): KeyframeRule {
+  if (max === undefined) return DEFAULT_KEYFRAME_RULE;
+  if (!Number.isInteger(max) || max < 1 || max > 100_000) throw new Error(`--max-keyframes ${max}: expected a whole number from 1 to 100000`);
+  return { ...DEFAULT_KEYFRAME_RULE, maxCount: max };
+}
+
 /** Seed a replay session's timeline with the recording's keyframes; returns how many were usable. */
 async function seedSession(s: Session, rec: Recording, warn: (msg: string) => void): Promise<number> {
   if (!rec.keyframes) return 0;
@@ -239,14 +247,15 @@ async function seedSession(s: Session, rec: Recording, warn: (msg: string) => vo
  * `index`: replay a recording once (checking it reaches its recorded final state) and write
  * it with keyframes chosen by the size rule, to `out` or in place (temporary file + rename).
  */
-export async function indexCommand(file: string, opts: { output?: string } = {}): Promise<number> {
+export async function indexCommand(file: string, opts: { output?: string; maxKeyframes?: number } = {}): Promise<number> {
+  const rule = keyframeRule(opts.maxKeyframes);
   const rec = await readRecording(file);
   const out = opts.output ?? file;
   if (opts.output !== undefined) checkOutputPath(out);
   const s = replaySessionOf(rec);
   const stop = await s.timeline.runForward();
   if (stop.reason !== 'replaylog-end') throw new Error(`${file}: replay stopped at icount ${stop.icount} (${stop.reason}) before the end of history`);
-  const { recording, report } = await withKeyframes(s.timeline, rec);
+  const { recording, report } = await withKeyframes(s.timeline, rec, rule);
   await writeRecording(out, recording);
   say(`rvrr: ${out}: ${report.written} keyframes, ${report.bytes} bytes (budget ${report.budget} bytes, ${report.candidates} candidate points)`);
   return 0;
