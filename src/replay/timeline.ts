@@ -734,6 +734,9 @@ export class Timeline {
             each(ic, e.snap);
             continue;
           }
+          // Standing at `ic` with inputs logged there applied (the end of history after
+          // toRecording): the arrival state is behind, so go back before it.
+          if (this.icount === ic && this.appliedHere() > 0) this.restore(ic - 1);
           const r = await this.seekWithin(ic);
           if (r.kind === 'interrupted') { out = 'interrupted'; break; }
           if (r.kind !== 'reached') this.divergence(`could not reach icount ${ic} (${r.kind})`);

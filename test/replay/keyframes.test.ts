@@ -125,6 +125,27 @@ describe('replay/keyframes', function () {
     expect(t.machine.stateHash()).to.equal(rec.finalStateHash);
   });
 
+  it('a keyframe at an end of history where inputs are logged holds the state before them', async () => {
+    // A live session stopped mid-run, a console byte and a register write at its end, saved.
+    const s = createSession({ config: kernelConfig(), clockMode: 'virtual' });
+    await s.timeline.runForward({ budget: 9_000_123 }); // not where a snapshot is taken
+    s.timeline.recordDebuggerWrite({ kind: 'console', bytes: Uint8Array.of(0x7a) });
+    s.timeline.recordDebuggerWrite({ kind: 'reg', hart: 0, regno: 10, value: 1234n });
+    const hashAfter = s.machine.stateHash();
+    const { recording } = await withKeyframes(s.timeline, toRecording(s), RULE);
+    // The live session is where it was, inputs applied.
+    expect(s.timeline.icount).to.equal(9_000_123);
+    expect(s.machine.stateHash()).to.equal(hashAfter);
+    expect(recording.keyframes!.at(-1)!.icount).to.equal(9_000_123);
+    const rec = decodeRecording(encodeRecording(recording));
+    const r = replaySession(rec);
+    await seedKeyframes(r.timeline, rec, target(r));
+    await r.timeline.seek(rec.endIcount);
+    const stop = await r.timeline.runForward();
+    expect(stop.reason).to.equal('replaylog-end');
+    expect(r.machine.stateHash()).to.equal(hashAfter);
+  });
+
   it('with a snapshot budget smaller than the keyframes, the far ones are dropped and states stay the same', async () => {
     const rec = decodeRecording(encodeRecording(withKf));
     const s = createSession({
