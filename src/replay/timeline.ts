@@ -810,6 +810,7 @@ export class Timeline {
       snapshotCount: this.snapshots.count,
       snapshotBytes: this.snapshots.bytes,
       snapshotBudget: this.snapshots.policy.memoryBudget,
+      keyframeCount: this.snapshots.list().filter((e) => e.keyframe).length,
       logEntries: this.log.length,
       logBytes,
     };
