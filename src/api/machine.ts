@@ -628,7 +628,14 @@ export class Machine {
   /** Save the history so far as a recording file (`rvrr replay FILE` or `Machine.fromRecording` plays it back). */
   async saveRecording(file: string): Promise<void> {
     const { config, images } = recordingParts(this.config);
-    const { recording } = await withKeyframes(this.engine, this.engine.toRecording(config, images));
-    await writeRecording(file, recording);
+    const bare = this.engine.toRecording(config, images);
+    let rec = bare;
+    try {
+      rec = (await withKeyframes(this.engine, bare)).recording;
+    } catch (e) {
+      // The history is what matters: saved without keyframes (`rvrr index` can add them).
+      replayLog('%s: saved without keyframes: %s', file, (e as Error).message);
+    }
+    await writeRecording(file, rec);
   }
 }

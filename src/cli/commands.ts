@@ -123,9 +123,15 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
       let rec = toRecording(s);
       let kf = '';
       if (opts.keyframes !== false) {
-        const { recording, report } = await withKeyframes(s.timeline, rec, rule);
-        rec = recording;
-        kf = `, ${report.written} keyframes (${report.bytes} bytes)`;
+        try {
+          const { recording, report } = await withKeyframes(s.timeline, rec, rule);
+          rec = recording;
+          kf = `, ${report.written} keyframes (${report.bytes} bytes)`;
+          if (report.failure !== undefined) say(`rvrr: warning: keyframes stop at ${report.failure}`);
+        } catch (e) {
+          // The run is what matters: save it without keyframes (`rvrr index` can add them).
+          say(`rvrr: warning: no keyframes: ${(e as Error).message}`);
+        }
       }
       await writeRecording(opts.output, rec);
       const i = s.timeline.info();
@@ -258,6 +264,7 @@ export async function indexCommand(file: string, opts: { output?: string; maxKey
   const { recording, report } = await withKeyframes(s.timeline, rec, rule);
   await writeRecording(out, recording);
   say(`rvrr: ${out}: ${report.written} keyframes, ${report.bytes} bytes (budget ${report.budget} bytes, ${report.candidates} candidate points)`);
+  if (report.failure !== undefined) say(`rvrr: warning: keyframes stop at ${report.failure}`);
   return 0;
 }
 

@@ -196,6 +196,8 @@ export class KeyframeEncoder {
       parts.push(u16(nb.length), nb, u32(chunks.length));
       encodeDelta(chunks, base?.disks.get(name), parts);
     }
+    const size = parts.reduce((n, b) => n + b.length, 0);
+    if (size > 0xffffffff) throw new KeyframeError(`a keyframe of ${size} bytes is over the format's 4 GiB`);
     const body = Buffer.concat(parts);
     const z = deflateRawSync(body, { level: body.length < 1 << 20 ? DEFLATE_LEVEL_SMALL : DEFLATE_LEVEL_LARGE });
     const h = Buffer.alloc(KF_HEADER_BYTES);
@@ -306,7 +308,8 @@ export class KeyframeDecoder {
       if (base.icount !== h.baseIcount) throw new KeyframeError(`delta against icount ${h.baseIcount}, but the keyframe before it is at ${base.icount}`);
       if (h.icount <= base.icount) throw new KeyframeError(`keyframe at icount ${h.icount} does not follow the one at ${base.icount}`);
     }
-    const body = inflateRawSync(Buffer.from(payload.buffer, payload.byteOffset + KF_HEADER_BYTES, payload.byteLength - KF_HEADER_BYTES));
+    // Never inflate past what the header announced (a crafted file must not exhaust memory).
+    const body = inflateRawSync(Buffer.from(payload.buffer, payload.byteOffset + KF_HEADER_BYTES, payload.byteLength - KF_HEADER_BYTES), { maxOutputLength: Math.max(1, h.bodyBytes) });
     if (body.length !== h.bodyBytes) throw new KeyframeError(`body of ${body.length} bytes, header says ${h.bodyBytes}`);
     const b = bodyParser.parse(body) as {
       state: string; ramPages: number; ram: ParsedDelta; disks: { name: string; chunkCount: number; delta: ParsedDelta }[]; rest: Buffer;

@@ -16,6 +16,7 @@
 import type { MachineSnapshot } from '../machine/types.js';
 import type { VirtSnapshot } from '../machine/virt.js';
 import { KeyframeDecoder, KeyframeEncoder, KeyframeError, keyframeHeader, type KeyframeTarget } from '../replay/keyframe.js';
+import { KeyframeJsonError } from '../replay/keyframe-json.js';
 import { encodedRecordingBytes, type Recording, type RecordingKeyframe } from '../replay/recording.js';
 import type { Timeline } from '../replay/timeline.js';
 import createDebug from 'debug';
@@ -65,6 +66,8 @@ export interface KeyframeWriteReport {
   bytes: number;
   budget: number;
   interrupted: boolean;
+  /** Why keyframes stopped early (a state the format cannot hold), if they did. */
+  failure?: string;
 }
 
 /**
@@ -80,8 +83,19 @@ export async function withKeyframes(timeline: Timeline, rec: Recording, rule: Ke
   const enc = new KeyframeEncoder();
   const keyframes: RecordingKeyframe[] = [];
   let bytes = 0;
+  let failure: string | undefined;
   const r = await timeline.statesAt(candidates, (icount, snap) => {
-    const k = enc.encode(snap as VirtSnapshot);
+    if (failure !== undefined) return;
+    let k;
+    try {
+      k = enc.encode(snap as VirtSnapshot);
+    } catch (e) {
+      // A state this format cannot hold: no keyframe there or after (they would build on it).
+      if (!(e instanceof KeyframeError || e instanceof KeyframeJsonError)) throw e;
+      failure = `icount ${icount}: ${e.message}`;
+      log('keyframes stop at %s', failure);
+      return;
+    }
     const cost = k.payload.length + 44;
     if (bytes + cost > (budget * icount) / end) return;
     k.commit();
@@ -90,7 +104,7 @@ export async function withKeyframes(timeline: Timeline, rec: Recording, rule: Ke
   }, opts.signal ? { signal: opts.signal } : {});
   return {
     recording: { ...bare, ...(keyframes.length > 0 ? { keyframes } : {}) },
-    report: { written: keyframes.length, candidates: candidates.length, bytes, budget, interrupted: r === 'interrupted' },
+    report: { written: keyframes.length, candidates: candidates.length, bytes, budget, interrupted: r === 'interrupted', ...(failure !== undefined ? { failure } : {}) },
   };
 }
 

@@ -274,6 +274,21 @@ describe('replay/keyframes', function () {
     await checkHashes(s, recorded.hashes);
   });
 
+  it('a keyframe that would inflate past the size its header gives is refused, not inflated', async () => {
+    const kf = withKf.keyframes!.map((k) => ({ ...k }));
+    const p = Buffer.from(kf[0].payload);
+    p.writeUInt32LE(100, 20); // bodyBytes
+    kf[0].payload = new Uint8Array(p);
+    const rec = decodeRecording(encodeRecording({ ...withKf, keyframes: kf }));
+    const s = replaySession(rec);
+    const msgs: string[] = [];
+    const seeded = await seedKeyframes(s.timeline, rec, target(s), (m) => msgs.push(m), () => replaySession(rec).timeline);
+    expect(msgs).to.have.length(1);
+    expect(msgs[0]).to.match(/^keyframe 1 of \d+ \(icount 2000000\): undecodable: .*; skipped$/);
+    expect(seeded.used).to.deep.equal(kf.slice(1).map((k) => k.icount));
+    await checkHashes(s, new Map([...recorded.hashes].filter((_, i) => i % 4 === 2)));
+  });
+
   it('keyframe JSON keeps what plain JSON loses (typed arrays, bigints, Infinity, -0)', () => {
     const v = { a: new Uint8Array([1, 2, 255]), b: new Int32Array([-1, 7]), c: 2n ** 70n, d: Infinity, e: -0, f: [NaN, null], g: 'x' };
     const back = stateFromJson(stateToJson(v)) as typeof v;
