@@ -12,11 +12,12 @@ import { createHash } from 'node:crypto';
 import { Bus } from '../bus/bus.js';
 import { PagedRam, PAGE_SIZE, type RamSnapshot } from '../bus/ram.js';
 import { Hart, type HartState } from '../cpu/hart.js';
+import { hartHashForm } from '../cpu/state.js';
 import { CSR, MIP_STIP } from '../cpu/csr-defs.js';
 import { onTimerCsrWrite, sstcEnabled } from '../cpu/csr.js';
 import { Clint } from '../devices/clint.js';
 import type { DeviceState, MmioDevice } from '../devices/device.js';
-import { DiskOverlay } from '../devices/disk.js';
+import { DiskOverlay, diskHashForm, diskStateFromChunks } from '../devices/disk.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc.js';
 import { Plic } from '../devices/plic.js';
 import { SifiveTest, type TestAction } from '../devices/sifive-test.js';
@@ -27,7 +28,7 @@ import { VirtioNet, type NetLink } from '../devices/virtio-net.js';
 import { UserNetPeer } from '../net/peer.js';
 import { VirtualClock } from '../replay/clock.js';
 import type {
-  InputEvent, MachineSnapshot, ReplayableMachine, RunOptions, RunResult, Watchpoint,
+  InputEvent, MachineSnapshot, PageGroup, ReplayableMachine, RunOptions, RunResult, Watchpoint,
 } from './types.js';
 import { buildBootRom } from './boot-rom.js';
 import { planBoot, type BootPlan, type VirtOptions } from './virt-boot.js';
@@ -84,25 +85,36 @@ export interface VirtSnapshotParts {
 /** A snapshot of the board: its parts plus the snapshot store's accounting. */
 export interface VirtSnapshot extends MachineSnapshot, VirtSnapshotParts {}
 
-/** The disk overlay chunks held in a device state (virtio-blk's backend), if any. */
+/** The disk overlay's chunks, one reference each, held in a device state (virtio-blk's backend), if any. */
 export function diskChunksOf(d: DeviceState): (Uint8Array | null)[] | undefined {
-  const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
-  return Array.isArray(chunks) ? (chunks as (Uint8Array | null)[]) : undefined;
+  const disk = diskStateOf(d);
+  return disk === undefined ? undefined : (diskHashForm(disk).chunks as (Uint8Array | null)[]);
+}
+
+/**
+ * A device state with its disk overlay's chunks replaced (a keyframe being decoded): groups
+ * made from `chunks`, the ones of `like` (the previous keyframe's state) reused where unchanged.
+ */
+export function withDiskChunks(d: DeviceState, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
+  const disk = diskStateOf(d);
+  if (disk === undefined) throw new Error('no disk in this device state');
+  const prev = like !== undefined ? diskStateOf(like) : undefined;
+  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskStateFromChunks(disk.size as number, chunks, prev) } };
 }
 
 /**
  * A snapshot from its parts (taken now, or decoded from a recording's keyframe), with the
- * accounting the snapshot store uses: the chunk table and hart state privately, RAM chunks
- * and disk chunks as shared buffers.
+ * accounting the snapshot store uses: page-like buffers in groups successive snapshots share
+ * while unchanged (RAM chunks, and the disk overlay's chunk groups), the rest as state bytes.
  */
 export function virtSnapshot(p: VirtSnapshotParts): VirtSnapshot {
-  const stateBytes = p.ram.chunks.length * 8 + p.harts.length * 2048 + 4096;
-  const pageRefs: (ArrayBufferView | null)[] = [];
+  let pageGroups: readonly (PageGroup | null)[] = p.ram.chunks;
   for (const d of Object.values(p.devices)) {
-    const chunks = diskChunksOf(d);
-    if (chunks) pageRefs.push(...chunks);
+    const groups = diskStateOf(d)?.groups;
+    if (Array.isArray(groups)) pageGroups = pageGroups.concat(groups as (PageGroup | null)[]);
   }
-  return { icount: p.clock.icount, approxBytes: stateBytes, stateBytes, pageRefs, pageGroups: p.ram.chunks, ...p };
+  const stateBytes = snapshotStateBytes(p.harts.length, pageGroups.length);
+  return { icount: p.clock.icount, approxBytes: stateBytes, stateBytes, pageGroups, ...p };
 }
 
 export class VirtMachine implements ReplayableMachine {
@@ -522,8 +534,8 @@ export class VirtMachine implements ReplayableMachine {
   stateHash(): string {
     const h = createHash('sha256');
     h.update(canonical({ clock: this.clock.saveState(), sched: this.sched, exitCode: this.exitCode ?? null }));
-    for (const hart of this.harts) h.update(canonical(hart.saveState()));
-    for (const d of this.devices) h.update(d.name + canonical(d.saveState()));
+    for (const hart of this.harts) h.update(canonical(hartHashForm(hart.saveState())));
+    for (const d of this.devices) h.update(d.name + canonical(deviceHashForm(d.saveState())));
     const idx = new Uint32Array(1);
     for (let i = 0; i < this.ram.pageCount; i++) {
       const p = this.ram.readPageI32(i);
@@ -548,11 +560,38 @@ export class VirtMachine implements ReplayableMachine {
 const ZERO_PAGE = new PagedRam(0, PAGE_SIZE).readPageI32(0);
 
 /** A deterministic text form of saved state for hashing (sorted keys, typed arrays as hex). */
+/**
+ * Host bytes a snapshot holds besides its page buffers and groups (which the store counts
+ * once each), measured in heap snapshots of xv6 on 3 harts: a hart's saved state is about
+ * 1.5 KiB, the devices' about 10 KiB (the PLIC's and virtio queues' most), the snapshot and
+ * its group table 8 bytes a group.
+ */
+function snapshotStateBytes(harts: number, groups: number): number {
+  return groups * 8 + harts * 1536 + 12 * 1024;
+}
+
+/** The disk overlay's state inside a device's saved state (virtio-blk's backend), if any. */
+function diskStateOf(d: DeviceState): DeviceState | undefined {
+  return ((d.backend as DeviceState | null)?.disk as DeviceState | undefined) ?? undefined;
+}
+
+/** A device state in the form hashes are computed over (the disk overlay per chunk). */
+function deviceHashForm(d: DeviceState): DeviceState {
+  const disk = diskStateOf(d);
+  if (disk === undefined) return d;
+  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskHashForm(disk) } };
+}
+
 function canonical(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint') return v.toString() + 'n';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
+  // Word arrays hash as the number lists they are saved in place of (snapshots keep them
+  // typed, for size); byte arrays (disk chunks, frames) as hex.
+  if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Uint16Array || v instanceof Int16Array || v instanceof Float64Array) {
+    return '[' + Array.prototype.join.call(v, ',') + ']';
+  }
   if (ArrayBuffer.isView(v)) {
     return '<' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') + '>';
   }

@@ -9,7 +9,7 @@
  *     bodyBytes u32 (the uncompressed body size)
  *   body (compressed):
  *     stateBytes u32 | state: JSON of {clock, sched, exitCode, harts, devices} (keyframe-json.ts),
- *       with each disk overlay's chunk list replaced by null
+ *       with each disk overlay's chunk groups replaced by null (its chunks are stored below)
  *     ramPages u32 | RAM page delta
  *     diskCount u16 | per disk: nameBytes u16 | device name | chunkCount u32 | chunk delta
  *   a delta (of pages or disk chunks):
@@ -29,7 +29,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Parser } from 'binary-parser';
 import { CHUNK_PAGES, PAGE_SIZE, type RamChunk, type RamSnapshot } from '../bus/ram.js';
 import type { DeviceState } from '../devices/device.js';
-import { diskChunksOf, virtSnapshot, type VirtSnapshot, type VirtSnapshotParts } from '../machine/virt.js';
+import { diskChunksOf, virtSnapshot, withDiskChunks, type VirtSnapshot, type VirtSnapshotParts } from '../machine/virt.js';
 import { stateFromJson, stateToJson } from './keyframe-json.js';
 
 export const KEYFRAME_FORMAT_VERSION = 1;
@@ -183,7 +183,7 @@ export class KeyframeEncoder {
       if (chunks) {
         disks.set(name, chunks);
         const backend = d.backend as DeviceState;
-        devices[name] = { ...d, backend: { ...backend, disk: { ...(backend.disk as DeviceState), chunks: null } } };
+        devices[name] = { ...d, backend: { ...backend, disk: { ...(backend.disk as DeviceState), groups: null } } };
       } else devices[name] = d;
     }
     const state = Buffer.from(stateToJson({ clock: snap.clock, sched: snap.sched, exitCode: snap.exitCode ?? null, harts: snap.harts, devices }), 'utf8');
@@ -336,8 +336,12 @@ export class KeyframeDecoder {
       if (chunks) {
         const backend = (d as DeviceState).backend as DeviceState | null;
         const disk = backend?.disk as DeviceState | undefined;
-        if (!disk || disk.chunks !== null) throw new KeyframeError(`disk chunks stored for ${name}, which has no disk`);
-        devices[name] = { ...d, backend: { ...backend, disk: { ...disk, chunks } } };
+        if (!disk || disk.groups !== null) throw new KeyframeError(`disk chunks stored for ${name}, which has no disk`);
+        try {
+          devices[name] = withDiskChunks(d as DeviceState, chunks, this.baseSnap?.devices[name]);
+        } catch (e) {
+          throw new KeyframeError(`disk ${name}: ${(e as Error).message}`);
+        }
         disks.delete(name);
       } else devices[name] = d;
     }

@@ -66,6 +66,14 @@ export interface SnapshotEntry {
   keyframe: boolean;
 }
 
+/**
+ * Host bytes a page buffer costs besides its data, measured in heap snapshots: RAM pages have
+ * two views (bytes and words, about 90 bytes each) and a FinalizationRegistry cell for each
+ * (about 70), and this store a map entry. Counted so that the budget bounds what history
+ * really holds (a 1 GiB budget is about 260,000 pages: 90 MiB of this).
+ */
+export const BUFFER_OVERHEAD = 384;
+
 export class SnapshotStore {
   readonly policy: SnapshotPolicy;
   /** Sorted by (icount, applied), at most one per pair. */
@@ -166,9 +174,9 @@ export class SnapshotStore {
       const n = (this.pageRefCount.get(p) ?? 0) + sign;
       if (n === 0) {
         this.pageRefCount.delete(p);
-        this.pageBytes -= p.byteLength;
+        this.pageBytes -= p.byteLength + BUFFER_OVERHEAD;
       } else {
-        if (n === 1 && sign === 1) this.pageBytes += p.byteLength;
+        if (n === 1 && sign === 1) this.pageBytes += p.byteLength + BUFFER_OVERHEAD;
         this.pageRefCount.set(p, n);
       }
     }
