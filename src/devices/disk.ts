@@ -163,3 +163,22 @@ export function diskHashForm(s: DeviceState): DeviceState {
   for (let i = 0; i < n; i++) chunks.push(groups[Math.floor(i / GROUP_CHUNKS)]?.u8[i % GROUP_CHUNKS] ?? null);
   return { size: s.size, chunks };
 }
+
+/**
+ * A saved overlay state from one reference per chunk (null: the image's bytes), as a
+ * recording's keyframe stores it; groups equal to those of `like` are `like`'s (shared, as
+ * successive saved states share them). Throws for a chunk count that does not fit `size`.
+ */
+export function diskStateFromChunks(size: number, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
+  const n = Math.ceil(size / DISK_CHUNK_SIZE);
+  if (!Number.isSafeInteger(size) || size < 0 || chunks.length !== n) throw new Error(`${chunks.length} disk chunks for a ${size}-byte disk`);
+  const old = like?.groups as (DiskGroup | null)[] | undefined;
+  const groups: (DiskGroup | null)[] = [];
+  for (let lo = 0, g = 0; lo < n; lo += GROUP_CHUNKS, g++) {
+    const u8 = chunks.slice(lo, lo + GROUP_CHUNKS);
+    const prev = old?.[g];
+    if (prev && prev.u8.length === u8.length && prev.u8.every((c, i) => c === u8[i])) groups.push(prev);
+    else groups.push(u8.every((c) => c === null) ? null : { u8 });
+  }
+  return { size, groups };
+}

@@ -17,7 +17,7 @@ import { CSR, MIP_STIP } from '../cpu/csr-defs.js';
 import { onTimerCsrWrite, sstcEnabled } from '../cpu/csr.js';
 import { Clint } from '../devices/clint.js';
 import type { DeviceState, MmioDevice } from '../devices/device.js';
-import { DiskOverlay, diskHashForm } from '../devices/disk.js';
+import { DiskOverlay, diskHashForm, diskStateFromChunks } from '../devices/disk.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc.js';
 import { Plic } from '../devices/plic.js';
 import { SifiveTest, type TestAction } from '../devices/sifive-test.js';
@@ -63,7 +63,7 @@ const GDB_REGNO_CSR0 = 65;
 const CSR_SATP = 0x180;
 
 /** The scheduler position and device event point: state, saved in snapshots. */
-interface SchedState {
+export interface SchedState {
   /** Hart whose quantum is in progress. */
   cur: number;
   /** Steps left in that quantum. */
@@ -72,13 +72,49 @@ interface SchedState {
   nextEvent: number;
 }
 
-interface VirtSnapshot extends MachineSnapshot {
+/** What a snapshot of the board is made of (a recording's keyframes serialize exactly this). */
+export interface VirtSnapshotParts {
   readonly clock: { icount: number; warpNs: number };
   readonly harts: HartState[];
   readonly devices: Record<string, DeviceState>;
   readonly ram: RamSnapshot;
   readonly sched: SchedState;
   readonly exitCode: number | undefined;
+}
+
+/** A snapshot of the board: its parts plus the snapshot store's accounting. */
+export interface VirtSnapshot extends MachineSnapshot, VirtSnapshotParts {}
+
+/** The disk overlay's chunks, one reference each, held in a device state (virtio-blk's backend), if any. */
+export function diskChunksOf(d: DeviceState): (Uint8Array | null)[] | undefined {
+  const disk = diskStateOf(d);
+  return disk === undefined ? undefined : (diskHashForm(disk).chunks as (Uint8Array | null)[]);
+}
+
+/**
+ * A device state with its disk overlay's chunks replaced (a keyframe being decoded): groups
+ * made from `chunks`, the ones of `like` (the previous keyframe's state) reused where unchanged.
+ */
+export function withDiskChunks(d: DeviceState, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
+  const disk = diskStateOf(d);
+  if (disk === undefined) throw new Error('no disk in this device state');
+  const prev = like !== undefined ? diskStateOf(like) : undefined;
+  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskStateFromChunks(disk.size as number, chunks, prev) } };
+}
+
+/**
+ * A snapshot from its parts (taken now, or decoded from a recording's keyframe), with the
+ * accounting the snapshot store uses: page-like buffers in groups successive snapshots share
+ * while unchanged (RAM chunks, and the disk overlay's chunk groups), the rest as state bytes.
+ */
+export function virtSnapshot(p: VirtSnapshotParts): VirtSnapshot {
+  let pageGroups: readonly (PageGroup | null)[] = p.ram.chunks;
+  for (const d of Object.values(p.devices)) {
+    const groups = diskStateOf(d)?.groups;
+    if (Array.isArray(groups)) pageGroups = pageGroups.concat(groups as (PageGroup | null)[]);
+  }
+  const stateBytes = snapshotStateBytes(p.harts.length, pageGroups.length);
+  return { icount: p.clock.icount, approxBytes: stateBytes, stateBytes, pageGroups, ...p };
 }
 
 export class VirtMachine implements ReplayableMachine {
@@ -476,27 +512,7 @@ export class VirtMachine implements ReplayableMachine {
     const released: number[] = [];
     const ram = this.ram.snapshot(writable, released);
     if (released.length > 0) for (const h of this.harts) h.dropWritePages(released);
-    // Page-like buffers for the snapshot store's exact accounting, in groups successive
-    // snapshots share while unchanged: RAM chunks, and the disk overlay's chunk groups.
-    let pageGroups: readonly (PageGroup | null)[] = ram.chunks;
-    for (const d of Object.values(devices)) {
-      const groups = diskStateOf(d)?.groups;
-      if (Array.isArray(groups)) pageGroups = pageGroups.concat(groups as (PageGroup | null)[]);
-    }
-    const stateBytes = snapshotStateBytes(harts.length, pageGroups.length);
-    const snap: VirtSnapshot = {
-      icount: this.clock.icount,
-      approxBytes: stateBytes,
-      stateBytes,
-      pageGroups,
-      clock: this.clock.saveState(),
-      harts,
-      devices,
-      ram,
-      sched: { ...this.sched },
-      exitCode: this.exitCode,
-    };
-    return snap;
+    return virtSnapshot({ clock: this.clock.saveState(), harts, devices, ram, sched: { ...this.sched }, exitCode: this.exitCode });
   }
 
   restore(snapshot: MachineSnapshot): void {

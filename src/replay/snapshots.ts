@@ -62,6 +62,8 @@ export interface SnapshotEntry {
   names: string[];
   /** Non-zero: pinned as a reverse-stop point; larger is newer. */
   stopPin: number;
+  /** A keyframe from the recording file: the spacing rule keeps it (the memory budget may not). */
+  keyframe: boolean;
 }
 
 /**
@@ -184,7 +186,7 @@ export class SnapshotStore {
    * Store a snapshot taken at `icount` with `applied` of the inputs logged there applied.
    * An existing entry there keeps its snapshot unless `replace`; `name` / `stop` add reasons to keep it.
    */
-  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; name?: string; stop?: boolean; replace?: boolean } = {}): SnapshotEntry {
+  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; name?: string; stop?: boolean; replace?: boolean; keyframe?: boolean } = {}): SnapshotEntry {
     const applied = opts.applied ?? 0;
     let e = this.get(icount, applied);
     if (e) {
@@ -196,12 +198,13 @@ export class SnapshotStore {
     } else {
       let i = this.index(icount);
       while (i < this.entries.length && this.entries[i].icount === icount && this.entries[i].applied < applied) i++;
-      e = { icount, applied, snap, names: [], stopPin: 0 };
+      e = { icount, applied, snap, names: [], stopPin: 0, keyframe: false };
       this.entries.splice(i, 0, e);
       this.account(snap, 1);
       if (!this.settled(e)) this.unsettled.add(e);
     }
     if (opts.name !== undefined && !e.names.includes(opts.name)) e.names.push(opts.name);
+    if (opts.keyframe) e.keyframe = true;
     if (opts.stop) {
       e.stopPin = ++this.pinSeq;
       const pinned = this.entries.filter((x) => x.stopPin !== 0).sort((a, b) => b.stopPin - a.stopPin);
@@ -320,7 +323,7 @@ export class SnapshotStore {
    */
   thin(anchors: readonly number[], fine?: number): void {
     for (const e of [...this.unsettled]) {
-      const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0;
+      const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0 || e.keyframe;
       if (!keep && (e.applied !== 0 || !this.wanted(e.icount, anchors, fine))) this.remove(e);
     }
     while (this.bytes > this.policy.memoryBudget) {
