@@ -13,6 +13,7 @@ function common<T>(y: Argv<T>): Argv<T & CommonArgs> {
     .option('console', { type: 'string', default: 'stdio', describe: 'guest console: stdio, none or tcp:PORT (reach it with nc)' })
     .option('console-log', { type: 'string', describe: 'also append guest console output to this file' })
     .option('snapshot-memory', { type: 'string', default: '1G', describe: 'memory the history snapshots may use (e.g. 512M)' })
+    .option('history-file', { type: 'string', describe: 'write snapshots the memory limit thins away to this file (a cache, deleted at exit) instead of losing them' })
     .option('clock', {
       type: 'string',
       choices: ['realtime', 'virtual'],

@@ -3,6 +3,7 @@
  * Machine is recorded from power-on, so a script can run forward, then seek, step and continue
  * backwards and ask who wrote memory last, with the same engine the gdb server uses.
  */
+import { HistoryFile } from '../replay/history-file.js';
 import { loadMachineConfig, parseSize, type MachineConfig } from '../cli/machine-args.js';
 import { REG_PC } from '../gdb/target.js';
 import type { WatchHit, Watchpoint, WatchKind } from '../machine/types.js';
@@ -45,6 +46,12 @@ export interface MachineOptions {
   clock?: 'virtual' | 'realtime';
   /** Memory the snapshots of history may use (`'512M'` or bytes). Default 1 GiB. */
   snapshotMemory?: string | number;
+  /**
+   * A file for the snapshots `snapshotMemory` thins away (`--history-file`): seeks far back
+   * restore from them instead of replaying from far. Created or truncated now; deleted by
+   * `close()` (or at process exit).
+   */
+  historyFile?: string;
   /** Called with each piece of console output the first time the guest prints it. */
   onConsole?: (text: string) => void;
   /** Compile hot guest code to JavaScript (default true); false interprets every instruction. */
@@ -186,6 +193,7 @@ export class Machine {
   private readonly target: MachineTarget;
   private readonly capture: ConsoleCapture;
   private readonly watches: Watchpoint[] = [];
+  private readonly history: HistoryFile | undefined;
 
   /** Build a machine from image files (the `rvrr run` options). Throws a one-line error for bad input. */
   static fromFiles(o: MachineFileOptions): Machine {
@@ -271,7 +279,11 @@ export class Machine {
     });
     this.recorded = new RecordedBoard(this.board);
     const snapMem = o.snapshotMemory;
+    this.history = o.historyFile !== undefined
+      ? new HistoryFile({ path: o.historyFile, target: { ramPages: config.memoryBytes / 4096, harts: smp } })
+      : undefined;
     this.engine = new ReplayTimeline(this.recorded, {
+      ...(this.history ? { historyFile: this.history } : {}),
       mode: replay ? 'replay' : 'live',
       clockMode: o.clock ?? 'virtual',
       ...(replay ? replay : {}),
@@ -579,6 +591,11 @@ export class Machine {
     b.watchpoints.length = 0;
     const s = await this.engine.runForward(o.limit !== undefined ? { budget: o.limit } : {});
     return this.toStop(s);
+  }
+
+  /** Release what the machine holds outside memory: its history file is deleted. */
+  close(): void {
+    this.history?.close();
   }
 
   /** Stop the running operation at its next slice boundary (it resolves with reason 'interrupted'). */

@@ -14,6 +14,8 @@ import { openLiveSession, writeBackDisk, type ConsoleArgs, type LiveSession } fr
 
 export interface CommonArgs extends ConsoleArgs {
   'snapshot-memory': string;
+  /** `--history-file`: where snapshots thinned by the memory budget go. */
+  'history-file'?: string;
   clock?: string;
   /** The compiler tier (--jit=js|wasm); false with --no-jit. */
   jit?: 'js' | 'wasm' | false;
@@ -22,6 +24,10 @@ export interface CommonArgs extends ConsoleArgs {
 const say = (msg: string): void => {
   process.stderr.write(msg + '\n');
 };
+
+function historyFileOption(a: CommonArgs): { historyFile?: string } {
+  return a['history-file'] !== undefined ? { historyFile: a['history-file'] } : {};
+}
 
 function clockMode(a: CommonArgs): 'realtime' | 'virtual' {
   if (a.clock === 'realtime' || a.clock === 'virtual') return a.clock;
@@ -100,7 +106,7 @@ function machineInputs(a: MachineArgs): [string, string | undefined][] {
 /** `run`: boot the machine with the console on the terminal; exit with the guest's code. */
 export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string; keyframes?: boolean; maxKeyframes?: number } = {}): Promise<number> {
   const rule = keyframeRule(opts.maxKeyframes);
-  checkOutputsAreNotInputs([['recording', opts.output], ['console log', a['console-log']]], machineInputs(a));
+  checkOutputsAreNotInputs([['recording', opts.output], ['console log', a['console-log']], ['history file', a['history-file']]], machineInputs(a));
   if (opts.output !== undefined) checkOutputPath(opts.output);
   const config = loadMachineConfig(a);
   const quit = { requested: false };
@@ -110,7 +116,7 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
     s?.timeline.interrupt();
   };
   s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), ...historyFileOption(a), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
     a,
     onQuit,
   );
@@ -184,12 +190,12 @@ async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Pr
 }
 
 export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Promise<number> {
-  checkOutputsAreNotInputs([['console log', a['console-log']]], machineInputs(a));
+  checkOutputsAreNotInputs([['console log', a['console-log']], ['history file', a['history-file']]], machineInputs(a));
   const config = loadMachineConfig(a);
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
   const s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), ...historyFileOption(a), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
     a,
     () => finish(0),
   );
@@ -207,7 +213,7 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
 }
 
 export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Promise<number> {
-  checkOutputsAreNotInputs([['console log', a['console-log']]], [['recording', file]]);
+  checkOutputsAreNotInputs([['console log', a['console-log']], ['history file', a['history-file']]], [['recording', file]]);
   const rec = await readRecording(file);
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
@@ -219,6 +225,7 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
       endIcount: rec.endIcount,
       ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
       snapshotMemory: parseSize(a['snapshot-memory']),
+      ...historyFileOption(a),
       clockMode: 'virtual',
       jit: a.jit !== false,
       jitWasm: a.jit === 'wasm',

@@ -79,6 +79,7 @@ export async function openLiveSession(
     console: hostConsole,
     ...(netHost ? { netHost } : {}),
     closeHost: async () => {
+      session?.history?.close();
       hostConsole.close();
       await netHost?.close();
     },

@@ -272,7 +272,11 @@ export class KeyframeDecoder {
   private base: Base | undefined;
   private baseSnap: VirtSnapshot | undefined;
 
-  constructor(private readonly target: KeyframeTarget) {}
+  /**
+   * `anyOrder`: deltas may go back in icount (the history file spills snapshots in the order the
+   * memory budget thins them); each must still be against the one decoded just before.
+   */
+  constructor(private readonly target: KeyframeTarget, private readonly opts: { anyOrder?: boolean } = {}) {}
 
   /** Continue from a state obtained otherwise (replayed to a corrupt keyframe's icount). */
   rebase(snap: VirtSnapshot): void {
@@ -306,7 +310,7 @@ export class KeyframeDecoder {
     if (h.kind === 'delta') {
       if (!base) throw new KeyframeError(`delta against the keyframe at icount ${h.baseIcount}, which could not be used`);
       if (base.icount !== h.baseIcount) throw new KeyframeError(`delta against icount ${h.baseIcount}, but the keyframe before it is at ${base.icount}`);
-      if (h.icount <= base.icount) throw new KeyframeError(`keyframe at icount ${h.icount} does not follow the one at ${base.icount}`);
+      if (h.icount <= base.icount && this.opts.anyOrder !== true) throw new KeyframeError(`keyframe at icount ${h.icount} does not follow the one at ${base.icount}`);
     }
     // Never inflate past what the header announced (a crafted file must not exhaust memory).
     const body = inflateRawSync(Buffer.from(payload.buffer, payload.byteOffset + KF_HEADER_BYTES, payload.byteLength - KF_HEADER_BYTES), { maxOutputLength: Math.max(1, h.bodyBytes) });

@@ -92,6 +92,11 @@ export class SnapshotStore {
    * growing with the whole history.
    */
   private unsettled = new Set<SnapshotEntry>();
+  /**
+   * Called with each snapshot the memory budget thins away, just before it goes (the history
+   * file keeps it). Not called for the ones the spacing rule drops: those are not wanted.
+   */
+  onBudgetEvict: ((e: SnapshotEntry) => void) | undefined;
 
   constructor(policy: Partial<SnapshotPolicy> = {}) {
     this.policy = { ...DEFAULT_SNAPSHOT_POLICY, ...policy };
@@ -344,6 +349,7 @@ export class SnapshotStore {
         }
       }
       if (!victim) break;
+      this.onBudgetEvict?.(victim);
       this.remove(victim);
     }
   }

@@ -4,6 +4,7 @@
 import type { WatchHit } from '../machine/types.js';
 import type { LogEntry } from './log.js';
 import type { SnapshotPolicy } from './snapshots.js';
+import type { HistoryFile, HistoryFileStats } from './history-file.js';
 
 /** Why a timeline operation ended. */
 export type TimelineStopReason =
@@ -77,6 +78,11 @@ export interface TimelineOptions {
   expectedFinalHash?: string;
   /** Number of harts, when the machine does not say (`machine.hartCount`); default 1. */
   hartCount?: number;
+  /**
+   * Where snapshots the memory budget thins away go instead of being lost (`--history-file`);
+   * seeks restore from them. The timeline uses it, the caller closes it.
+   */
+  historyFile?: HistoryFile;
 }
 
 /** Options shared by long operations. */
@@ -120,6 +126,8 @@ export interface TimelineInfo {
   keyframeCount: number;
   logEntries: number;
   logBytes: number;
+  /** With a history file: snapshots spilled there (records written, usable) and its size. */
+  historyFile?: HistoryFileStats;
 }
 
 /** The machine did something the log says it did not: replay cannot continue faithfully. */

@@ -22,6 +22,7 @@ import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
 import { EventLog } from './log.js';
 import type { Recording, RecordingConfig, RecordingImage } from './recording.js';
 import { SnapshotStore, type SnapshotEntry } from './snapshots.js';
+import type { HistoryFile } from './history-file.js';
 
 export type {
   HistoryHit, OperationOptions, ReverseContinueOptions, RunForwardOptions, TimelineInfo,
@@ -83,6 +84,7 @@ export class Timeline {
   private lostCheckpoints = new Set<string>();
   private running = false;
   private readonly harts: number;
+  private readonly history: HistoryFile | undefined;
 
   constructor(readonly machine: ReplayableMachine, opts: TimelineOptions = {}) {
     if (machine.icount !== 0) throw new Error(`a timeline starts at icount 0; the machine is at ${machine.icount}`);
@@ -96,6 +98,14 @@ export class Timeline {
     this.harts = machine.hartCount ?? opts.hartCount ?? 1;
     this.snapshots = new SnapshotStore(opts.snapshots);
     this.snapshots.add(0, machine.snapshot());
+    this.history = opts.historyFile;
+    const h = this.history;
+    if (h) {
+      // Arrival states only: one with inputs applied (a pin) is the arrival state plus those.
+      this.snapshots.onBudgetEvict = (e) => {
+        if (e.applied === 0 && h.spill(e.snap)) log('snapshot at icount %d spilled to the history file', e.icount);
+      };
+    }
   }
 
   /** Current position (global icount). */
@@ -154,6 +164,7 @@ export class Timeline {
     if (pos < this.end || !this.isLive) {
       this.log.truncateAfter(pos);
       for (const n of this.snapshots.dropAfter(pos)) this.lostCheckpoints.add(n);
+      this.history?.dropAfter(pos);
       this.end = pos;
       this.isLive = true;
       this.finalHashChecked = true;
@@ -284,10 +295,31 @@ export class Timeline {
     this.appliedN = e.applied;
   }
 
-  private restore(icount: number): void {
+  /**
+   * Restore the latest state from which execution reaches the arrival state at `icount`: a
+   * snapshot in memory or, when nearer, one spilled to the history file (one that fails to
+   * load is skipped for the next earlier). Returns the icount restored.
+   */
+  private restore(icount: number): number {
     const e = this.snapshots.latestAtOrBefore(icount);
     if (!e) throw new Error(`no snapshot at or before icount ${icount}`);
+    for (let ic = this.history?.latestAtOrBefore(icount); ic !== undefined && ic > e.icount; ic = this.history!.latestAtOrBefore(ic - 1)) {
+      const snap = this.history!.load(ic);
+      if (!snap) continue;
+      this.machine.restore(snap);
+      this.appliedIc = ic;
+      this.appliedN = 0;
+      return ic;
+    }
     this.restoreEntry(e);
+    return e.icount;
+  }
+
+  /** The icount `restore(icount)` would start from (barring a spilled snapshot that fails to load). */
+  private nearestBase(icount: number): number {
+    const mem = this.snapshots.latestAtOrBefore(icount)!.icount;
+    const file = this.history?.latestAtOrBefore(icount);
+    return file !== undefined && file > mem ? file : mem;
   }
 
   /** After execution moved: take a snapshot if the spacing rule plans one here. */
@@ -399,8 +431,7 @@ export class Timeline {
   private async seekWithin(target: number, anchors: readonly number[] = this.anchors(target), refine = false): Promise<ReplayOutcome> {
     const pos = this.icount;
     if (target === pos) return { kind: 'reached' };
-    const e = this.snapshots.latestAtOrBefore(target)!;
-    if (!(pos < target && pos >= e.icount)) this.restore(target);
+    if (!(pos < target && pos >= this.nearestBase(target))) this.restore(target);
     return this.withArmed([], [], () => this.replayTo(target, anchors, undefined, undefined, refine ? target : undefined));
   }
 
@@ -619,8 +650,7 @@ export class Timeline {
   private async scanBack(start: number, accept: (h: HistoryHit) => boolean): Promise<HistoryHit | 'begin' | 'interrupted'> {
     let upper = start;
     while (upper > 0) {
-      const e = this.snapshots.latestAtOrBefore(upper - 1)!;
-      this.restoreEntry(e);
+      const base = this.restore(upper - 1);
       const hits: HistoryHit[] = [];
       const out = await this.replayTo(upper, this.anchors(start), (h) => {
         hits.push(h);
@@ -634,7 +664,7 @@ export class Timeline {
         if (s.kind === 'interrupted') return 'interrupted';
         if (accept(h)) return h;
       }
-      upper = e.icount;
+      upper = base;
     }
     return 'begin';
   }
@@ -813,6 +843,7 @@ export class Timeline {
       keyframeCount: this.snapshots.list().filter((e) => e.keyframe).length,
       logEntries: this.log.length,
       logBytes,
+      ...(this.history ? { historyFile: this.history.stats() } : {}),
     };
   }
 

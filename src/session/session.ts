@@ -7,6 +7,7 @@ import { VirtMachine, type VirtOptions } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
 import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
+import { HistoryFile } from '../replay/history-file.js';
 import type { MachineConfig } from '../cli/machine-args.js';
 import { macText, parseMac } from '../net/frames.js';
 import { netSpecText, parseNetSpec } from '../host/net-udp.js';
@@ -22,6 +23,11 @@ export interface SessionOptions {
   expectedFinalHash?: string;
   /** Bytes the snapshots may hold. */
   snapshotMemory?: number;
+  /**
+   * `--history-file`: snapshots the memory budget thins away are written to this file (created
+   * or truncated now, deleted by `closeSession` or at process exit) instead of being lost.
+   */
+  historyFile?: string;
   /** Idle handling: follow host time while all harts wait (interactive) or warp at once. */
   clockMode?: 'realtime' | 'virtual';
   /** Compile hot guest code (default); false interprets every instruction. Results are the same. */
@@ -38,6 +44,13 @@ export interface Session {
   machine: VirtMachine;
   timeline: Timeline;
   config: MachineConfig;
+  /** The history file, when the session has one. */
+  history?: HistoryFile;
+}
+
+/** Release what a session holds outside memory (its history file). */
+export function closeSession(s: Session): void {
+  s.history?.close();
 }
 
 /** A fixed RTC epoch (2026-01-01T00:00:00Z): the RTC must not read host time (determinism). */
@@ -67,7 +80,11 @@ export function createSession(o: SessionOptions): Session {
     ...(o.jit === false ? { jit: false } : {}),
     ...(o.jitWasm === true ? { jitWasm: true } : {}),
   });
+  const history = o.historyFile !== undefined
+    ? new HistoryFile({ path: o.historyFile, target: { ramPages: c.memoryBytes / 4096, harts: c.smp } })
+    : undefined;
   const timeline = new Timeline(machine, {
+    ...(history ? { historyFile: history } : {}),
     mode: o.mode ?? 'live',
     clockMode: o.clockMode ?? 'realtime',
     ...(o.log ? { log: o.log } : {}),
@@ -75,7 +92,7 @@ export function createSession(o: SessionOptions): Session {
     ...(o.expectedFinalHash !== undefined ? { expectedFinalHash: o.expectedFinalHash } : {}),
     ...(o.snapshotMemory !== undefined ? { snapshots: { memoryBudget: o.snapshotMemory } } : {}),
   });
-  return { machine, timeline, config: c };
+  return { machine, timeline, config: c, ...(history ? { history } : {}) };
 }
 
 /** What a recording stores of a machine configuration. */
