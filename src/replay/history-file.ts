@@ -74,6 +74,8 @@ export interface HistoryFileStats {
   bytes: number;
   /** Records found bad on reading (and skipped). */
   bad: number;
+  /** Spilled snapshots restored (seeks that started from the file). */
+  loads: number;
 }
 
 /** Files open in this process, deleted at exit even if their session never closed. */
@@ -93,6 +95,7 @@ export class HistoryFile {
   /** File-order index of the record the decoder last decoded (its base), or -1. */
   private decodedAt = -1;
   private badCount = 0;
+  private loads = 0;
   /** The next record starts a chain (at first, and after a write failed midway). */
   private needFull = true;
 
@@ -117,7 +120,7 @@ export class HistoryFile {
   }
 
   stats(): HistoryFileStats {
-    return { records: this.records.length, usable: this.byIcount.length, bytes: this.size, bad: this.badCount };
+    return { records: this.records.length, usable: this.byIcount.length, bytes: this.size, bad: this.badCount, loads: this.loads };
   }
 
   private find(icount: number): number {
@@ -191,6 +194,7 @@ export class HistoryFile {
     this.size += rec.length;
     const i = this.find(snap.icount);
     this.byIcount.splice(i, 0, { icount: snap.icount, rec: index });
+    log('history file: snapshot at icount %d spilled (%s, %d bytes)', snap.icount, full ? 'full' : 'delta', rec.length);
     return true;
   }
 
@@ -218,6 +222,7 @@ export class HistoryFile {
         return undefined;
       }
     }
+    this.loads++;
     return snap;
   }
 

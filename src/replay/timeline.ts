@@ -103,7 +103,7 @@ export class Timeline {
     if (h) {
       // Arrival states only: one with inputs applied (a pin) is the arrival state plus those.
       this.snapshots.onBudgetEvict = (e) => {
-        if (e.applied === 0 && h.spill(e.snap)) log('snapshot at icount %d spilled to the history file', e.icount);
+        if (e.applied === 0) h.spill(e.snap);
       };
     }
   }
