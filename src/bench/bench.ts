@@ -3,7 +3,7 @@
  * (samples/bench), printed as a table and written to bench-results.json.
  *
  *   node dist/bench/bench.js [--quick] [--no-qemu] [--only int,fp] [--no-reverse]
- *                            [--no-recording] [--recording-insns 1e10]
+ *                            [--no-recording] [--recording-insns 1e10] [--no-history]
  *                            [--max-seconds 300] [--json bench-results.json]
  *
  * --quick runs the small guest variants and shallow histories (under a minute); the numbers
@@ -16,6 +16,7 @@ import { runNoRecord, runPaired, type RecordRun, type RvrrRun } from './forward.
 import { bestQemu, qemuVersion } from './qemu.js';
 import { runReverse, type ReverseResults } from './reverse.js';
 import { runRecordingBench, type RecordingResults } from './recording.js';
+import { runHistoryBench, type HistoryResults } from './history.js';
 import { fmt, fmtBytes, percentile, table } from './stats.js';
 
 /** Command-line options. */
@@ -26,13 +27,15 @@ export interface BenchArgs {
   /** The recording-file row (keyframes), and how long a recording it makes. */
   recording: boolean;
   recordingInsns: number;
+  /** The history-file row (`--history-file` under a small snapshot budget). */
+  history: boolean;
   only: string[] | null;
   maxSeconds: number;
   json: string;
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { quick: false, qemu: true, reverse: true, recording: true, recordingInsns: 1e10, only: null, maxSeconds: 300, json: 'bench-results.json' };
+  const a: BenchArgs = { quick: false, qemu: true, reverse: true, recording: true, recordingInsns: 1e10, history: true, only: null, maxSeconds: 300, json: 'bench-results.json' };
   let insnsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -45,6 +48,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--no-qemu') a.qemu = false;
     else if (arg === '--no-reverse') a.reverse = false;
     else if (arg === '--no-recording') a.recording = false;
+    else if (arg === '--no-history') a.history = false;
     else if (arg === '--recording-insns') {
       a.recordingInsns = Number(value());
       insnsGiven = true;
@@ -58,7 +62,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       a.maxSeconds = Number(value());
       if (!(a.maxSeconds > 0)) throw new Error('--max-seconds needs a positive number');
     } else if (arg === '--json') a.json = value();
-    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-reverse --no-recording --recording-insns N --only LIST --max-seconds N --json FILE)`);
+    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-reverse --no-recording --no-history --recording-insns N --only LIST --max-seconds N --json FILE)`);
   }
   if (a.quick && a.maxSeconds === 300) a.maxSeconds = 50;
   if (a.quick && !insnsGiven) a.recordingInsns = 2e7;
@@ -324,6 +328,18 @@ function printRecording(r: RecordingResults): string {
   return lines.join('\n');
 }
 
+function printHistory(h: HistoryResults): string {
+  const row = (name: string, p: HistoryResults['without']) =>
+    'failed' in p
+      ? [name, 'failed', '', '', '', '', '', '']
+      : [name, fmt(p.recordSeconds, 1), `${p.snapshotCount} / ${fmtBytes(p.snapshotBytes)}`, p.fileBytes ? `${fmtBytes(p.fileBytes)} (${p.spilled})` : '-',
+        fmt(p.seekP50Ms, 0), fmt(p.seekP99Ms, 0), `${p.fileLoads} of ${p.seeks}`, fmtBytes(p.maxRssBytes)];
+  const lines = [table(['', 'record s', 'snapshots', 'history file (spilled)', 'seek p50 ms', 'p99 ms', 'from file', 'peak RSS'], [row('without', h.without), row('--history-file', h.withFile)])];
+  for (const [n, p] of [['without', h.without], ['--history-file', h.withFile]] as const) if ('failed' in p) lines.push(`  ${n}: failed: ${p.failed}`);
+  lines.push(`  seeks to random points in the older half of history; states there ${h.statesMatch ? 'the same' : 'DIFFER'} both ways`);
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const tStart = performance.now();
@@ -363,6 +379,15 @@ async function main(): Promise<void> {
       },
     });
   }
+  let history: HistoryResults | null = null;
+  if (args.history) {
+    history = runHistoryBench({
+      instructions: args.quick ? 5e7 : 3e8,
+      budgetBytes: 4 << 20,
+      seeks: args.quick ? 10 : 30,
+      onPhase: (what) => log(what),
+    });
+  }
   sampleRss();
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 
@@ -395,6 +420,11 @@ async function main(): Promise<void> {
     out.push(`Recording files (${recording.guest}, ${recording.instructions.toExponential(2)} instructions recorded live at ${recording.recordMips.toFixed(0)} MIPS; each file opened in a fresh process)`);
     out.push(printRecording(recording));
   }
+  if (history) {
+    out.push('');
+    out.push(`History file (long.elf, ${history.instructions.toExponential(1)} instructions recorded live, --snapshot-memory ${fmtBytes(history.budgetBytes)}; each run in a fresh process)`);
+    out.push(printHistory(history));
+  }
   out.push('');
   out.push(`peak resident memory: ${fmtBytes(Math.max(peakRss, maxRssBytes))} (maxRSS ${fmtBytes(maxRssBytes)}, max sampled rss ${fmtBytes(peakRss)})`);
   out.push(`total time ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
@@ -410,6 +440,7 @@ async function main(): Promise<void> {
     forward: fwd.rows,
     reverse,
     recording,
+    history,
     memory: { peakRssBytes: Math.max(peakRss, maxRssBytes), maxRssBytes, sampledRssBytes: peakRss },
     totalSeconds: (performance.now() - tStart) / 1000,
   };

@@ -39,6 +39,8 @@ const HISTORY_FORMAT_VERSION = 1;
 const FILE_HEADER_BYTES = 16;
 const RECORD_MAGIC = 0x53485652; // "RVHS"
 const RECORD_HEADER_BYTES = 24;
+/** Spilling happens while recording: the fastest compression (the file is a short-lived cache). */
+const SPILL_DEFLATE_LEVEL = 1;
 /** A full keyframe every this many records: bounds the reading one load needs. */
 export const DEFAULT_FULL_EVERY = 8;
 
@@ -90,7 +92,7 @@ export class HistoryFile {
   private readonly records: HistoryRecord[] = [];
   /** Usable records by icount, sorted by icount (one per icount: the newest). */
   private byIcount: { icount: number; rec: number }[] = [];
-  private enc = new KeyframeEncoder();
+  private enc = new KeyframeEncoder({ deflateLevel: SPILL_DEFLATE_LEVEL });
   private decoder: KeyframeDecoder;
   /** File-order index of the record the decoder last decoded (its base), or -1. */
   private decodedAt = -1;
@@ -158,7 +160,7 @@ export class HistoryFile {
     const index = this.records.length;
     const last = this.records[index - 1];
     const full = this.needFull || last === undefined || index - last.chainStart >= this.fullEvery || !last.good;
-    if (full) this.enc = new KeyframeEncoder();
+    if (full) this.enc = new KeyframeEncoder({ deflateLevel: SPILL_DEFLATE_LEVEL });
     let payload: Uint8Array;
     let commit: () => void;
     try {

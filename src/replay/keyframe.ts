@@ -173,6 +173,9 @@ export interface EncodedKeyframe {
 export class KeyframeEncoder {
   private base: Base | undefined;
 
+  /** `deflateLevel`: one level for every keyframe (default: by size, see DEFLATE_LEVEL_SMALL). */
+  constructor(private readonly opts: { deflateLevel?: number } = {}) {}
+
   encode(snap: VirtSnapshot): EncodedKeyframe {
     const icount = snap.clock.icount;
     const pages = flatPages(snap.ram);
@@ -199,7 +202,7 @@ export class KeyframeEncoder {
     const size = parts.reduce((n, b) => n + b.length, 0);
     if (size > 0xffffffff) throw new KeyframeError(`a keyframe of ${size} bytes is over the format's 4 GiB`);
     const body = Buffer.concat(parts);
-    const z = deflateRawSync(body, { level: body.length < 1 << 20 ? DEFLATE_LEVEL_SMALL : DEFLATE_LEVEL_LARGE });
+    const z = deflateRawSync(body, { level: this.opts.deflateLevel ?? (body.length < 1 << 20 ? DEFLATE_LEVEL_SMALL : DEFLATE_LEVEL_LARGE) });
     const h = Buffer.alloc(KF_HEADER_BYTES);
     h.writeUInt16LE(KEYFRAME_FORMAT_VERSION, 0);
     h.writeUInt8(base ? 1 : 0, 2);
