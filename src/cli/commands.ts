@@ -107,6 +107,8 @@ function machineInputs(a: MachineArgs): [string, string | undefined][] {
 export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string; keyframes?: boolean; maxKeyframes?: number } = {}): Promise<number> {
   const rule = keyframeRule(opts.maxKeyframes);
   checkOutputsAreNotInputs([['recording', opts.output], ['console log', a['console-log']], ['history file', a['history-file']]], machineInputs(a));
+  // The history file is deleted at exit: it must not be the recording or the console log.
+  checkOutputsAreNotInputs([['history file', a['history-file']]], [['recording', opts.output], ['console log', a['console-log']]]);
   if (opts.output !== undefined) checkOutputPath(opts.output);
   const config = loadMachineConfig(a);
   const quit = { requested: false };
@@ -191,6 +193,7 @@ async function serveSession(s: LiveSession, a: ServeArgs, what: string, done: Pr
 
 export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Promise<number> {
   checkOutputsAreNotInputs([['console log', a['console-log']], ['history file', a['history-file']]], machineInputs(a));
+  checkOutputsAreNotInputs([['history file', a['history-file']]], [['console log', a['console-log']]]);
   const config = loadMachineConfig(a);
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
@@ -214,6 +217,7 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
 
 export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Promise<number> {
   checkOutputsAreNotInputs([['console log', a['console-log']], ['history file', a['history-file']]], [['recording', file]]);
+  checkOutputsAreNotInputs([['history file', a['history-file']]], [['console log', a['console-log']]]);
   const rec = await readRecording(file);
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));

@@ -176,6 +176,26 @@ describe('replay/history-file', function () {
     closeSession(s);
   });
 
+  it('a change of the past forgets the spilled snapshots after it; later seeks see the new history', async () => {
+    const path = join(dir, 'past.hist');
+    const s = createSession({ config: longConfig(), clockMode: 'virtual', snapshotMemory: 2 << 20, historyFile: path });
+    const ref = createSession({ config: longConfig(), clockMode: 'virtual' });
+    for (const x of [s, ref]) {
+      await x.timeline.runForward({ budget: 30_000_000 });
+      await x.timeline.seek(10_000_003);
+      // Overwrite part of the guest's array (`a`, at 0x80000168): later history differs.
+      x.timeline.recordDebuggerWrite({ kind: 'mem', paddr: 0x8000_1000, bytes: new Uint8Array(8192).fill(0xa5) });
+      await x.timeline.runForward({ budget: 20_000_000 });
+    }
+    expect(s.timeline.info().historyFile!.usable).to.be.greaterThan(0);
+    for (const ic of [25_000_000, 12_000_000, 10_000_003, 4_000_000, 17_000_001]) {
+      await s.timeline.seek(ic);
+      await ref.timeline.seek(ic);
+      expect(s.machine.stateHash(), `state at icount ${ic}`).to.equal(ref.machine.stateHash());
+    }
+    closeSession(s);
+  });
+
   it('without a history file nothing changes: no file, no spills, the same states', async () => {
     const s = createSession({ config: kernelConfig(), clockMode: 'virtual', snapshotMemory: TINY });
     const hashes = await recordLive(s, 700_000, Infinity, () => expect(s.timeline.snapshots.bytes).to.be.at.most(TINY));
@@ -200,6 +220,11 @@ describe('replay/history-file', function () {
     const r = spawnSync(process.execPath, [CLI, 'run', '--kernel', new URL('test/guests/idle.elf', root).pathname, '--clock', 'virtual', '--console', 'none', '--snapshot-memory', '1M', '--history-file', cliPath], { encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
     expect(existsSync(cliPath)).to.equal(false);
+    // The history file is deleted at exit: never the recording's name.
+    const rec = join(dir, 'same.rvrr');
+    const same = spawnSync(process.execPath, [CLI, 'record', '--kernel', new URL('test/guests/idle.elf', root).pathname, '--console', 'none', '-o', rec, '--history-file', rec], { encoding: 'utf8' });
+    expect(same.status).to.equal(1);
+    expect(same.stderr).to.match(/^rvrr: history file '.*same\.rvrr' is the recording file: give another file name/);
     // A file that cannot be created: one clear line, no crash.
     const bad = spawnSync(process.execPath, [CLI, 'run', '--kernel', new URL('test/guests/idle.elf', root).pathname, '--console', 'none', '--history-file', join(dir, 'nodir', 'h')], { encoding: 'utf8' });
     expect(bad.status).to.equal(1);
