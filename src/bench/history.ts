@@ -24,6 +24,7 @@ export interface HistoryResults {
   statesMatch: boolean;
 }
 
+/** What the history-file row runs. */
 export interface HistoryBenchOptions {
   instructions: number;
   budgetBytes: number;
@@ -41,6 +42,7 @@ function probe(o: HistoryBenchOptions, file?: string): HistoryProbeResult | { fa
   }
 }
 
+/** Run the row: the probe without, then with, a history file (in a temporary directory). */
 export function runHistoryBench(o: HistoryBenchOptions): HistoryResults {
   const dir = mkdtempSync(join(tmpdir(), 'rvrr-bench-hist-'));
   try {

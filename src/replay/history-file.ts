@@ -84,6 +84,7 @@ export interface HistoryFileStats {
 const openFiles = new Set<HistoryFile>();
 let exitHook = false;
 
+/** One session's history file: spill thinned snapshots, find and load them back (see the module comment). */
 export class HistoryFile {
   readonly path: string;
   private readonly fullEvery: number;

@@ -83,6 +83,7 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
               `position: icount ${i.position}\n` +
               `snapshots: ${i.snapshotCount}, ${fmtBytes(i.snapshotBytes)} of ${fmtBytes(i.snapshotBudget)} budget` +
               (i.keyframeCount > 0 ? ` (${i.keyframeCount} keyframes from the recording)` : '') + '\n' +
+              (i.historyFile ? `history file: ${i.historyFile.usable} spilled snapshots, ${fmtBytes(i.historyFile.bytes)}` + (i.historyFile.bad > 0 ? ` (${i.historyFile.bad} bad records skipped)` : '') + '\n' : '') +
               `log: ${i.logEntries} events, ${fmtBytes(i.logBytes)}\n`,
           );
           return;

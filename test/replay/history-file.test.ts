@@ -15,6 +15,8 @@ import createDebug from 'debug';
 import type { MachineConfig } from '../../dist/cli/machine-args.js';
 import { Machine } from '../../dist/api/machine.js';
 import { closeSession, createSession, type Session } from '../../dist/session/session.js';
+import { MachineTarget } from '../../dist/session/target.js';
+import { monitorCommands } from '../../dist/session/monitor.js';
 
 const root = new URL('../../', import.meta.url);
 const file = (p: string) => new Uint8Array(readFileSync(new URL(p, root)));
@@ -108,6 +110,10 @@ describe('replay/history-file', function () {
     const after = s.timeline.info().historyFile!;
     expect(after.loads).to.be.greaterThan(5);
     expect(after.bad).to.equal(0);
+    // gdb's `monitor info replay` shows it.
+    let printed = '';
+    monitorCommands(new MachineTarget(s.machine, s.timeline)).find((c) => c.name === 'info')!.run('replay', { print: (t: string) => { printed += t; } });
+    expect(printed).to.match(new RegExp(`^history file: ${after.usable} spilled snapshots, [\\d.]+ (KiB|MiB)$`, 'm'));
     // Reverse execution through spilled history: a reverse step from a far point.
     await s.timeline.seek(5_000_000);
     await s.timeline.reverseStep();
