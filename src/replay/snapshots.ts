@@ -240,8 +240,11 @@ export class SnapshotStore {
     return lost;
   }
 
-  /** Wanted by the spacing rule whatever the anchors (see `unsettled`). */
-  private settled(e: SnapshotEntry): boolean {
+  /**
+   * Wanted by the spacing rule whatever the anchors (see `unsettled`): an arrival state at a
+   * multiple of the coarsest spacing.
+   */
+  settled(e: SnapshotEntry): boolean {
     return e.applied === 0 && e.icount % this.stepAt(this.policy.maxLevel) === 0;
   }
 

@@ -8,6 +8,7 @@ import type { LogEntry } from '../replay/log.js';
 import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
 import { HistoryFile } from '../replay/history-file.js';
+import type { SnapshotPolicy } from '../replay/snapshots.js';
 import type { MachineConfig } from '../cli/machine-args.js';
 import { macText, parseMac } from '../net/frames.js';
 import { netSpecText, parseNetSpec } from '../host/net-udp.js';
@@ -23,6 +24,8 @@ export interface SessionOptions {
   expectedFinalHash?: string;
   /** Bytes the snapshots may hold. */
   snapshotMemory?: number;
+  /** The rest of the snapshot policy (spacing), for tests and tools; the defaults otherwise. */
+  snapshotPolicy?: Partial<SnapshotPolicy>;
   /**
    * `--history-file`: snapshots the memory budget thins away are written to this file (created
    * or truncated now, deleted by `closeSession` or at process exit) instead of being lost.
@@ -90,7 +93,7 @@ export function createSession(o: SessionOptions): Session {
     ...(o.log ? { log: o.log } : {}),
     ...(o.endIcount !== undefined ? { endIcount: o.endIcount } : {}),
     ...(o.expectedFinalHash !== undefined ? { expectedFinalHash: o.expectedFinalHash } : {}),
-    ...(o.snapshotMemory !== undefined ? { snapshots: { memoryBudget: o.snapshotMemory } } : {}),
+    snapshots: { ...o.snapshotPolicy, ...(o.snapshotMemory !== undefined ? { memoryBudget: o.snapshotMemory } : {}) },
   });
   return { machine, timeline, config: c, ...(history ? { history } : {}) };
 }

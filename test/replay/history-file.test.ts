@@ -23,6 +23,11 @@ const file = (p: string) => new Uint8Array(readFileSync(new URL(p, root)));
 const CLI = new URL('dist/cli.js', root).pathname;
 /** The sample kernel's snapshots every 1M instructions hold about 800 KiB: a budget for a few of them. */
 const TINY = 256 << 10;
+/**
+ * The file keeps the snapshots at multiples of the coarsest spacing (8M instructions by
+ * default); the sample kernel runs 15M, so these tests make that 1M.
+ */
+const EVERY_1M = { maxLevel: 0 };
 
 function kernelConfig(): MachineConfig {
   return {
@@ -84,7 +89,7 @@ describe('replay/history-file', function () {
   it('seeks into thinned history restore spilled snapshots: states identical to an unlimited session', async () => {
     const path = join(dir, 'kernel.hist');
     writeFileSync(path, 'stale contents of an earlier session');
-    const s = createSession({ config: kernelConfig(), clockMode: 'virtual', snapshotMemory: TINY, historyFile: path });
+    const s = createSession({ config: kernelConfig(), clockMode: 'virtual', snapshotMemory: TINY, snapshotPolicy: EVERY_1M, historyFile: path });
     const sizes: number[] = [];
     const hashes = await recordLive(s, 700_000, Infinity, () => {
       expect(s.timeline.snapshots.bytes).to.be.at.most(TINY);
@@ -148,7 +153,7 @@ describe('replay/history-file', function () {
 
   it('a corrupt record is reported under DEBUG=rvrr:replay and skipped, with identical results', async () => {
     const path = join(dir, 'corrupt.hist');
-    const s = createSession({ config: kernelConfig(), clockMode: 'virtual', snapshotMemory: TINY, historyFile: path });
+    const s = createSession({ config: kernelConfig(), clockMode: 'virtual', snapshotMemory: TINY, snapshotPolicy: EVERY_1M, historyFile: path });
     const hashes = await recordLive(s, 700_000, Infinity);
     const recs = recordsOf(path);
     expect(recs.length).to.be.greaterThan(4);
