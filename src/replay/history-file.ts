@@ -78,6 +78,8 @@ export interface HistoryFileStats {
   bad: number;
   /** Spilled snapshots restored (seeks that started from the file). */
   loads: number;
+  /** Records read for them (at most `fullEvery` per load: the chain up to the one loaded). */
+  recordsRead: number;
 }
 
 /** Files open in this process, deleted at exit even if their session never closed. */
@@ -99,6 +101,7 @@ export class HistoryFile {
   private decodedAt = -1;
   private badCount = 0;
   private loads = 0;
+  private recordsRead = 0;
   /** The next record starts a chain (at first, and after a write failed midway). */
   private needFull = true;
 
@@ -123,7 +126,7 @@ export class HistoryFile {
   }
 
   stats(): HistoryFileStats {
-    return { records: this.records.length, usable: this.byIcount.length, bytes: this.size, bad: this.badCount, loads: this.loads };
+    return { records: this.records.length, usable: this.byIcount.length, bytes: this.size, bad: this.badCount, loads: this.loads, recordsRead: this.recordsRead };
   }
 
   private find(icount: number): number {
@@ -232,6 +235,7 @@ export class HistoryFile {
   /** A record's payload, its header and checksum verified. */
   private read(r: HistoryRecord): Uint8Array {
     const b = Buffer.alloc(r.length);
+    this.recordsRead++;
     let got: number;
     try {
       got = readSync(this.fd!, b, 0, r.length, r.offset);

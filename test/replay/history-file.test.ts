@@ -114,6 +114,8 @@ describe('replay/history-file', function () {
     }
     const after = s.timeline.info().historyFile!;
     expect(after.loads).to.be.greaterThan(5);
+    expect(after.records).to.be.greaterThan(8); // several chains
+    expect(after.recordsRead).to.be.at.most(8 * after.loads);
     expect(after.bad).to.equal(0);
     // gdb's `monitor info replay` shows it.
     let printed = '';
@@ -147,7 +149,10 @@ describe('replay/history-file', function () {
       await ref.timeline.seek(ic);
       expect(s.machine.stateHash(), `state at icount ${ic}`).to.equal(ref.machine.stateHash());
     }
-    expect(s.timeline.info().historyFile!.loads).to.be.greaterThan(0);
+    const st = s.timeline.info().historyFile!;
+    expect(st.loads).to.be.greaterThan(0);
+    // Bounded reading: a load reads its chain from the last full keyframe, 8 records at most.
+    expect(st.recordsRead).to.be.at.most(8 * st.loads);
     closeSession(s);
   });
 
