@@ -78,8 +78,10 @@ export interface HistoryFileStats {
   bad: number;
   /** Spilled snapshots restored (seeks that started from the file). */
   loads: number;
-  /** Records read for them (at most `fullEvery` per load: the chain up to the one loaded). */
+  /** Records read for them. */
   recordsRead: number;
+  /** The most records one load read (at most `fullEvery`: its chain up to the one loaded). */
+  longestLoad: number;
 }
 
 /** Files open in this process, deleted at exit even if their session never closed. */
@@ -102,6 +104,7 @@ export class HistoryFile {
   private badCount = 0;
   private loads = 0;
   private recordsRead = 0;
+  private longestLoad = 0;
   /** The next record starts a chain (at first, and after a write failed midway). */
   private needFull = true;
 
@@ -126,7 +129,7 @@ export class HistoryFile {
   }
 
   stats(): HistoryFileStats {
-    return { records: this.records.length, usable: this.byIcount.length, bytes: this.size, bad: this.badCount, loads: this.loads, recordsRead: this.recordsRead };
+    return { records: this.records.length, usable: this.byIcount.length, bytes: this.size, bad: this.badCount, loads: this.loads, recordsRead: this.recordsRead, longestLoad: this.longestLoad };
   }
 
   private find(icount: number): number {
@@ -216,6 +219,7 @@ export class HistoryFile {
     // Continue from the last decoded record when it is earlier in the same chain.
     let k = this.decodedAt >= start && this.decodedAt < target && this.records[this.decodedAt].chainStart === start ? this.decodedAt + 1 : start;
     if (k === start) this.decoder.reset();
+    this.longestLoad = Math.max(this.longestLoad, target - k + 1);
     let snap: VirtSnapshot | undefined;
     for (; k <= target; k++) {
       try {
