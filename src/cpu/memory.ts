@@ -13,7 +13,7 @@ import type { Op } from './op.js';
 import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
-import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, type UsedList } from './tlb.js';
+import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
@@ -32,6 +32,17 @@ export { TLB_MASK };
 const PURE_M = tlbContext(PRV_M, 0);
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
+
+/**
+ * A hart's wasm area (in the machine's arena, so wasm code reaches guest RAM beside it): the
+ * integer registers as i64 slots at 0, the pc a wasm block leaves at WASM_NPC (f64), the
+ * arena offset of the current TLB set's mirror at WASM_TLB (i32), and the sets' mirrors
+ * (tlb.ts) from WASM_MIRRORS on.
+ */
+export const WASM_NPC = 512;
+export const WASM_TLB = 520;
+const WASM_MIRRORS = 4096;
+const WASM_AREA = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
 
 export abstract class Memory implements PageTableClient {
   readonly ram: PagedRam;
@@ -85,6 +96,13 @@ export abstract class Memory implements PageTableClient {
   readonly pt: PageTableWatch;
   /** Set while a page walk stores A/D bits: that store changes no translation. */
   walkStore = false;
+  /**
+   * The memory holding this hart's wasm area, and the area's byte offset in it: the arena of
+   * RAM when it had room (then wasm code reaches guest pages inline), else a memory of its own.
+   */
+  readonly wasmMem: WebAssembly.Memory;
+  readonly wasmBase: number;
+  private readonly wasmI32: Int32Array;
 
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
@@ -130,6 +148,13 @@ export abstract class Memory implements PageTableClient {
     this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
     this.codeListed = new Uint8Array(bus.ram.pageCount);
     this.pageMarks = new Uint8Array(bus.ram.pageCount);
+    const arena = bus.ram.arena;
+    const at = arena?.alloc(WASM_AREA, 65536) ?? -1;
+    this.wasmMem = at >= 0 ? arena!.memory : new WebAssembly.Memory({ initial: Math.ceil(WASM_AREA / 65536) });
+    this.wasmBase = at >= 0 ? at : 0;
+    const buf = this.wasmMem.buffer;
+    this.wasmI32 = new Int32Array(buf, this.wasmBase, WASM_MIRRORS >> 2);
+    this.tlbs.forEach((t, k) => t.attachMirror(buf, this.wasmBase + WASM_MIRRORS + k * MIRROR_BYTES));
     this.useTlb(this.tlbs[0]);
     this.pt = pageTableWatch(bus.ram);
     this.pt.add(this);
@@ -142,6 +167,7 @@ export abstract class Memory implements PageTableClient {
     this.rTag = t.rTag; this.rU8 = t.rU8; this.rI32 = t.rI32; this.rPage = t.rPage; this.rUsed = t.rUsed;
     this.wTag = t.wTag; this.wU8 = t.wU8; this.wI32 = t.wI32; this.wPage = t.wPage; this.wUsed = t.wUsed;
     this.xTag = t.xTag; this.xPage = t.xPage; this.xUsed = t.xUsed;
+    this.wasmI32[WASM_TLB >> 2] = t.mirrorBase;
   }
 
   /** satp as it bears on translation: 0 when bare (its other fields then mean nothing). */
@@ -339,6 +365,7 @@ export abstract class Memory implements PageTableClient {
         const i = (va >>> 12) & TLB_MASK;
         if (this.rPage[i] < 0) this.rUsed.add(i, this.rPage);
         this.rTag[i] = va - (va & 4095); this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
+        this.tlb.syncR(i);
       }
       const o = off & 4095;
       if (size === 1) return u[o];
@@ -396,6 +423,7 @@ export abstract class Memory implements PageTableClient {
         const i = (va >>> 12) & TLB_MASK;
         if (this.wPage[i] < 0) this.wUsed.add(i, this.wPage);
         this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
+        this.tlb.syncW(i);
       }
       const o = off & 4095;
       u[o] = lo;

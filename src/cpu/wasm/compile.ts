@@ -22,7 +22,8 @@ import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, NPC_OFFSET, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
+import { WASM_NPC } from '../memory.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -49,7 +50,7 @@ function importsFor(h: Hart): Imports {
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
   im = {
-    mem: h.regMem,
+    mem: h.wasmMem,
     lb: (va: number, pc: number, k: number, rd: number) => sx(rd, LB(h, va, pc, entryIcount + k)),
     lh: (va: number, pc: number, k: number, rd: number) => sx(rd, LH(h, va, pc, entryIcount + k)),
     lw: (va: number, pc: number, k: number, rd: number) => sx(rd, LW(h, va, pc, entryIcount + k)),
@@ -82,7 +83,7 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
     bytes = code;
     const mod = new WebAssembly.Module(code);
     const run = new WebAssembly.Instance(mod, { env: importsFor(h) }).exports.run as (budget: number) => number;
-    const npc = new Float64Array(h.regMem.buffer, NPC_OFFSET, 1);
+    const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
     const clock = h.clock;
     const fn = (hh: Hart) => {
       const ic = clock.icount;
@@ -103,7 +104,7 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
 
 /** The module of one block: its binary, instructions per pass and the end address. */
 function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: number; end: number } {
-  const e = new BlockEmitter();
+  const e = new BlockEmitter(h.wasmBase);
   const c = e.c;
   const page = pc - (pc & 4095);
   c.block().loop();
