@@ -32,8 +32,11 @@ const MAX_INSNS = 64;
 /** Most instructions one call runs (the function counts in i32). */
 const MAX_BUDGET = 1 << 30;
 
-/** Blocks compiled to wasm and fallbacks to the JS compiler, for tests and the benchmark. */
-export const wasmStats = { blocks: 0, fallbacks: 0, failures: 0 };
+/**
+ * Blocks compiled to wasm, fallbacks to the JS compiler, and loads/stores that missed the
+ * inline probe (called the JS helper), for tests and the benchmark.
+ */
+export const wasmStats = { blocks: 0, fallbacks: 0, failures: 0, misses: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -47,25 +50,27 @@ function importsFor(h: Hart): Imports {
   if (im !== undefined) return im;
   const x = h.x;
   const flag = () => (h.irqCheck ? 1 : 0);
+  const st = wasmStats;
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
   im = {
     mem: h.wasmMem,
-    lb: (va: number, pc: number, k: number, rd: number) => sx(rd, LB(h, va, pc, entryIcount + k)),
-    lh: (va: number, pc: number, k: number, rd: number) => sx(rd, LH(h, va, pc, entryIcount + k)),
-    lw: (va: number, pc: number, k: number, rd: number) => sx(rd, LW(h, va, pc, entryIcount + k)),
-    lbu: (va: number, pc: number, k: number, rd: number) => zx(rd, LBU(h, va, pc, entryIcount + k)),
-    lhu: (va: number, pc: number, k: number, rd: number) => zx(rd, LHU(h, va, pc, entryIcount + k)),
-    lwu: (va: number, pc: number, k: number, rd: number) => zx(rd, LW(h, va, pc, entryIcount + k)),
+    lb: (va: number, pc: number, k: number, rd: number) => (st.misses++, sx(rd, LB(h, va, pc, entryIcount + k))),
+    lh: (va: number, pc: number, k: number, rd: number) => (st.misses++, sx(rd, LH(h, va, pc, entryIcount + k))),
+    lw: (va: number, pc: number, k: number, rd: number) => (st.misses++, sx(rd, LW(h, va, pc, entryIcount + k))),
+    lbu: (va: number, pc: number, k: number, rd: number) => (st.misses++, zx(rd, LBU(h, va, pc, entryIcount + k))),
+    lhu: (va: number, pc: number, k: number, rd: number) => (st.misses++, zx(rd, LHU(h, va, pc, entryIcount + k))),
+    lwu: (va: number, pc: number, k: number, rd: number) => (st.misses++, zx(rd, LW(h, va, pc, entryIcount + k))),
     ld: (va: number, pc: number, k: number, rd: number) => {
+      st.misses++;
       LD(h, va, pc, entryIcount + k);
       if (rd !== 0) { x[2 * rd] = h.rlo; x[2 * rd + 1] = h.rhi; }
       return flag();
     },
-    sb: (va: number, lo: number, _hi: number, pc: number, k: number) => { SB(h, va, lo, pc, entryIcount + k); return flag(); },
-    sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { SH(h, va, lo, pc, entryIcount + k); return flag(); },
-    sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { SW(h, va, lo, pc, entryIcount + k); return flag(); },
-    sd: (va: number, lo: number, hi: number, pc: number, k: number) => { SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
+    sb: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SB(h, va, lo, pc, entryIcount + k); return flag(); },
+    sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SH(h, va, lo, pc, entryIcount + k); return flag(); },
+    sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SW(h, va, lo, pc, entryIcount + k); return flag(); },
+    sd: (va: number, lo: number, hi: number, pc: number, k: number) => { st.misses++; SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
   };
   hartImports.set(h, im);
   return im;
