@@ -14,6 +14,7 @@ import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
+import { WASM_AREA, WASM_MIRRORS, WASM_TLB } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
@@ -33,16 +34,6 @@ const PURE_M = tlbContext(PRV_M, 0);
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
 
-/**
- * A hart's wasm area (in the machine's arena, so wasm code reaches guest RAM beside it): the
- * integer registers as i64 slots at 0, the pc a wasm block leaves at WASM_NPC (f64), the
- * arena offset of the current TLB set's mirror at WASM_TLB (i32), and the sets' mirrors
- * (tlb.ts) from WASM_MIRRORS on.
- */
-export const WASM_NPC = 512;
-export const WASM_TLB = 520;
-const WASM_MIRRORS = 4096;
-const WASM_AREA = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
 
 export abstract class Memory implements PageTableClient {
   readonly ram: PagedRam;
@@ -97,7 +88,7 @@ export abstract class Memory implements PageTableClient {
   /** Set while a page walk stores A/D bits: that store changes no translation. */
   walkStore = false;
   /**
-   * The memory holding this hart's wasm area, and the area's byte offset in it: the arena of
+   * The memory holding this hart's wasm area (wasm/area.ts), and the area's byte offset in it: the arena of
    * RAM when it had room (then wasm code reaches guest pages inline), else a memory of its own.
    */
   readonly wasmMem: WebAssembly.Memory;

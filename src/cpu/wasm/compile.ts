@@ -21,9 +21,9 @@ import type { Hart } from '../hart.js';
 import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
-import { ModuleBuilder, I32, I64, F64, OP } from './encoder.js';
+import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
 import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
-import { WASM_NPC } from '../memory.js';
+import { WASM_NPC } from './area.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -72,6 +72,7 @@ function importsFor(h: Hart): Imports {
     sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SW(h, va, lo, pc, entryIcount + k); return flag(); },
     sd: (va: number, lo: number, hi: number, pc: number, k: number) => { st.misses++; SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
   };
+  im = helperModule(im);
   hartImports.set(h, im);
   return im;
 }
@@ -112,6 +113,7 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
   const e = new BlockEmitter(h.wasmBase);
   const c = e.c;
   const page = pc - (pc & 4095);
+  e.start();
   c.block().loop();
   let at = pc, n = 0, op = first, ended = false;
   for (;;) {
@@ -152,11 +154,39 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
   c.get(e.done).get(e.nk).op(OP.i32Add);
 
   const m = new ModuleBuilder();
-  for (const _ of LOADS) m.importFunc(_, { params: [F64, F64, I32, I32], results: [I32] });
-  for (const _ of STORES) m.importFunc(_, { params: [F64, I32, I32, F64, I32], results: [I32] });
-  m.func({ params: [I64, I64], results: [I64] }, mulhuBody());
+  for (const name of LOADS) m.importFunc(name, LOAD_TYPE);
+  for (const name of STORES) m.importFunc(name, STORE_TYPE);
+  m.importFunc('mulhu', MULHU_TYPE);
   m.func({ params: [I32], results: [I32] }, c, 'run');
   return { code: m.encode(), n, end: at };
+}
+
+const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };
+const STORE_TYPE = { params: [F64, I32, I32, F64, I32], results: [I32] };
+const MULHU_TYPE = { params: [I64, I64], results: [I64] };
+
+/**
+ * The helpers as wasm functions, from one module per hart that imports the JS ones and
+ * forwards to them (and defines mulhu). A block module importing JS functions costs V8 a
+ * compiled import wrapper per signature per module (half of a block's compile time); one
+ * importing wasm functions costs nothing, and a call to them is a wasm-to-wasm call.
+ */
+function helperModule(js: Imports): Imports {
+  const m = new ModuleBuilder();
+  const names = [...LOADS, ...STORES];
+  names.forEach((name, k) => m.importFunc(name, k < LOADS.length ? LOAD_TYPE : STORE_TYPE));
+  names.forEach((name, k) => {
+    const t = k < LOADS.length ? LOAD_TYPE : STORE_TYPE;
+    const c = new Code(t.params.length);
+    for (let p = 0; p < t.params.length; p++) c.get(p);
+    c.call(k);
+    m.func(t, c, name);
+  });
+  m.func(MULHU_TYPE, mulhuBody(), 'mulhu');
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: js }).exports;
+  const out: Imports = { mem: js.mem };
+  for (const name of [...names, 'mulhu']) out[name] = ex[name] as WebAssembly.ImportValue;
+  return out;
 }
 
 /**

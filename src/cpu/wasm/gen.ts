@@ -9,7 +9,7 @@
  */
 import type { Op } from '../op.js';
 import { Code, OP, I64 } from './encoder.js';
-import { WASM_NPC, WASM_TLB } from '../memory.js';
+import { WASM_NPC, WASM_TLB } from './area.js';
 import { TLB_MASK, MIRROR_WRITE } from '../tlb.js';
 
 /** Bytes, and the wasm opcode accessing them, of each load and store. */
@@ -60,8 +60,19 @@ export class BlockEmitter {
   private readonly va = this.c.local(I64);
   private readonly vlo = this.c.local(0x7f);
   private readonly ent = this.c.local(0x7f);
+  /** The current TLB set's mirror, read once at entry (see `start`). */
+  private readonly tlb = this.c.local(0x7f);
 
   constructor(readonly base: number) {}
+
+  /**
+   * The function's first instructions: the current set's mirror offset into a local. The set
+   * changes only with the translation context or a TLB flush, which happen between blocks, in
+   * a trap (that leaves the function by throwing) or in a helper that then asks to leave.
+   */
+  start(): void {
+    this.c.i32(0).mem(OP.i32Load, 2, this.base + WASM_TLB).set(this.tlb);
+  }
 
   /** Push xr as i64. */
   reg(r: number): void {
@@ -125,7 +136,7 @@ export class BlockEmitter {
     if (op.imm !== 0) c.i64(BigInt(op.imm)).op(OP.i64Add);
     c.tee(this.va).op(OP.i32WrapI64).tee(this.vlo);
     c.i32(12).op(OP.i32ShrU).i32(TLB_MASK).op(OP.i32And).i32(4).op(OP.i32Shl);
-    c.i32(0).mem(OP.i32Load, 2, this.base + WASM_TLB).op(OP.i32Add).tee(this.ent);
+    c.get(this.tlb).op(OP.i32Add).tee(this.ent);
     c.mem(OP.i64Load, 3, part);
     c.get(this.va);
     if (size > 1) c.i64(BigInt(size - 1)).op(OP.i64Add);

@@ -1,0 +1,13 @@
+/**
+ * The layout of a hart's wasm area (allocated by memory.ts in the machine's arena, so wasm code
+ * reaches guest RAM beside it): the integer registers as i64 slots at 0, the pc a wasm block
+ * leaves at WASM_NPC (f64), the arena offset of the current TLB set's mirror at WASM_TLB
+ * (i32), and the sets' mirrors (tlb.ts) from WASM_MIRRORS on. A module of its own, so that the
+ * code generator does not import the hart's modules.
+ */
+import { MIRROR_BYTES, TLB_SETS } from '../tlb.js';
+
+export const WASM_NPC = 512;
+export const WASM_TLB = 520;
+export const WASM_MIRRORS = 4096;
+export const WASM_AREA = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
