@@ -33,10 +33,10 @@ const MAX_INSNS = 64;
 const MAX_BUDGET = 1 << 30;
 
 /**
- * Blocks compiled to wasm, fallbacks to the JS compiler, and loads/stores that missed the
+ * Blocks compiled to wasm, the modules holding them, fallbacks to the JS compiler, and loads/stores that missed the
  * inline probe (called the JS helper), for tests and the benchmark.
  */
-export const wasmStats = { blocks: 0, fallbacks: 0, failures: 0, misses: 0 };
+export const wasmStats = { blocks: 0, modules: 0, fallbacks: 0, failures: 0, misses: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -78,19 +78,81 @@ function importsFor(h: Hart): Imports {
 }
 
 /**
+ * Most blocks in one module. V8 spends some 0.3-0.5 ms on every module whatever its size (a
+ * block's own code costs a few tens of microseconds), and a guest such as CoreMark makes
+ * hundreds of blocks: so a hot block's module also holds the blocks it exits to on its page.
+ */
+const MAX_MODULE_BLOCKS = 8;
+
+/**
  * Compile the block at `pc` (on the hart's current fetch page, `first` its op) to wasm, or,
  * when it cannot start with integer code or the module fails, with the JS block compiler.
+ * Blocks at the places it exits to on the same page (branch targets, the fall-through, a
+ * call's return address) that have none yet are compiled into the same module, breadth
+ * first, and attached to their first ops as if they had become hot.
  */
 export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
   if (!wasmCompilable(first.name)) { wasmStats.fallbacks++; return compileBlock(h, pc, first); }
   let bytes: Uint8Array | undefined;
   try {
-    const { code, n, end } = emitBlock(h, pc, first);
-    bytes = code;
-    const mod = new WebAssembly.Module(code);
-    const run = new WebAssembly.Instance(mod, { env: importsFor(h) }).exports.run as (budget: number) => number;
-    const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
-    const clock = h.clock;
+    const page = pc - (pc & 4095);
+    const bodies = [emitBlock(h, pc, first)];
+    const seen = new Set([pc]);
+    for (let q = 0; q < bodies.length && bodies.length < MAX_MODULE_BLOCKS; q++) {
+      for (const t of bodies[q].exits) {
+        const o = t - page;
+        // Not at the page's last halfword: decoding there could translate the next page.
+        if (bodies.length >= MAX_MODULE_BLOCKS || seen.has(t) || o < 0 || o > 4092) continue;
+        seen.add(t);
+        const op = h.cachedOp(o) ?? h.decodeAt(t);
+        if (op.block === undefined && wasmCompilable(op.name)) bodies.push(emitBlock(h, t, op));
+      }
+    }
+    let blocks: Block[];
+    try {
+      bytes = moduleOf(bodies);
+      blocks = instantiate(h, bytes, bodies);
+    } catch (e) {
+      if (bodies.length === 1) throw e;
+      log('wasm module of %d blocks at 0x%s failed: %s; compiling the block alone', bodies.length, hex(pc), e);
+      bytes = moduleOf(bodies.slice(0, 1));
+      blocks = instantiate(h, bytes, bodies.slice(0, 1));
+    }
+    for (const b of blocks.slice(1)) { b.op.block = b; h.addBlock(b); h.blocksCompiled++; }
+    wasmStats.blocks += blocks.length;
+    wasmStats.modules++;
+    return blocks[0];
+  } catch (e) {
+    wasmStats.failures++;
+    log('wasm block at 0x%s failed (%s bytes): %s; using the JS block compiler', hex(pc), bytes?.length ?? '?', e);
+    return compileBlock(h, pc, first);
+  }
+}
+
+function hex(pc: number): string {
+  return (pc < 0 ? pc + 2 ** 64 : pc).toString(16);
+}
+
+/** One block's function: its body, its pc, op, instructions per pass, end, and where it exits to. */
+interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; exits: number[] }
+
+/** A module exporting block k's function as `r<k>`. */
+function moduleOf(bodies: readonly BlockBody[]): Uint8Array {
+  const m = new ModuleBuilder();
+  for (const name of LOADS) m.importFunc(name, LOAD_TYPE);
+  for (const name of STORES) m.importFunc(name, STORE_TYPE);
+  m.importFunc('mulhu', MULHU_TYPE);
+  bodies.forEach((b, k) => m.func({ params: [I32], results: [I32] }, b.code, `r${k}`));
+  return m.encode();
+}
+
+/** Instantiate a module of `bodies` and wrap each function as a Block. */
+function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): Block[] {
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports;
+  const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
+  const clock = h.clock;
+  return bodies.map((b, k) => {
+    const run = ex[`r${k}`] as (budget: number) => number;
     const fn = (hh: Hart) => {
       const ic = clock.icount;
       entryIcount = ic;
@@ -99,20 +161,16 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
       clock.icount = ic + ran;
       hh.pc = npc[0];
     };
-    wasmStats.blocks++;
-    return { pc, n, start: pc & 4095, bytes: end - pc, op: first, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1 };
-  } catch (e) {
-    wasmStats.failures++;
-    log('wasm block at 0x%s failed (%s bytes): %s; using the JS block compiler', (pc < 0 ? pc + 2 ** 64 : pc).toString(16), bytes?.length ?? '?', e);
-    return compileBlock(h, pc, first);
-  }
+    return { pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1 };
+  });
 }
 
-/** The module of one block: its binary, instructions per pass and the end address. */
-function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: number; end: number } {
+/** The function of one block. */
+function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
   const e = new BlockEmitter(h.wasmBase);
   const c = e.c;
   const page = pc - (pc & 4095);
+  const exits: number[] = [];
   e.start();
   c.block().loop();
   let at = pc, n = 0, op = first, ended = false;
@@ -122,7 +180,10 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
     if (op.name === 'jal' || op.name === 'jalr') {
       e.jump(op, at);
       if (op.name === 'jal' && at + op.imm === pc) loopBack(e, n, pc, () => c.i32(1));
+      if (op.name === 'jal') exits.push(at + op.imm);
       at += op.len;
+      // A call: its return address starts a block once the callee returns.
+      if (op.d !== 0) exits.push(at);
       c.i32(n).set(e.nk).br(1);
       ended = true;
       break;
@@ -135,6 +196,7 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
         loopBack(e, n, pc, () => e.condition(branch));
         break;
       }
+      exits.push(target);
       e.condition(op);
       c.if(); e.setNpc(target); c.i32(n).set(e.nk).br(2).end();
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
@@ -149,16 +211,10 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
     op = h.cachedOp(o) ?? h.decodeAt(at);
     if (!wasmCompilable(op.name)) break;
   }
-  if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); }
+  if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); exits.push(at); }
   c.end().end();
   c.get(e.done).get(e.nk).op(OP.i32Add);
-
-  const m = new ModuleBuilder();
-  for (const name of LOADS) m.importFunc(name, LOAD_TYPE);
-  for (const name of STORES) m.importFunc(name, STORE_TYPE);
-  m.importFunc('mulhu', MULHU_TYPE);
-  m.func({ params: [I32], results: [I32] }, c, 'run');
-  return { code: m.encode(), n, end: at };
+  return { code: c, pc, op: first, n, end: at, exits };
 }
 
 const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };
