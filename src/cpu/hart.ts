@@ -181,6 +181,7 @@ export class Hart extends Memory {
     const clock = this.clock;
     const bp = this.breakpoints;
     const bpOn = bp.size > 0;
+    this.wasmChain(!bpOn && !this.trigExec);
     while (clock.icount < this.end) {
       if (this.irqCheck) {
         this.irqCheck = false;

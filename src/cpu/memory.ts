@@ -14,7 +14,7 @@ import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
-import { WASM_AREA, WASM_MIRRORS, WASM_TLB } from './wasm/area.js';
+import { WASM_AREA, WASM_CHAIN, WASM_MIRRORS, WASM_TLB } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
@@ -291,9 +291,19 @@ export abstract class Memory implements PageTableClient {
   triggersChanged(): void {
     const t = this.triggers;
     this.trigExec = t.anyExec;
+    if (this.trigExec) this.wasmChain(false);
     const data = t.anyData;
     if (data && !this.trigData) this.flushDataTlb();
     this.trigData = data;
+  }
+
+  /**
+   * Whether wasm blocks may run on into the blocks of their module they exit to, without the
+   * run loop's checks between them: not with breakpoints or execute triggers (the run loop
+   * sets it as it starts; arming a trigger clears it).
+   */
+  wasmChain(on: boolean): void {
+    this.wasmI32[WASM_CHAIN >> 2] = on ? 1 : 0;
   }
 
   /** Virtual -> physical for a data or fetch access by the current privilege (MPRV for data). */
@@ -575,14 +585,20 @@ export abstract class Memory implements PageTableClient {
       this.dropCodePage(idx);
       return;
     }
-    const blocks = this.pageBlocks[idx];
+    let blocks: Block[] | undefined = this.pageBlocks[idx];
     if (blocks === undefined) return;
     for (let j = blocks.length - 1; j >= 0; j--) {
-      const b = blocks[j];
+      const b: Block = blocks[j];
       if (b.start < o + size && o < b.start + b.bytes) {
         b.op.block = undefined;
         b.op.heat = 0;
-        blocks.splice(j, 1);
+        const g: readonly Block[] | undefined = b.group;
+        if (g !== undefined && g.length > 1) {
+          // Its module's other blocks may run on into it (wasm/compile.ts): they go too.
+          for (const m of g) if (m.op.block === m) { m.op.block = undefined; m.op.heat = 0; }
+          this.pageBlocks[idx] = blocks = blocks.filter((x) => x.group !== g);
+          j = blocks.length;
+        } else blocks.splice(j, 1);
         this.codeChanged();
         // The running block may be this one: its slow store path leaves it after the store.
         this.irqCheck = true;

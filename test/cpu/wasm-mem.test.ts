@@ -29,6 +29,16 @@ function beq0(off: number): number {
   return (((i >> 12) & 1) << 31) | (((i >> 5) & 0x3f) << 25) | (((i >> 1) & 0xf) << 8) | (((i >> 11) & 1) << 7) | 0x63;
 }
 
+/** bne rs1, rs2, off. */
+function bne(rs1: number, rs2: number, off: number): number {
+  return (beq0(off) & ~((31 << 15) | (31 << 20))) | (rs1 << 15) | (rs2 << 20) | (1 << 12);
+}
+/** jal x0, off. */
+function j(off: number): number {
+  const i = off & 0x1fffff;
+  return (((i >> 20) & 1) << 31) | (((i >> 1) & 0x3ff) << 21) | (((i >> 11) & 1) << 20) | (((i >> 12) & 0xff) << 12) | 0x6f;
+}
+
 /** Data pages: loads read around READ + 4096, stores write around WRITE + 4096. */
 const READ = RAM_BASE + 0x10000, WRITE = RAM_BASE + 0x20000;
 
@@ -113,6 +123,26 @@ describe('wasm tier: inline loads and stores against the interpreter', () => {
     expect(w.slice(0, 27), w).to.equal('ABCDEFGHIJKLMNOPQRSTUVWXYZ ');
     // Each MMIO access leaves the block after it (irqCheck); the RAM store hits inline after the first.
     expect(wasmStats.misses - before, 'the MMIO accesses, not the RAM store').to.be.within(26, 53);
+  });
+
+  it('a store into a block that another block of its module runs on into drops both', () => {
+    const run = (m: TestMachine): string => {
+      // A: x5++, jump to B. B: x6 += 1, back to A until x5 = x10; then (still B) rewrite B's
+      // first instruction to x6 += 100, x10 += 20, back to A, which runs on into B.
+      poke32(m, RAM_BASE, [addi(5, 5, 1), j(0x1c)]);
+      poke32(m, RAM_BASE + 0x20, [addi(6, 6, 1), bne(5, 10, -0x24), store('sw', 7, 8, 0), addi(10, 10, 20), j(-0x30)]);
+      const h = m.hart;
+      h.reset(RAM_BASE);
+      setPair(h.x, 14, addi(6, 6, 100));
+      setPair(h.x, 16, RAM_BASE + 0x20);
+      setPair(h.x, 20, 20);
+      h.run(300);
+      return state(m);
+    };
+    const before = wasmStats.blocks;
+    const w = run(machine(true));
+    expect(w).to.equal(run(machine(false)));
+    expect(wasmStats.blocks - before).to.be.greaterThan(2);
   });
 
   it('a snapshot restored mid-run replays to the same state as the interpreter (q-mem, q-sv39, q-os)', function () {

@@ -23,7 +23,7 @@ import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
 import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
-import { WASM_NPC } from './area.js';
+import { WASM_CHAIN, WASM_NPC, WASM_STOP } from './area.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -49,7 +49,9 @@ function importsFor(h: Hart): Imports {
   let im = hartImports.get(h);
   if (im !== undefined) return im;
   const x = h.x;
-  const flag = () => (h.irqCheck ? 1 : 0);
+  // A helper finding the hart asking to leave also stops the module's chaining (WASM_STOP).
+  const stop = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_STOP, 1);
+  const flag = () => (h.irqCheck ? (stop[0] = 1) : 0);
   const st = wasmStats;
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
@@ -110,12 +112,12 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
     }
     let blocks: Block[];
     try {
-      bytes = moduleOf(bodies);
+      bytes = moduleOf(h.wasmBase, bodies);
       blocks = instantiate(h, bytes, bodies);
     } catch (e) {
       if (bodies.length === 1) throw e;
       log('wasm module of %d blocks at 0x%s failed: %s; compiling the block alone', bodies.length, hex(pc), e);
-      bytes = moduleOf(bodies.slice(0, 1));
+      bytes = moduleOf(h.wasmBase, bodies.slice(0, 1));
       blocks = instantiate(h, bytes, bodies.slice(0, 1));
     }
     for (const b of blocks.slice(1)) { b.op.block = b; h.addBlock(b); h.blocksCompiled++; }
@@ -136,33 +138,79 @@ function hex(pc: number): string {
 /** One block's function: its body, its pc, op, instructions per pass, end, and where it exits to. */
 interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; exits: number[] }
 
-/** A module exporting block k's function as `r<k>`. */
-function moduleOf(bodies: readonly BlockBody[]): Uint8Array {
+/** A module of the blocks' functions and their dispatcher, exported as `run(budget, block)`. */
+function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
   const m = new ModuleBuilder();
   for (const name of LOADS) m.importFunc(name, LOAD_TYPE);
   for (const name of STORES) m.importFunc(name, STORE_TYPE);
   m.importFunc('mulhu', MULHU_TYPE);
-  bodies.forEach((b, k) => m.func({ params: [I32], results: [I32] }, b.code, `r${k}`));
+  const first = m.nextFunc;
+  for (const b of bodies) m.func({ params: [I32, I32], results: [I32] }, b.code);
+  m.func({ params: [I32, I32], results: [I32] }, dispatcher(base, bodies, first), 'run');
   return m.encode();
 }
 
-/** Instantiate a module of `bodies` and wrap each function as a Block. */
+/**
+ * run(budget, j): block j, then, while the block that ran exits to the start of another block
+ * of the module, that one, as Hart.runChain would (without returning to JavaScript): only
+ * while chaining is allowed (WASM_CHAIN: no breakpoints or execute triggers), no helper saw
+ * the hart ask to leave (WASM_STOP: interrupt check, code or translations changed), and the
+ * next block fits in what is left of the budget. Returns the instructions run in all.
+ * The blocks of a module share their page and are dropped together (Memory.invalidateSlots),
+ * so one that runs can only chain to blocks still valid.
+ */
+function dispatcher(base: number, bodies: readonly BlockBody[], first: number): Code {
+  const c = new Code(2);
+  const budget = 0, cur = 1;
+  const total = c.local(I32), next = c.local(I32);
+  const k = bodies.length;
+  const index = new Map(bodies.map((b, i) => [b.pc, i]));
+  c.i32(0).i32(0).mem(OP.i32Store, 2, base + WASM_STOP);
+  c.loop();
+  c.block();
+  for (let j = 0; j < k; j++) c.block();
+  c.get(cur).brTable(bodies.map((_, j) => j), k - 1);
+  for (let j = 0; j < k; j++) {
+    c.end();
+    // Here for block j, inside the blocks of j + 1 .. k - 1 and the one all leave by.
+    c.get(budget).get(total).op(OP.i32Sub).get(total).call(first + j).get(total).op(OP.i32Add).set(total);
+    c.i32(-1).set(next);
+    c.i32(0).mem(OP.i32Load, 2, base + WASM_CHAIN).i32(0).mem(OP.i32Load, 2, base + WASM_STOP).op(OP.i32Eqz, OP.i32And).if();
+    for (const pc of new Set(bodies[j].exits)) {
+      const t = index.get(pc);
+      if (t === undefined) continue;
+      c.i32(0).mem(OP.f64Load, 3, base + WASM_NPC).f64(pc).op(OP.f64Eq);
+      c.get(total).i32(bodies[t].n).op(OP.i32Add).get(budget).op(OP.i32LeU, OP.i32And);
+      c.if().i32(t).set(next).end();
+    }
+    c.end();
+    if (j < k - 1) c.br(k - 1 - j);
+  }
+  c.end();
+  c.get(next).i32(0).op(OP.i32GeS).if().get(next).set(cur).br(1).end();
+  c.end();
+  c.get(total);
+  return c;
+}
+
+/** Instantiate a module of `bodies` and wrap each of its blocks as a Block (one group). */
 function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): Block[] {
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports;
+  const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports.run as (budget: number, block: number) => number;
   const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
   const clock = h.clock;
-  return bodies.map((b, k) => {
-    const run = ex[`r${k}`] as (budget: number) => number;
+  const group: Block[] = [];
+  for (const [k, b] of bodies.entries()) {
     const fn = (hh: Hart) => {
       const ic = clock.icount;
       entryIcount = ic;
       const left = hh.end - ic;
-      const ran = run(left < MAX_BUDGET ? left : MAX_BUDGET);
+      const ran = run(left < MAX_BUDGET ? left : MAX_BUDGET, k);
       clock.icount = ic + ran;
       hh.pc = npc[0];
     };
-    return { pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1 };
-  });
+    group.push({ pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1, group });
+  }
+  return group;
 }
 
 /** The function of one block. */

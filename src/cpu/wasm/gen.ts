@@ -46,12 +46,15 @@ const MIN64 = -(1n << 63n);
 
 /**
  * Emits the instructions of one block into a function whose locals are fixed: param 0 the
- * budget, then `done` (instructions of earlier loop passes), `nk` (of this pass at an exit),
- * two i64 temporaries and those of memory accesses. `base` is the hart's wasm area.
+ * budget, param 1 the instructions run in this call before the block (by the blocks chained
+ * before it, compile.ts), then `done` (instructions of earlier loop passes), `nk` (of this
+ * pass at an exit), two i64 temporaries and those of memory accesses. `base` is the hart's
+ * wasm area.
  */
 export class BlockEmitter {
-  readonly c = new Code(1);
+  readonly c = new Code(2);
   readonly budget = 0;
+  readonly before = 1;
   readonly done = this.c.local(0x7f);
   readonly nk = this.c.local(0x7f);
   private readonly ta = this.c.local(I64);
@@ -107,9 +110,9 @@ export class BlockEmitter {
     this.c.op(0xb9); // f64.convert_i64_s: the one rounding of hi * 2^32 + (lo >>> 0)
     if (op.imm !== 0) this.c.f64(op.imm).op(OP.f64Add);
   }
-  /** Push done + k (the helper adds the icount at block entry). */
+  /** Push before + done + k (the helper adds the icount at the call's entry). */
   private icount(k: number): void {
-    this.c.get(this.done).i32(k).op(OP.i32Add);
+    this.c.get(this.before).get(this.done).op(OP.i32Add).i32(k).op(OP.i32Add);
   }
   /** After a helper returned its "leave now" flag: exit at npc with k + 1 done, from depth `depth`. */
   private exitIfAsked(npc: number, k: number, depth: number): void {
