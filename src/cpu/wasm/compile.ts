@@ -22,7 +22,7 @@ import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody, FN_MULHU, TYPE_LOAD, TYPE_STORE, TYPE_MULHU } from './gen.js';
 import { WASM_CHAIN, WASM_NPC, WASM_STOP } from './area.js';
 
 const log = createDebug('rvrr:jit');
@@ -141,9 +141,8 @@ interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; ex
 /** A module of the blocks' functions and their dispatcher, exported as `run(budget, block)`. */
 function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
   const m = new ModuleBuilder();
-  for (const name of LOADS) m.importFunc(name, LOAD_TYPE);
-  for (const name of STORES) m.importFunc(name, STORE_TYPE);
-  m.importFunc('mulhu', MULHU_TYPE);
+  if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU) throw new Error('wasm block: type indices');
+  m.importTable(FN_MULHU + 1);
   const first = m.nextFunc;
   for (const b of bodies) m.func({ params: [I32, I32], results: [I32] }, b.code);
   m.func({ params: [I32, I32], results: [I32] }, dispatcher(base, bodies, first), 'run');
@@ -270,10 +269,10 @@ const STORE_TYPE = { params: [F64, I32, I32, F64, I32], results: [I32] };
 const MULHU_TYPE = { params: [I64, I64], results: [I64] };
 
 /**
- * The helpers as wasm functions, from one module per hart that imports the JS ones and
- * forwards to them (and defines mulhu). A block module importing JS functions costs V8 a
- * compiled import wrapper per signature per module (half of a block's compile time); one
- * importing wasm functions costs nothing, and a call to them is a wasm-to-wasm call.
+ * The helpers as a table of wasm functions, from one module per hart that imports the JS ones
+ * and forwards to them (and defines mulhu). Block modules call them with call_indirect: a
+ * module importing any function cost V8 some 200 us more to compile (measured on Node 20),
+ * one importing a table nothing, and V8's fixed cost per module is what blocks pay most.
  */
 function helperModule(js: Imports): Imports {
   const m = new ModuleBuilder();
@@ -288,9 +287,9 @@ function helperModule(js: Imports): Imports {
   });
   m.func(MULHU_TYPE, mulhuBody(), 'mulhu');
   const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: js }).exports;
-  const out: Imports = { mem: js.mem };
-  for (const name of [...names, 'mulhu']) out[name] = ex[name] as WebAssembly.ImportValue;
-  return out;
+  const tbl = new WebAssembly.Table({ initial: FN_MULHU + 1, element: 'anyfunc' });
+  [...names, 'mulhu'].forEach((name, k) => tbl.set(k, ex[name]));
+  return { mem: js.mem, tbl };
 }
 
 /**

@@ -101,6 +101,8 @@ export class Code {
   br(depth: number): this { this.bytes.push(OP.br); uleb(this.bytes, depth); return this; }
   brIf(depth: number): this { this.bytes.push(OP.brIf); uleb(this.bytes, depth); return this; }
   call(f: number): this { this.bytes.push(OP.call); uleb(this.bytes, f); return this; }
+  /** call_indirect through table 0 with function type `type` (the element index on the stack). */
+  callIndirect(type: number): this { this.bytes.push(0x11); uleb(this.bytes, type); this.bytes.push(0x00); return this; }
   /** br_table: to labels[i] for i on the stack, else to `otherwise`. */
   brTable(labels: number[], otherwise: number): this {
     this.bytes.push(0x0e); uleb(this.bytes, labels.length);
@@ -119,7 +121,16 @@ export class ModuleBuilder {
   private readonly imports: { name: string; type: number }[] = [];
   private readonly funcs: { type: number; code: Code; exportAs?: string }[] = [];
 
-  private typeIndex(t: FuncType): number {
+  /** Whether the module imports the table `env.tbl` (funcref) for call_indirect. */
+  private table = 0;
+
+  /** Import table `env.tbl` of at least `min` functions (for `callIndirect`). */
+  importTable(min: number): void {
+    this.table = min;
+  }
+
+  /** The index of function type `t` (added if new): call it first to fix the indices `callIndirect` uses. */
+  typeIndex(t: FuncType): number {
     const k = this.types.findIndex((u) => u.params.join() === t.params.join() && u.results.join() === t.results.join());
     if (k >= 0) return k;
     this.types.push(t);
@@ -160,8 +171,9 @@ export class ModuleBuilder {
     section(1, ty);
 
     const im: number[] = [];
-    uleb(im, this.imports.length + 1);
+    uleb(im, this.imports.length + 1 + (this.table > 0 ? 1 : 0));
     name(im, 'env'); name(im, 'mem'); im.push(0x02, 0x00, 0x01); // memory, min 1 page, no max
+    if (this.table > 0) { name(im, 'env'); name(im, 'tbl'); im.push(0x01, 0x70, 0x00); uleb(im, this.table); } // funcref, min, no max
     for (const i of this.imports) { name(im, 'env'); name(im, i.name); im.push(0x00); uleb(im, i.type); }
     section(2, im);
 
