@@ -84,7 +84,7 @@ function importsFor(h: Hart): Imports {
  * block's own code costs a few tens of microseconds), and a guest such as CoreMark makes
  * hundreds of blocks: so a hot block's module also holds the blocks it exits to on its page.
  */
-const MAX_MODULE_BLOCKS = 8;
+const MAX_MODULE_BLOCKS = 16;
 
 /**
  * Compile the block at `pc` (on the hart's current fetch page, `first` its op) to wasm, or,
