@@ -145,6 +145,24 @@ describe('wasm tier: inline loads and stores against the interpreter', () => {
     expect(wasmStats.blocks - before).to.be.greaterThan(2);
   });
 
+  it('when V8 rejects every module, blocks come from the JS block compiler, with the same results', () => {
+    const real = WebAssembly.Module;
+    const expected = runEdge(machine(false), 'lw', 'sw', 8, 50);
+    const f0 = wasmStats.failures, b0 = wasmStats.blocks;
+    const m = machine(true);
+    (WebAssembly as { Module: unknown }).Module = function () { throw new Error('rejected for the test'); };
+    let got: string;
+    try {
+      got = runEdge(m, 'lw', 'sw', 8, 50);
+    } finally {
+      (WebAssembly as { Module: unknown }).Module = real;
+    }
+    expect(got).to.equal(expected);
+    expect(m.hart.blocksCompiled).to.be.greaterThan(0);
+    expect(wasmStats.failures - f0, 'logged as failures').to.be.greaterThan(0);
+    expect(wasmStats.blocks - b0, 'no wasm block').to.equal(0);
+  });
+
   it('a snapshot restored mid-run replays to the same state as the interpreter (q-mem, q-sv39, q-os)', function () {
     this.timeout(120_000);
     // Snapshot at `at`, then `more` instructions: both points before the guest powers off.
