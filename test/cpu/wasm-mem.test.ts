@@ -12,6 +12,10 @@ import { makeMachine, poke32, RAM_BASE, type TestMachine } from './harness.js';
 import { wasmStats } from '../../dist/cpu/wasm/compile.js';
 import { setPair } from '../../dist/cpu/hart.js';
 import { VirtMachine } from '../../dist/machine/virt.js';
+import { PagedRam } from '../../dist/bus/ram.js';
+import { Bus } from '../../dist/bus/bus.js';
+import { VirtualClock } from '../../dist/replay/clock.js';
+import { Hart } from '../../dist/cpu/hart.js';
 
 const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 
@@ -102,6 +106,28 @@ describe('wasm tier: inline loads and stores against the interpreter', () => {
       expect(w).to.equal(runEdge(machine(false), ld, st, -16, 50));
       expect(wasmStats.misses - before, 'every access missed the inline probe').to.be.at.least(98);
     }
+  });
+
+  it('a hart made when the arena has no room left gets a wasm memory of its own, and the same results', () => {
+    const run = (wasm: boolean): string => {
+      const ram = new PagedRam(RAM_BASE, 1 << 20);
+      const a = ram.arena!;
+      a.alloc(a.size - a.used, 1);
+      const h = new Hart(0, new Bus(ram), new VirtualClock());
+      expect(h.wasmMem).to.not.equal(a.memory);
+      if (wasm) { h.jitWasm = true; h.jitThreshold = 1; } else h.jit = false;
+      const code = new Uint8Array(20);
+      new DataView(code.buffer).setUint32(0, load('ld', 3, 1, 0), true);
+      [store('sd', 2, 1, 8), add(5, 5, 3), addi(2, 2, 0x123), beq0(-16)].forEach((w, k) => new DataView(code.buffer).setUint32(4 * (k + 1), w >>> 0, true));
+      ram.writeBytes(RAM_BASE, code);
+      h.reset(RAM_BASE);
+      setPair(h.x, 2, RAM_BASE + 0x8000);
+      h.run(250);
+      return [1, 2, 3, 5].map((r) => h.getX(r).toString(16)).join(' ') + ` ${h.pc.toString(16)}`;
+    };
+    const b0 = wasmStats.blocks;
+    expect(run(true)).to.equal(run(false));
+    expect(wasmStats.blocks - b0).to.be.greaterThan(0);
   });
 
   it('MMIO loads and stores leave wasm for the device, in order, at exact icounts', () => {
