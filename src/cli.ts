@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * rvrr command line: run, record, serve, replay, info.
+ * rvrr command line: run, record, serve, replay, info, index.
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { machineOptions, type MachineArgs } from './cli/machine-args.js';
-import { infoCommand, replayCommand, runCommand, serveCommand, type CommonArgs, type ServeArgs } from './cli/commands.js';
+import { DEFAULT_KEYFRAME_RULE } from './session/keyframes.js';
+import { indexCommand, infoCommand, replayCommand, runCommand, serveCommand, type CommonArgs, type ServeArgs } from './cli/commands.js';
 
 function common<T>(y: Argv<T>): Argv<T & CommonArgs> {
   return y
@@ -79,8 +80,14 @@ void yargs(hideBin(process.argv))
     'run a guest and save everything it did to a recording file',
     (y) => common(machineOptions(y))
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'recording file to write (.rvrr)' })
+      .option('keyframes', { type: 'boolean', default: true, describe: 'store machine states in the file so replay seeks fast (--no-keyframes: images and log only)' })
+      .option('max-keyframes', { type: 'number', default: DEFAULT_KEYFRAME_RULE.maxCount, describe: 'at most this many keyframes (their size is budgeted too)' })
       .example('$0 record --kernel samples/kernel/kernel.elf -o run.rvrr', 'then: rvrr replay run.rvrr'),
-    (a) => exec(() => runCommand(a as unknown as MachineArgs & CommonArgs, { output: (a as { output: string }).output })),
+    (a) => exec(() => runCommand(a as unknown as MachineArgs & CommonArgs, {
+      output: (a as { output: string }).output,
+      keyframes: (a as { keyframes: boolean }).keyframes,
+      maxKeyframes: (a as { 'max-keyframes': number })['max-keyframes'],
+    })),
   )
   .command(
     'replay <file>',
@@ -95,7 +102,19 @@ void yargs(hideBin(process.argv))
     (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'recording (.rvrr)' }).example('$0 info run.rvrr', ''),
     (a) => exec(() => infoCommand((a as { file: string }).file)),
   )
-  .demandCommand(1, 'give a command: serve, run, record, replay or info (see --help)')
+  .command(
+    'index <file>',
+    'add keyframes to a recording (replays it once), so replay seeks without re-executing from the start',
+    (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'recording (.rvrr)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write the result here instead of replacing FILE' })
+      .option('max-keyframes', { type: 'number', default: DEFAULT_KEYFRAME_RULE.maxCount, describe: 'at most this many keyframes (their size is budgeted too)' })
+      .example('$0 index run.rvrr', 'in place'),
+    (a) => exec(() => indexCommand((a as { file: string }).file, {
+      ...((a as { output?: string }).output !== undefined ? { output: (a as { output: string }).output } : {}),
+      maxKeyframes: (a as { 'max-keyframes': number })['max-keyframes'],
+    })),
+  )
+  .demandCommand(1, 'give a command: serve, run, record, replay, info or index (see --help)')
   .strict()
   .recommendCommands()
   .help()

@@ -2,7 +2,9 @@
  * The guest's UART output as history: each byte with the icount of the store that sent it.
  * Output is captured the first time execution passes it (re-execution during seeks and
  * reverse steps sends it again and is ignored), and what the console "shows" depends on
- * the position: after a seek back, the text printed later is not there yet.
+ * the position: after a seek back, the text printed later is not there yet. Execution may
+ * skip stretches of history (a seek restoring a recording's keyframe): their output is
+ * captured, in its place, when execution first passes there.
  */
 
 interface Chunk {
@@ -13,18 +15,30 @@ interface Chunk {
 /** @internal */
 export class ConsoleCapture {
   private chunks: Chunk[] = [];
-  /** One past the icount of the last captured byte: output below it was seen already. */
+  /** One past the icount of the last captured byte. */
   private high = 0;
 
   constructor(private readonly onNew?: (bytes: Uint8Array) => void) {}
 
   /** A byte (or bytes) the UART sent while the instruction at `icount` executed. */
   output(icount: number, bytes: Uint8Array): void {
-    // One store sends one byte, so anything below `high` is a re-execution.
-    if (icount < this.high) return;
-    this.high = icount + 1;
-    this.chunks.push({ icount, bytes: bytes.slice() });
-    this.onNew?.(bytes);
+    // One store sends one byte, so output at an icount already captured is a re-execution.
+    if (icount >= this.high) {
+      this.high = icount + 1;
+      this.chunks.push({ icount, bytes: bytes.slice() });
+      this.onNew?.(bytes);
+      return;
+    }
+    // Below the last byte: new only where execution had skipped (first chunk at or after it).
+    let lo = 0;
+    let hi = this.chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.chunks[mid].icount < icount) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < this.chunks.length && this.chunks[lo].icount === icount) return;
+    this.chunks.splice(lo, 0, { icount, bytes: bytes.slice() });
   }
 
   /** History from `end` on was discarded (the past changed there): forget its output. */

@@ -9,14 +9,18 @@ import type { WatchHit, Watchpoint, WatchKind } from '../machine/types.js';
 import { VirtMachine } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
 import { readRecording, writeRecording } from '../replay/recording.js';
+import { seedKeyframes, withKeyframes } from '../session/keyframes.js';
+import createDebug from 'debug';
 import { Timeline as ReplayTimeline, type TimelineStop, type TimelineStopReason } from '../replay/timeline.js';
-import { configFromRecording, netBoardOptions, recordingParts, RTC_EPOCH_NS } from '../session/session.js';
+import { configFromRecording, netBoardOptions, recordingParts, replaySessionOf, RTC_EPOCH_NS } from '../session/session.js';
 import { MachineTarget } from '../session/target.js';
 import { RecordedBoard } from './board.js';
 import { ConsoleCapture } from './console-capture.js';
 import { csrRegno, regnoOf, X_ABI_NAMES } from './registers.js';
 import { SymbolTable } from './symbols.js';
 import { Timeline } from './timeline.js';
+
+const replayLog = createDebug('rvrr:replay');
 
 /** Options shared by every way of building a Machine. */
 export interface MachineOptions {
@@ -225,12 +229,20 @@ export class Machine {
    */
   static async fromRecording(file: string, o: Omit<MachineOptions, 'memory' | 'smp' | 'append' | 'driveLegacy' | 'net'> = {}): Promise<Machine> {
     const rec = await readRecording(file);
-    return new Machine(configFromRecording(rec), { ...o, clock: 'virtual' }, {
+    const m = new Machine(configFromRecording(rec), { ...o, clock: 'virtual' }, {
       log: rec.log,
       endIcount: rec.endIcount,
       ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
     });
+    // Its keyframes seed the history, so seeks start near their target; an unusable one is
+    // skipped (DEBUG=rvrr:replay says why).
+    const seeded = await seedKeyframes(m.engine, rec, { ramPages: m.config.memoryBytes / 4096, harts: m.config.smp }, (msg) => replayLog('%s: %s', file, msg), () => replaySessionOf(rec, o.jit === false ? { jit: false } : {}).timeline);
+    m.keyframeProblems = seeded.problems;
+    return m;
   }
+
+  /** Keyframes of the recording this machine replays that could not be used, one line each (why). */
+  keyframeProblems: string[] = [];
 
   private constructor(
     /** The configuration the machine was built from (what a recording stores). */
@@ -616,6 +628,14 @@ export class Machine {
   /** Save the history so far as a recording file (`rvrr replay FILE` or `Machine.fromRecording` plays it back). */
   async saveRecording(file: string): Promise<void> {
     const { config, images } = recordingParts(this.config);
-    await writeRecording(file, this.engine.toRecording(config, images));
+    const bare = this.engine.toRecording(config, images);
+    let rec = bare;
+    try {
+      rec = (await withKeyframes(this.engine, bare)).recording;
+    } catch (e) {
+      // The history is what matters: saved without keyframes (`rvrr index` can add them).
+      replayLog('%s: saved without keyframes: %s', file, (e as Error).message);
+    }
+    await writeRecording(file, rec);
   }
 }

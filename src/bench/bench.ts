@@ -3,6 +3,7 @@
  * (samples/bench), printed as a table and written to bench-results.json.
  *
  *   node dist/bench/bench.js [--quick] [--no-qemu] [--only int,fp] [--no-reverse]
+ *                            [--no-recording] [--recording-insns 1e10]
  *                            [--max-seconds 300] [--json bench-results.json]
  *
  * --quick runs the small guest variants and shallow histories (under a minute); the numbers
@@ -14,6 +15,7 @@ import { FORWARD_GUESTS, forwardElfs, guestPath, loadGuest, LONG_GUEST, NOP_GUES
 import { runNoRecord, runPaired, type RecordRun, type RvrrRun } from './forward.js';
 import { bestQemu, qemuVersion } from './qemu.js';
 import { runReverse, type ReverseResults } from './reverse.js';
+import { runRecordingBench, type RecordingResults } from './recording.js';
 import { fmt, fmtBytes, percentile, table } from './stats.js';
 
 /** Command-line options. */
@@ -21,13 +23,17 @@ export interface BenchArgs {
   quick: boolean;
   qemu: boolean;
   reverse: boolean;
+  /** The recording-file row (keyframes), and how long a recording it makes. */
+  recording: boolean;
+  recordingInsns: number;
   only: string[] | null;
   maxSeconds: number;
   json: string;
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { quick: false, qemu: true, reverse: true, only: null, maxSeconds: 300, json: 'bench-results.json' };
+  const a: BenchArgs = { quick: false, qemu: true, reverse: true, recording: true, recordingInsns: 1e10, only: null, maxSeconds: 300, json: 'bench-results.json' };
+  let insnsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -38,6 +44,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (arg === '--quick') a.quick = true;
     else if (arg === '--no-qemu') a.qemu = false;
     else if (arg === '--no-reverse') a.reverse = false;
+    else if (arg === '--no-recording') a.recording = false;
+    else if (arg === '--recording-insns') {
+      a.recordingInsns = Number(value());
+      insnsGiven = true;
+      if (!Number.isSafeInteger(a.recordingInsns) || a.recordingInsns < 1e6) throw new Error('--recording-insns needs an integer of at least 1e6');
+    }
     else if (arg === '--only') {
       a.only = value().split(',');
       const bad = a.only.filter((n) => !FORWARD_GUESTS.some((g) => g.name === n));
@@ -46,9 +58,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       a.maxSeconds = Number(value());
       if (!(a.maxSeconds > 0)) throw new Error('--max-seconds needs a positive number');
     } else if (arg === '--json') a.json = value();
-    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-reverse --only LIST --max-seconds N --json FILE)`);
+    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-reverse --no-recording --recording-insns N --only LIST --max-seconds N --json FILE)`);
   }
   if (a.quick && a.maxSeconds === 300) a.maxSeconds = 50;
+  if (a.quick && !insnsGiven) a.recordingInsns = 2e7;
   return a;
 }
 
@@ -300,6 +313,23 @@ function printReverse(rv: ReverseResults): string {
   return lines.join('\n');
 }
 
+function printRecording(r: RecordingResults): string {
+  const rows = r.variants.map((v) => {
+    const p = v.probe;
+    const head = [v.name, fmtBytes(v.fileBytes), String(v.keyframes), v.keyframes ? pct(v.keyframeShare) : '-', fmt(v.writeSeconds, 1)];
+    if ('failed' in p) return [...head, 'failed', '', '', '', '', ''];
+    return [...head, fmt(p.openMs, 0), fmt(p.openSeekEndMs, 0), fmt(p.seekP50Ms, 0), fmt(p.seekP99Ms, 0), fmtBytes(p.maxRssBytes), p.endHashMatches ? 'same' : 'DIFFERS'];
+  });
+  const lines = [table(['keyframes', 'file', 'count', 'kf/file', 'write s', 'open ms', 'open+seek end ms', 'seek p50 ms', 'p99 ms', 'peak RSS', 'end state'], rows)];
+  for (const v of r.variants) {
+    lines.push(`  ${v.name}: ${v.rule}`);
+    if ('failed' in v.probe) lines.push(`    failed: ${v.probe.failed}`);
+  }
+  lines.push(`  kf/file: keyframe bytes over the file without them; seek p50/p99: ${r.seeks} seeks to random points after the seek to the end`);
+  lines.push('  targets (issue 17, at 1e10): open+seek end <= 2000 ms, seek p99 <= 200 ms, kf/file <= 25%, peak RSS <= 1 GiB');
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const tStart = performance.now();
@@ -321,6 +351,18 @@ async function main(): Promise<void> {
       seeks: args.quick ? 8 : 20,
       seekSeconds: args.quick ? 3 : 20,
       deadlineMs,
+      onPhase: (what) => {
+        sampleRss();
+        log(what);
+      },
+    });
+  }
+  let recording: RecordingResults | null = null;
+  if (args.recording) {
+    recording = await runRecordingBench({
+      kernel: loadGuest(guestPath(LONG_GUEST)),
+      instructions: args.recordingInsns,
+      seeks: args.quick ? 8 : 30,
       onPhase: (what) => {
         sampleRss();
         log(what);
@@ -354,6 +396,11 @@ async function main(): Promise<void> {
     out.push('Reverse execution (long.elf, recorded live)');
     out.push(printReverse(reverse));
   }
+  if (recording) {
+    out.push('');
+    out.push(`Recording files (${recording.guest}, ${recording.instructions.toExponential(2)} instructions recorded live at ${recording.recordMips.toFixed(0)} MIPS; each file opened in a fresh process)`);
+    out.push(printRecording(recording));
+  }
   out.push('');
   out.push(`peak resident memory: ${fmtBytes(Math.max(peakRss, maxRssBytes))} (maxRSS ${fmtBytes(maxRssBytes)}, max sampled rss ${fmtBytes(peakRss)})`);
   out.push(`total time ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
@@ -368,6 +415,7 @@ async function main(): Promise<void> {
     qemuStartupCpuSeconds: fwd.qemuStartupCpuSeconds,
     forward: fwd.rows,
     reverse,
+    recording,
     memory: { peakRssBytes: Math.max(peakRss, maxRssBytes), maxRssBytes, sampledRssBytes: peakRss },
     totalSeconds: (performance.now() - tStart) / 1000,
   };

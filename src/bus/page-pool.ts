@@ -15,6 +15,8 @@
  * pages inline; arena slabs are never handed back (the host cannot take part of a wasm
  * memory back), only reused. Once it is full, slabs are ordinary ArrayBuffers.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PAGE_SIZE } from './ram.js';
 import type { Arena } from './arena.js';
 
@@ -26,6 +28,31 @@ const SLAB_SHIFT = 4;
 const SLAB_PAGES = 1 << SLAB_SHIFT;
 /** Dead pages kept for reuse before wholly dead slabs are handed back to the host. */
 const MAX_FREE_PAGES = 8192;
+
+/**
+ * Slabs (64 MiB) the pool may grow by before it asks for a full garbage collection. Only the
+ * collector finds dead pages, and V8 collects the old generation (where pages that snapshots
+ * held for minutes end up) as the JS heap grows, not as page memory does: with a 1 GiB
+ * history, hundreds of MiB of dead pages waited between two collections while the pool grew.
+ * The pool grows only when it has no dead page to reuse, so this costs a collection per
+ * 64 MiB of growth at most (a few dozen over a long run).
+ */
+const GC_SLABS = 1024;
+
+/** A full garbage collection, when the host lets us ask for one. */
+function hostCollector(): (() => void) | null {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  try {
+    // Affects only contexts made from now on: this one gets a gc function.
+    setFlagsFromString('--expose-gc');
+    const fn = runInNewContext('gc') as unknown;
+    return typeof fn === 'function' ? (fn as () => void) : null;
+  } catch {
+    return null;
+  }
+}
+let sharedCollector: (() => void) | null | undefined;
 
 export class PagePool {
   private readonly slabs: (ArrayBuffer | null)[] = [];
@@ -46,6 +73,11 @@ export class PagePool {
   private readonly registry = new FinalizationRegistry<number>((id) => this.collected(id));
   /** Pages handed out again after their old views died (for the benchmark and tests). */
   reused = 0;
+  /** Collections asked for (see GC_SLABS). */
+  collections = 0;
+  /** What asks for a collection (null: never ask); replaceable for tests. */
+  collector: (() => void) | null = (sharedCollector ??= hostCollector());
+  private nextCollect = GC_SLABS;
 
   /**
    * `maxFree`: dead pages kept for reuse before wholly dead slabs go back to the host;
@@ -98,6 +130,12 @@ export class PagePool {
   }
 
   private newSlab(): void {
+    if (this.slabCount >= this.nextCollect) {
+      // The dead pages it finds come back through `collected`, after this slab is made.
+      this.nextCollect = this.slabCount + GC_SLABS;
+      this.collections++;
+      this.collector?.();
+    }
     const at = this.arena?.alloc(SLAB_PAGES * PAGE_SIZE, PAGE_SIZE) ?? -1;
     const buf = at >= 0 ? this.arena!.buffer : new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
     const base = at >= 0 ? at : 0;

@@ -1,12 +1,14 @@
 /**
- * The CLI commands: run, record, serve, replay, info. Each returns the process exit code.
+ * The CLI commands: run, record, serve, replay, info, index. Each returns the process exit code.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GdbServer } from '../gdb/server.js';
 import { formatRecordingSummary, readRecording, summarizeRecording, writeRecording } from '../replay/recording.js';
 import { MachineTarget } from '../session/target.js';
-import { configFromRecording, toRecording } from '../session/session.js';
+import { configFromRecording, replaySessionOf, toRecording, type Session } from '../session/session.js';
+import { DEFAULT_KEYFRAME_RULE, seedKeyframes, withKeyframes, type KeyframeRule } from '../session/keyframes.js';
+import type { Recording } from '../replay/recording.js';
 import { loadMachineConfig, parseSize, type MachineArgs } from './machine-args.js';
 import { openLiveSession, writeBackDisk, type ConsoleArgs, type LiveSession } from './live.js';
 
@@ -96,7 +98,8 @@ function machineInputs(a: MachineArgs): [string, string | undefined][] {
 }
 
 /** `run`: boot the machine with the console on the terminal; exit with the guest's code. */
-export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string } = {}): Promise<number> {
+export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: string; keyframes?: boolean; maxKeyframes?: number } = {}): Promise<number> {
+  const rule = keyframeRule(opts.maxKeyframes);
   checkOutputsAreNotInputs([['recording', opts.output], ['console log', a['console-log']]], machineInputs(a));
   if (opts.output !== undefined) checkOutputPath(opts.output);
   const config = loadMachineConfig(a);
@@ -117,9 +120,22 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
   try {
     const code = await runToEnd(s, quit);
     if (opts.output !== undefined) {
-      await writeRecording(opts.output, toRecording(s));
+      let rec = toRecording(s);
+      let kf = '';
+      if (opts.keyframes !== false) {
+        try {
+          const { recording, report } = await withKeyframes(s.timeline, rec, rule);
+          rec = recording;
+          kf = `, ${report.written} keyframes (${report.bytes} bytes)`;
+          if (report.failure !== undefined) say(`rvrr: warning: keyframes stop at ${report.failure}`);
+        } catch (e) {
+          // The run is what matters: save it without keyframes (`rvrr index` can add them).
+          say(`rvrr: warning: no keyframes: ${(e as Error).message}`);
+        }
+      }
+      await writeRecording(opts.output, rec);
       const i = s.timeline.info();
-      say(`rvrr: recorded ${i.endIcount} instructions, ${i.logEntries} input events to ${opts.output}`);
+      say(`rvrr: recorded ${i.endIcount} instructions, ${i.logEntries} input events${kf} to ${opts.output}`);
     }
     if (a['drive-write'] && a.drive !== undefined && !quit.requested) writeBackDisk(s, a.drive);
     return code;
@@ -213,8 +229,43 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
   const onSignal = () => finish(130);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  say(`rvrr: replaying ${file}: ${rec.endIcount} instructions of history`);
+  const seeded = await seedSession(s, rec, (msg) => say(`rvrr: warning: ${file}: ${msg}`));
+  say(`rvrr: replaying ${file}: ${rec.endIcount} instructions of history` +
+    (rec.keyframes ? `, ${seeded} of ${rec.keyframes.length} keyframes usable` : ', no keyframes (`rvrr index` adds them)'));
   return serveSession(s, a, rec.images.find((i) => i.role === 'kernel')?.name ?? '', done, finish);
+}
+
+/** The keyframe rule with `--max-keyframes`. */
+function keyframeRule(max: number | undefined): KeyframeRule {
+  if (max === undefined) return DEFAULT_KEYFRAME_RULE;
+  if (!Number.isInteger(max) || max < 1 || max > 100_000) throw new Error(`--max-keyframes ${max}: expected a whole number from 1 to 100000`);
+  return { ...DEFAULT_KEYFRAME_RULE, maxCount: max };
+}
+
+/** Seed a replay session's timeline with the recording's keyframes; returns how many were usable. */
+async function seedSession(s: Session, rec: Recording, warn: (msg: string) => void): Promise<number> {
+  if (!rec.keyframes) return 0;
+  const r = await seedKeyframes(s.timeline, rec, { ramPages: s.config.memoryBytes / 4096, harts: s.config.smp }, warn, () => replaySessionOf(rec).timeline);
+  return r.used.length;
+}
+
+/**
+ * `index`: replay a recording once (checking it reaches its recorded final state) and write
+ * it with keyframes chosen by the size rule, to `out` or in place (temporary file + rename).
+ */
+export async function indexCommand(file: string, opts: { output?: string; maxKeyframes?: number } = {}): Promise<number> {
+  const rule = keyframeRule(opts.maxKeyframes);
+  const rec = await readRecording(file);
+  const out = opts.output ?? file;
+  if (opts.output !== undefined) checkOutputPath(out);
+  const s = replaySessionOf(rec);
+  const stop = await s.timeline.runForward();
+  if (stop.reason !== 'replaylog-end') throw new Error(`${file}: replay stopped at icount ${stop.icount} (${stop.reason}) before the end of history`);
+  const { recording, report } = await withKeyframes(s.timeline, rec, rule);
+  await writeRecording(out, recording);
+  say(`rvrr: ${out}: ${report.written} keyframes, ${report.bytes} bytes (budget ${report.budget} bytes, ${report.candidates} candidate points)`);
+  if (report.failure !== undefined) say(`rvrr: warning: keyframes stop at ${report.failure}`);
+  return 0;
 }
 
 export async function infoCommand(file: string): Promise<number> {

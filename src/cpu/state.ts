@@ -14,28 +14,27 @@ const STORED_CSRS = IMPLEMENTED_CSRS.filter((n) => {
   return !special.includes(n) && !(n >= 0xb00 && n < 0xb20) && !(n >= 0xc00 && n < 0xc20) && !(n >= 0x323 && n < 0x340);
 });
 
-/** A register file as a plain array (Array.from's iterator costs 10x this loop). */
-function words(v: Int32Array | Uint32Array): number[] {
-  const a = new Array<number>(v.length);
-  for (let i = 0; i < v.length; i++) a[i] = v[i];
-  return a;
-}
-
 /** Their names in saved state (made once: a snapshot is taken every million instructions). */
 const STORED_KEYS = STORED_CSRS.map((n) => `0x${n.toString(16)}`);
+const STORED_INDEX = new Map(STORED_CSRS.map((n, i) => [n, i]));
 
+/**
+ * Registers and CSRs are saved as Int32Arrays of lo/hi words: a history holds thousands of
+ * snapshots, and plain arrays (with a [lo, hi] pair per CSR) cost five times the memory and
+ * a hundred objects each. `csrs` holds the words of STORED_CSRS in order (see hartHashForm).
+ */
 export function saveHart(h: Hart): HartState {
-  const csrs: Record<string, [number, number]> = {};
+  const csrs = new Int32Array(2 * STORED_CSRS.length);
   for (let i = 0; i < STORED_CSRS.length; i++) {
     const n = STORED_CSRS[i];
-    csrs[STORED_KEYS[i]] = [h.csr[2 * n], h.csr[2 * n + 1]];
+    csrs[2 * i] = h.csr[2 * n]; csrs[2 * i + 1] = h.csr[2 * n + 1];
   }
   return {
     hartid: h.hartid,
     pc: h.pc,
     priv: h.priv,
-    x: words(h.x),
-    f: words(h.f),
+    x: h.x.slice(),
+    f: h.f.slice(),
     fcsr: h.fcsr,
     mstatus: h.mstatus,
     mipHw: h.mipHw,
@@ -55,11 +54,21 @@ function num(s: HartState, k: string): number {
   return v;
 }
 
+/** The saved state with its CSRs as a record by name (the form state hashes are computed over). */
+export function hartHashForm(s: HartState): HartState {
+  const c = s.csrs as Int32Array;
+  const csrs: Record<string, [number, number]> = {};
+  for (let i = 0; i < STORED_CSRS.length; i++) csrs[STORED_KEYS[i]] = [c[2 * i], c[2 * i + 1]];
+  return { ...s, csrs };
+}
+
+function words64(v: unknown, what: string): ArrayLike<number> {
+  if ((!Array.isArray(v) && !(v instanceof Int32Array) && !(v instanceof Uint32Array)) || v.length !== 64) throw new Error(`hart state: ${what} must be 64 words`);
+  return v as ArrayLike<number>;
+}
+
 export function loadHart(h: Hart, s: HartState): void {
-  const x = s.x as number[], f = s.f as number[];
-  if (!Array.isArray(x) || x.length !== 64 || !Array.isArray(f) || f.length !== 64) {
-    throw new Error('hart state: x/f must be arrays of 64 words');
-  }
+  const x = words64(s.x, 'x'), f = words64(s.f, 'f');
   h.x.set(x);
   h.f.set(f);
   h.pc = num(s, 'pc');
@@ -68,10 +77,21 @@ export function loadHart(h: Hart, s: HartState): void {
   h.mstatus = num(s, 'mstatus');
   h.mipHw = num(s, 'mipHw');
   h.csr.fill(0);
-  const csrs = s.csrs as Record<string, [number, number]>;
-  for (const [k, [lo, hi]] of Object.entries(csrs)) {
-    const n = parseInt(k, 16);
-    h.csr[2 * n] = lo; h.csr[2 * n + 1] = hi;
+  const csrs = s.csrs;
+  if (csrs instanceof Int32Array && csrs.length === 2 * STORED_CSRS.length) {
+    for (let i = 0; i < STORED_CSRS.length; i++) {
+      const n = STORED_CSRS[i];
+      h.csr[2 * n] = csrs[2 * i]; h.csr[2 * n + 1] = csrs[2 * i + 1];
+    }
+  } else if (csrs !== null && typeof csrs === 'object' && !ArrayBuffer.isView(csrs)) {
+    // By name (hartHashForm's shape).
+    for (const [k, [lo, hi]] of Object.entries(csrs as Record<string, [number, number]>)) {
+      const n = parseInt(k, 16);
+      if (!STORED_INDEX.has(n)) throw new Error(`hart state: CSR ${k} is not saved state`);
+      h.csr[2 * n] = lo; h.csr[2 * n + 1] = hi;
+    }
+  } else {
+    throw new Error('hart state: csrs missing or of the wrong size');
   }
   h.stepsBefore = num(s, 'steps');
   h.cycleOffset = num(s, 'cycleOffset');

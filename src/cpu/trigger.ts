@@ -70,6 +70,8 @@ export class Triggers {
   private dataLen: number[] = [];
   private dataKinds: number[] = [];
   private dataModes: number[] = [];
+  /** What save() returned, until anything changes: snapshots share it (it is never written). */
+  private saved: TriggerState | null = null;
 
   constructor() { this.reset(); }
 
@@ -97,7 +99,7 @@ export class Triggers {
   }
 
   writeSelect(lo: number, hi: number): void {
-    if (hi === 0 && (lo >>> 0) < N_TRIGGERS) this.tselect = lo;
+    if (hi === 0 && (lo >>> 0) < N_TRIGGERS && lo !== this.tselect) { this.tselect = lo; this.saved = null; }
   }
 
   /** Write tdata1/2/3 of the selected trigger with QEMU 7.2's WARL rules; returns whether anything changed. */
@@ -132,6 +134,7 @@ export class Triggers {
 
   /** Rebuild the armed lists from tdata1/tdata2. */
   private arm(): void {
+    this.saved = null;
     this.execAddr = []; this.execModes = [];
     this.dataAddr = []; this.dataLen = []; this.dataKinds = []; this.dataModes = [];
     for (let i = 0; i < N_TRIGGERS; i++) {
@@ -176,10 +179,11 @@ export class Triggers {
 
   save(): TriggerState {
     const pairs = (v: Int32Array): [number, number][] => Array.from({ length: N_TRIGGERS }, (_, i) => [v[2 * i], v[2 * i + 1]] as [number, number]);
-    return { tselect: this.tselect, tdata1: pairs(this.tdata1), tdata2: pairs(this.tdata2) };
+    this.saved ??= { tselect: this.tselect, tdata1: pairs(this.tdata1), tdata2: pairs(this.tdata2) };
+    return this.saved;
   }
 
-  /** Load saved state; `undefined` (state saved before triggers existed) is the reset state. */
+  /** Load saved state (only read, never kept); `undefined` (state saved before triggers existed) is the reset state. */
   load(s: TriggerState | undefined): void {
     if (s === undefined) { this.reset(); return; }
     const ok = (p: unknown): p is [number, number][] => Array.isArray(p) && p.length === N_TRIGGERS &&

@@ -6,6 +6,18 @@
 import type { DeviceState } from './device.js';
 
 export const DISK_CHUNK_SIZE = 4096;
+/** Chunks per group of saved state. */
+const GROUP_CHUNKS = 64;
+
+/**
+ * The chunk references of GROUP_CHUNKS consecutive chunks (null: the image's bytes), frozen:
+ * saved states share a group while none of its chunks changed, so a snapshot costs a table
+ * entry per group and a new group only where the guest wrote (a PageGroup for the snapshot
+ * store's accounting).
+ */
+export interface DiskGroup {
+  readonly u8: readonly (Uint8Array | null)[];
+}
 
 /** One modified chunk of the overlay, for writing back to the image file on request. */
 export interface DirtyChunk {
@@ -22,6 +34,11 @@ export class DiskOverlay {
   private chunks: (Uint8Array | null)[];
   /** 1 where a chunk is referenced by saved state and must be copied before a write. */
   private shared: Uint8Array;
+  /** The groups of the last saved (or loaded) state; null where nothing was ever written. */
+  private groups: (DiskGroup | null)[];
+  /** Groups with a chunk replaced since the last save, listed once each. */
+  private stale: number[] = [];
+  private isStale: Uint8Array;
 
   /** @param image the image bytes; kept by reference and never written */
   constructor(private readonly image: Uint8Array) {
@@ -29,6 +46,9 @@ export class DiskOverlay {
     const n = Math.ceil(image.length / DISK_CHUNK_SIZE);
     this.chunks = new Array(n).fill(null);
     this.shared = new Uint8Array(n);
+    const ng = Math.ceil(n / GROUP_CHUNKS);
+    this.groups = new Array(ng).fill(null);
+    this.isStale = new Uint8Array(ng);
   }
 
   private check(offset: number, len: number): void {
@@ -80,6 +100,8 @@ export class DiskOverlay {
     }
     this.chunks[idx] = c;
     this.shared[idx] = 0;
+    const g = Math.floor(idx / GROUP_CHUNKS);
+    if (this.isStale[g] === 0) { this.isStale[g] = 1; this.stale.push(g); }
     return c;
   }
 
@@ -101,19 +123,62 @@ export class DiskOverlay {
     return out;
   }
 
-  /** The chunk references (no data copied); every chunk becomes shared copy-on-write. */
+  /**
+   * The chunk references by group (no data copied); every chunk becomes shared copy-on-write.
+   * Only groups with a chunk replaced since the last save are rebuilt.
+   */
   saveState(): DeviceState {
-    this.shared.fill(1);
-    return { size: this.size, chunks: this.chunks.slice() };
+    for (const g of this.stale) {
+      this.groups[g] = { u8: this.chunks.slice(g * GROUP_CHUNKS, (g + 1) * GROUP_CHUNKS) };
+      this.isStale[g] = 0;
+    }
+    if (this.stale.length > 0) this.shared.fill(1);
+    this.stale = [];
+    return { size: this.size, groups: this.groups.slice() };
   }
 
   /** Make the overlay hold exactly what it held when `s` was saved. */
   loadState(s: DeviceState): void {
-    const chunks = s.chunks as (Uint8Array | null)[];
-    if (s.size !== this.size || chunks.length !== this.chunks.length) {
+    const groups = s.groups as (DiskGroup | null)[];
+    if (s.size !== this.size || !Array.isArray(groups) || groups.length !== this.groups.length) {
       throw new Error(`disk state of ${String(s.size)} bytes does not fit this ${this.size}-byte disk`);
     }
-    this.chunks = chunks.slice();
+    this.chunks.fill(null);
+    groups.forEach((g, k) => {
+      if (g === null) return;
+      for (let i = 0; i < g.u8.length; i++) this.chunks[k * GROUP_CHUNKS + i] = g.u8[i];
+    });
+    this.groups = groups.slice();
+    for (const g of this.stale) this.isStale[g] = 0;
+    this.stale = [];
     this.shared.fill(1);
   }
+}
+
+/** A saved overlay state in the per-chunk form state hashes are computed over (stable across versions). */
+export function diskHashForm(s: DeviceState): DeviceState {
+  const groups = s.groups as (DiskGroup | null)[];
+  const chunks: (Uint8Array | null)[] = [];
+  const n = Math.ceil((s.size as number) / DISK_CHUNK_SIZE);
+  for (let i = 0; i < n; i++) chunks.push(groups[Math.floor(i / GROUP_CHUNKS)]?.u8[i % GROUP_CHUNKS] ?? null);
+  return { size: s.size, chunks };
+}
+
+/**
+ * A saved overlay state from one reference per chunk (null: the image's bytes), as a
+ * recording's keyframe stores it; groups equal to those of `like` are `like`'s (shared, as
+ * successive saved states share them). Throws for a chunk count that does not fit `size`.
+ */
+export function diskStateFromChunks(size: number, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
+  const n = Math.ceil(size / DISK_CHUNK_SIZE);
+  if (!Number.isSafeInteger(size) || size < 0 || chunks.length !== n) throw new Error(`${chunks.length} disk chunks for a ${size}-byte disk`);
+  const old = like?.groups as (DiskGroup | null)[] | undefined;
+  const groups: (DiskGroup | null)[] = [];
+  for (let lo = 0, g = 0; lo < n; lo += GROUP_CHUNKS, g++) {
+    const u8 = chunks.slice(lo, lo + GROUP_CHUNKS);
+    const prev = old?.[g];
+    if (prev && prev.u8.length === u8.length && prev.u8.every((c, i) => c === u8[i])) groups.push(prev);
+    else groups.push(u8.every((c) => c === null) ? null : { u8 });
+  }
+  return { size, groups };
 }

@@ -12,11 +12,12 @@ import { createHash } from 'node:crypto';
 import { Bus } from '../bus/bus.js';
 import { PagedRam, type RamSnapshot } from '../bus/ram.js';
 import { Hart, type HartState } from '../cpu/hart.js';
+import { hartHashForm } from '../cpu/state.js';
 import { CSR, MIP_STIP } from '../cpu/csr-defs.js';
 import { onTimerCsrWrite, sstcEnabled } from '../cpu/csr.js';
 import { Clint } from '../devices/clint.js';
 import type { DeviceState, MmioDevice } from '../devices/device.js';
-import { DiskOverlay } from '../devices/disk.js';
+import { DiskOverlay, diskHashForm, diskStateFromChunks } from '../devices/disk.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc.js';
 import { Plic } from '../devices/plic.js';
 import { SifiveTest, type TestAction } from '../devices/sifive-test.js';
@@ -27,7 +28,7 @@ import { VirtioNet, type NetLink } from '../devices/virtio-net.js';
 import { UserNetPeer } from '../net/peer.js';
 import { VirtualClock } from '../replay/clock.js';
 import type {
-  InputEvent, MachineSnapshot, ReplayableMachine, RunOptions, RunResult, Watchpoint,
+  InputEvent, MachineSnapshot, PageGroup, ReplayableMachine, RunOptions, RunResult, Watchpoint,
 } from './types.js';
 import { buildBootRom } from './boot-rom.js';
 import { planBoot, type BootPlan, type VirtOptions } from './virt-boot.js';
@@ -62,7 +63,7 @@ const GDB_REGNO_CSR0 = 65;
 const CSR_SATP = 0x180;
 
 /** The scheduler position and device event point: state, saved in snapshots. */
-interface SchedState {
+export interface SchedState {
   /** Hart whose quantum is in progress. */
   cur: number;
   /** Steps left in that quantum. */
@@ -71,13 +72,49 @@ interface SchedState {
   nextEvent: number;
 }
 
-interface VirtSnapshot extends MachineSnapshot {
+/** What a snapshot of the board is made of (a recording's keyframes serialize exactly this). */
+export interface VirtSnapshotParts {
   readonly clock: { icount: number; warpNs: number };
   readonly harts: HartState[];
   readonly devices: Record<string, DeviceState>;
   readonly ram: RamSnapshot;
   readonly sched: SchedState;
   readonly exitCode: number | undefined;
+}
+
+/** A snapshot of the board: its parts plus the snapshot store's accounting. */
+export interface VirtSnapshot extends MachineSnapshot, VirtSnapshotParts {}
+
+/** The disk overlay's chunks, one reference each, held in a device state (virtio-blk's backend), if any. */
+export function diskChunksOf(d: DeviceState): (Uint8Array | null)[] | undefined {
+  const disk = diskStateOf(d);
+  return disk === undefined ? undefined : (diskHashForm(disk).chunks as (Uint8Array | null)[]);
+}
+
+/**
+ * A device state with its disk overlay's chunks replaced (a keyframe being decoded): groups
+ * made from `chunks`, the ones of `like` (the previous keyframe's state) reused where unchanged.
+ */
+export function withDiskChunks(d: DeviceState, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
+  const disk = diskStateOf(d);
+  if (disk === undefined) throw new Error('no disk in this device state');
+  const prev = like !== undefined ? diskStateOf(like) : undefined;
+  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskStateFromChunks(disk.size as number, chunks, prev) } };
+}
+
+/**
+ * A snapshot from its parts (taken now, or decoded from a recording's keyframe), with the
+ * accounting the snapshot store uses: page-like buffers in groups successive snapshots share
+ * while unchanged (RAM chunks, and the disk overlay's chunk groups), the rest as state bytes.
+ */
+export function virtSnapshot(p: VirtSnapshotParts): VirtSnapshot {
+  let pageGroups: readonly (PageGroup | null)[] = p.ram.chunks;
+  for (const d of Object.values(p.devices)) {
+    const groups = diskStateOf(d)?.groups;
+    if (Array.isArray(groups)) pageGroups = pageGroups.concat(groups as (PageGroup | null)[]);
+  }
+  const stateBytes = snapshotStateBytes(p.harts.length, pageGroups.length);
+  return { icount: p.clock.icount, approxBytes: stateBytes, stateBytes, pageGroups, ...p };
 }
 
 export class VirtMachine implements ReplayableMachine {
@@ -475,28 +512,7 @@ export class VirtMachine implements ReplayableMachine {
     const released: number[] = [];
     const ram = this.ram.snapshot(writable, released);
     if (released.length > 0) for (const h of this.harts) h.dropWritePages(released);
-    // The chunk table; the chunks themselves are shared and counted by the store once each.
-    const stateBytes = ram.chunks.length * 8 + harts.length * 2048 + 4096;
-    // Page-like buffers for the snapshot store's exact accounting: RAM chunks and disk chunks.
-    const pageRefs: (ArrayBufferView | null)[] = [];
-    for (const d of Object.values(devices)) {
-      const chunks = ((d.backend as DeviceState | null)?.disk as DeviceState | undefined)?.chunks;
-      if (Array.isArray(chunks)) pageRefs.push(...(chunks as (ArrayBufferView | null)[]));
-    }
-    const snap: VirtSnapshot = {
-      icount: this.clock.icount,
-      approxBytes: stateBytes,
-      stateBytes,
-      pageRefs,
-      pageGroups: ram.chunks,
-      clock: this.clock.saveState(),
-      harts,
-      devices,
-      ram,
-      sched: { ...this.sched },
-      exitCode: this.exitCode,
-    };
-    return snap;
+    return virtSnapshot({ clock: this.clock.saveState(), harts, devices, ram, sched: { ...this.sched }, exitCode: this.exitCode });
   }
 
   restore(snapshot: MachineSnapshot): void {
@@ -518,8 +534,8 @@ export class VirtMachine implements ReplayableMachine {
   stateHash(): string {
     const h = createHash('sha256');
     h.update(canonical({ clock: this.clock.saveState(), sched: this.sched, exitCode: this.exitCode ?? null }));
-    for (const hart of this.harts) h.update(canonical(hart.saveState()));
-    for (const d of this.devices) h.update(d.name + canonical(d.saveState()));
+    for (const hart of this.harts) h.update(canonical(hartHashForm(hart.saveState())));
+    for (const d of this.devices) h.update(d.name + canonical(deviceHashForm(d.saveState())));
     const idx = new Uint32Array(1);
     for (let i = 0; i < this.ram.pageCount; i++) {
       if (!this.ram.written(i)) continue;
@@ -542,11 +558,38 @@ export class VirtMachine implements ReplayableMachine {
 
 
 /** A deterministic text form of saved state for hashing (sorted keys, typed arrays as hex). */
+/**
+ * Host bytes a snapshot holds besides its page buffers and groups (which the store counts
+ * once each), measured in heap snapshots of xv6 on 3 harts: a hart's saved state is about
+ * 1.5 KiB, the devices' about 10 KiB (the PLIC's and virtio queues' most), the snapshot and
+ * its group table 8 bytes a group.
+ */
+function snapshotStateBytes(harts: number, groups: number): number {
+  return groups * 8 + harts * 1536 + 12 * 1024;
+}
+
+/** The disk overlay's state inside a device's saved state (virtio-blk's backend), if any. */
+function diskStateOf(d: DeviceState): DeviceState | undefined {
+  return ((d.backend as DeviceState | null)?.disk as DeviceState | undefined) ?? undefined;
+}
+
+/** A device state in the form hashes are computed over (the disk overlay per chunk). */
+function deviceHashForm(d: DeviceState): DeviceState {
+  const disk = diskStateOf(d);
+  if (disk === undefined) return d;
+  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskHashForm(disk) } };
+}
+
 function canonical(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint') return v.toString() + 'n';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
+  // Word arrays hash as the number lists they are saved in place of (snapshots keep them
+  // typed, for size); byte arrays (disk chunks, frames) as hex.
+  if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Uint16Array || v instanceof Int16Array || v instanceof Float64Array) {
+    return '[' + Array.prototype.join.call(v, ',') + ']';
+  }
   if (ArrayBuffer.isView(v)) {
     return '<' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') + '>';
   }

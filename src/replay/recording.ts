@@ -5,8 +5,12 @@
  *   header  : magic "RVRRREC\0" (8) | version u16 | reserved u16 | sectionCount u32 | fileBytes u64
  *   section*: tag (4 ASCII) | payloadBytes u64 | sha256(payload) (32) | payload
  * Sections: "CONF" machine configuration (JSON), "META" end of history etc. (JSON),
- * one "IMAG" per image (role, name, raw bytes), "LOG " the event log (log-format.ts).
+ * one "IMAG" per image (role, name, raw bytes), "LOG " the event log (log-format.ts), and
+ * (format version 2) zero or more "KEYF" keyframes after the log, in icount order: saved
+ * machine states, each a delta against the one before (keyframe.ts).
  * `fileBytes` in the header makes truncation an explicit error rather than a parse failure.
+ * A file without keyframes is written as version 1, so older readers still open it; a corrupt
+ * keyframe is not an error (it is reported and skipped), any other corrupt section is.
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -16,9 +20,12 @@ import type { InputEvent } from '../machine/types.js';
 import { NS_PER_INSN } from './clock.js';
 import type { LogEntry } from './log.js';
 import { decodeLog, encodeLog, LogFormatError } from './log-format.js';
+import { keyframeHeader, KeyframeError } from './keyframe.js';
 
 export const RECORDING_MAGIC = 'RVRRREC\0';
-export const RECORDING_FORMAT_VERSION = 1;
+/** The newest format (2: keyframes); files without keyframes are still written as version 1. */
+export const RECORDING_FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 const HEADER_BYTES = 24;
 const SECTION_HEADER_BYTES = 44;
 
@@ -53,6 +60,20 @@ export interface Recording {
   endIcount: number;
   /** `stateHash()` of the machine at `endIcount`, when known: replay can verify it. */
   finalStateHash?: string;
+  /** Saved machine states in icount order (absent in a recording without any). */
+  keyframes?: RecordingKeyframe[];
+}
+
+/** A keyframe section as stored: decoded into a state only when a replay uses it (keyframe.ts). */
+export interface RecordingKeyframe {
+  /** The icount its header gives (NaN when even the header is unreadable). */
+  icount: number;
+  /** Full state, or a delta against the keyframe before it ('unknown' when unreadable). */
+  kind: 'full' | 'delta' | 'unknown';
+  /** The KEYF section payload. */
+  payload: Uint8Array;
+  /** Why it cannot be used (bad checksum, bad header), found while reading the file. */
+  problem?: string;
 }
 
 /** A file that is not a valid recording; the message says what is wrong and where. */
@@ -87,6 +108,7 @@ const SECTION_NAMES: Record<string, string> = {
   META: 'metadata',
   IMAG: 'image',
   'LOG ': 'event log',
+  KEYF: 'keyframe',
 };
 
 function sha256(b: Uint8Array): Buffer {
@@ -120,11 +142,12 @@ export function encodeRecording(rec: Recording): Uint8Array {
     section('META', Buffer.from(JSON.stringify(meta), 'utf8')),
     ...rec.images.map((img) => section('IMAG', imagePayload(img))),
     section('LOG ', encodeLog(rec.log)),
+    ...(rec.keyframes ?? []).map((k) => section('KEYF', k.payload)),
   ];
   const body = Buffer.concat(sections);
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(RECORDING_MAGIC, 0, 'latin1');
-  header.writeUInt16LE(RECORDING_FORMAT_VERSION, 8);
+  header.writeUInt16LE(rec.keyframes?.length ? 2 : 1, 8);
   header.writeUInt32LE(sections.length, 12);
   header.writeBigUInt64LE(BigInt(HEADER_BYTES + body.length), 16);
   return new Uint8Array(Buffer.concat([header, body]));
@@ -155,8 +178,8 @@ export function decodeRecording(bytes: Uint8Array, source = 'recording'): Record
   }
   if (buf.length < HEADER_BYTES) throw new RecordingError(`${source} is truncated: ${buf.length} bytes, shorter than its header`);
   const hdr = headerParser.parse(buf);
-  if (hdr.version !== RECORDING_FORMAT_VERSION) {
-    throw new RecordingError(`${source} has recording format version ${hdr.version}; this rvrr reads version ${RECORDING_FORMAT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(hdr.version)) {
+    throw new RecordingError(`${source} has recording format version ${hdr.version}; this rvrr reads versions ${READABLE_VERSIONS.join(' and ')}`);
   }
   const fileBytes = Number(hdr.fileBytes);
   if (buf.length < fileBytes) throw new RecordingError(`${source} is truncated: ${buf.length} of ${fileBytes} bytes present`);
@@ -166,6 +189,7 @@ export function decodeRecording(bytes: Uint8Array, source = 'recording'): Record
   let meta: { endIcount?: unknown; finalStateHash?: unknown } | undefined;
   let log: LogEntry[] | undefined;
   const images: RecordingImage[] = [];
+  const keyframes: RecordingKeyframe[] = [];
   let off = HEADER_BYTES;
   for (let i = 0; i < hdr.sectionCount; i++) {
     if (buf.length - off < SECTION_HEADER_BYTES) throw new RecordingError(`${source} is truncated in the header of section ${i}`);
@@ -177,6 +201,10 @@ export function decodeRecording(bytes: Uint8Array, source = 'recording'): Record
     if (buf.length - off < n) throw new RecordingError(`${source} is truncated in its ${what}`);
     const payload = buf.subarray(off, off + n);
     off += n;
+    if (tag === 'KEYF' && hdr.version >= 2) {
+      keyframes.push(readKeyframe(payload, sh.sha256 as Buffer, i));
+      continue;
+    }
     if (!sha256(payload).equals(sh.sha256)) throw new RecordingError(`${source}: checksum mismatch in its ${what}`);
     switch (tag) {
       case 'CONF':
@@ -223,7 +251,23 @@ export function decodeRecording(bytes: Uint8Array, source = 'recording'): Record
     log,
     endIcount,
     ...(typeof meta.finalStateHash === 'string' ? { finalStateHash: meta.finalStateHash } : {}),
+    ...(keyframes.length > 0 ? { keyframes } : {}),
   };
+}
+
+/** A keyframe section: its header read if its checksum holds, else only the problem noted. */
+function readKeyframe(payload: Buffer, sum: Buffer, index: number): RecordingKeyframe {
+  const copy = new Uint8Array(payload);
+  if (!sha256(payload).equals(sum)) {
+    return { icount: NaN, kind: 'unknown', payload: copy, problem: `checksum mismatch in keyframe section ${index}` };
+  }
+  try {
+    const h = keyframeHeader(copy);
+    return { icount: h.icount, kind: h.kind, payload: copy };
+  } catch (e) {
+    if (!(e instanceof KeyframeError)) throw e;
+    return { icount: NaN, kind: 'unknown', payload: copy, problem: `keyframe section ${index}: ${e.message}` };
+  }
 }
 
 let tmpCounter = 0;
@@ -274,6 +318,11 @@ export interface RecordingSummary {
   /** Of which idle warps (ns). */
   warpNs: number;
   finalStateHash?: string;
+  /** The keyframes, in file order (bytes: the section's payload size). */
+  keyframes: { icount: number; kind: RecordingKeyframe['kind']; bytes: number; problem?: string }[];
+  /** Bytes of the whole file, and of its keyframe sections (headers included). */
+  fileBytes: number;
+  keyframeBytes: number;
 }
 
 export function summarizeRecording(rec: Recording): RecordingSummary {
@@ -296,7 +345,25 @@ export function summarizeRecording(rec: Recording): RecordingSummary {
     virtualNsEnd: rec.endIcount * NS_PER_INSN + warpNs,
     warpNs,
     ...(rec.finalStateHash !== undefined ? { finalStateHash: rec.finalStateHash } : {}),
+    keyframes: (rec.keyframes ?? []).map((k) => ({ icount: k.icount, kind: k.kind, bytes: k.payload.length, ...(k.problem ? { problem: k.problem } : {}) })),
+    fileBytes: encodedRecordingBytes(rec),
+    keyframeBytes: (rec.keyframes ?? []).reduce((n, k) => n + SECTION_HEADER_BYTES + k.payload.length, 0),
   };
+}
+
+/** The size of the file `encodeRecording(rec)` writes, without building it. */
+export function encodedRecordingBytes(rec: Recording): number {
+  let n = HEADER_BYTES + 3 * SECTION_HEADER_BYTES;
+  n += Buffer.byteLength(JSON.stringify(rec.config), 'utf8');
+  n += Buffer.byteLength(JSON.stringify({ endIcount: rec.endIcount, finalStateHash: rec.finalStateHash ?? null }), 'utf8');
+  for (const img of rec.images) n += SECTION_HEADER_BYTES + 4 + Buffer.byteLength(img.role, 'utf8') + Buffer.byteLength(img.name, 'utf8') + img.bytes.length;
+  n += encodeLog(rec.log).length;
+  for (const k of rec.keyframes ?? []) n += SECTION_HEADER_BYTES + k.payload.length;
+  return n;
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
 }
 
 function fmtNs(ns: number): string {
@@ -317,5 +384,13 @@ export function formatRecordingSummary(s: RecordingSummary): string {
       (s.consoleBytes ? `, ${s.consoleBytes} console bytes` : ''),
   ];
   if (s.finalStateHash) lines.push(`final state hash: ${s.finalStateHash}`);
+  if (s.keyframes.length === 0) lines.push('keyframes: none (seeks re-execute from icount 0; `rvrr index` adds them)');
+  else {
+    const pct = s.fileBytes > 0 ? ((100 * s.keyframeBytes) / s.fileBytes).toFixed(1) : '0';
+    lines.push(`keyframes: ${s.keyframes.length}, ${fmtBytes(s.keyframeBytes)} (${pct}% of ${fmtBytes(s.fileBytes)})`);
+    for (const k of s.keyframes) {
+      lines.push(k.problem ? `  keyframe: unusable (${k.problem})` : `  keyframe: icount ${k.icount} ${k.kind} ${fmtBytes(k.bytes)}`);
+    }
+  }
   return lines.join('\n');
 }

@@ -62,7 +62,17 @@ export interface SnapshotEntry {
   names: string[];
   /** Non-zero: pinned as a reverse-stop point; larger is newer. */
   stopPin: number;
+  /** A keyframe from the recording file: the spacing rule keeps it (the memory budget may not). */
+  keyframe: boolean;
 }
+
+/**
+ * Host bytes a page buffer costs besides its data, measured in heap snapshots: RAM pages have
+ * two views (bytes and words, about 90 bytes each) and a FinalizationRegistry cell for each
+ * (about 70), and this store a map entry. Counted so that the budget bounds what history
+ * really holds (a 1 GiB budget is about 260,000 pages: 90 MiB of this).
+ */
+export const BUFFER_OVERHEAD = 384;
 
 export class SnapshotStore {
   readonly policy: SnapshotPolicy;
@@ -164,9 +174,9 @@ export class SnapshotStore {
       const n = (this.pageRefCount.get(p) ?? 0) + sign;
       if (n === 0) {
         this.pageRefCount.delete(p);
-        this.pageBytes -= p.byteLength;
+        this.pageBytes -= p.byteLength + BUFFER_OVERHEAD;
       } else {
-        if (n === 1 && sign === 1) this.pageBytes += p.byteLength;
+        if (n === 1 && sign === 1) this.pageBytes += p.byteLength + BUFFER_OVERHEAD;
         this.pageRefCount.set(p, n);
       }
     }
@@ -176,7 +186,7 @@ export class SnapshotStore {
    * Store a snapshot taken at `icount` with `applied` of the inputs logged there applied.
    * An existing entry there keeps its snapshot unless `replace`; `name` / `stop` add reasons to keep it.
    */
-  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; name?: string; stop?: boolean; replace?: boolean } = {}): SnapshotEntry {
+  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; name?: string; stop?: boolean; replace?: boolean; keyframe?: boolean } = {}): SnapshotEntry {
     const applied = opts.applied ?? 0;
     let e = this.get(icount, applied);
     if (e) {
@@ -188,12 +198,13 @@ export class SnapshotStore {
     } else {
       let i = this.index(icount);
       while (i < this.entries.length && this.entries[i].icount === icount && this.entries[i].applied < applied) i++;
-      e = { icount, applied, snap, names: [], stopPin: 0 };
+      e = { icount, applied, snap, names: [], stopPin: 0, keyframe: false };
       this.entries.splice(i, 0, e);
       this.account(snap, 1);
       if (!this.settled(e)) this.unsettled.add(e);
     }
     if (opts.name !== undefined && !e.names.includes(opts.name)) e.names.push(opts.name);
+    if (opts.keyframe) e.keyframe = true;
     if (opts.stop) {
       e.stopPin = ++this.pinSeq;
       const pinned = this.entries.filter((x) => x.stopPin !== 0).sort((a, b) => b.stopPin - a.stopPin);
@@ -312,7 +323,7 @@ export class SnapshotStore {
    */
   thin(anchors: readonly number[], fine?: number): void {
     for (const e of [...this.unsettled]) {
-      const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0;
+      const keep = (e.icount === 0 && e.applied === 0) || e.names.length !== 0 || e.stopPin !== 0 || e.keyframe;
       if (!keep && (e.applied !== 0 || !this.wanted(e.icount, anchors, fine))) this.remove(e);
     }
     while (this.bytes > this.policy.memoryBudget) {

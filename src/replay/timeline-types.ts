@@ -116,6 +116,8 @@ export interface TimelineInfo {
   snapshotCount: number;
   snapshotBytes: number;
   snapshotBudget: number;
+  /** Of the snapshots, keyframes from the recording file. */
+  keyframeCount: number;
   logEntries: number;
   logBytes: number;
 }

@@ -15,7 +15,7 @@
  * milliseconds and yield to the event loop between slices, so `interrupt()` (Ctrl-C) or an
  * AbortSignal stops them within a few slices, at a real icount with a consistent state.
  */
-import type { InputEvent, ReplayableMachine, RunResult, Watchpoint } from '../machine/types.js';
+import type { InputEvent, MachineSnapshot, ReplayableMachine, RunResult, Watchpoint } from '../machine/types.js';
 import { NS_PER_INSN } from './clock.js';
 import createDebug from 'debug';
 import { hostNowMs, waitHost, yieldToEventLoop } from './host-time.js';
@@ -696,6 +696,62 @@ export class Timeline {
     });
   }
 
+  // ---- keyframes -------------------------------------------------------------------------
+
+  /**
+   * Seed history with a saved state (a recording's keyframe) at its icount, as execution
+   * arrives there: seeks and reverse steps then start from it rather than from icount 0. The
+   * spacing rule never drops it; the memory budget may, at once (so seeding many large
+   * keyframes never holds more than the budget), far ones from the position first.
+   */
+  addKeyframe(snap: MachineSnapshot): void {
+    this.assertIdle();
+    if (!Number.isSafeInteger(snap.icount) || snap.icount < 0 || snap.icount > this.end) {
+      throw new RangeError(`keyframe at icount ${snap.icount} is outside history (0 .. ${this.end})`);
+    }
+    this.snapshots.add(snap.icount, snap, { keyframe: true });
+    this.snapshots.thin(this.anchors(), this.icount);
+    log('keyframe at icount %d; %d snapshots (%d bytes)', snap.icount, this.snapshots.count, this.snapshots.bytes);
+  }
+
+  /**
+   * Visit the states as execution arrives at each of `icounts` (ascending, within history),
+   * handing each to `each` (which must not keep using the machine). The position, with the
+   * inputs applied there, is as before afterwards.
+   */
+  statesAt(icounts: readonly number[], each: (icount: number, snap: MachineSnapshot) => void, opts: OperationOptions = {}): Promise<'done' | 'interrupted'> {
+    for (const ic of icounts) if (!Number.isSafeInteger(ic) || ic < 0 || ic > this.end) return Promise.reject(new RangeError(`icount ${ic} is outside history (0 .. ${this.end})`));
+    return this.op(opts, async () => {
+      const start = this.icount;
+      const startApplied = this.appliedHere();
+      const back = this.machine.snapshot();
+      const savedHart = this.hart;
+      let out: 'done' | 'interrupted' = 'done';
+      try {
+        for (const ic of icounts) {
+          const e = this.snapshots.get(ic);
+          if (e) {
+            each(ic, e.snap);
+            continue;
+          }
+          // Standing at `ic` with inputs logged there applied (the end of history after
+          // toRecording): the arrival state is behind, so go back before it.
+          if (this.icount === ic && this.appliedHere() > 0) this.restore(ic - 1);
+          const r = await this.seekWithin(ic);
+          if (r.kind === 'interrupted') { out = 'interrupted'; break; }
+          if (r.kind !== 'reached') this.divergence(`could not reach icount ${ic} (${r.kind})`);
+          each(ic, this.machine.snapshot());
+        }
+      } finally {
+        this.machine.restore(back);
+        this.appliedIc = start;
+        this.appliedN = startApplied;
+        this.hart = savedHart;
+      }
+      return out;
+    });
+  }
+
   // ---- information and marks -------------------------------------------------------------
 
   /** Position, virtual time (ns since power-on) and current hart. */
@@ -754,6 +810,7 @@ export class Timeline {
       snapshotCount: this.snapshots.count,
       snapshotBytes: this.snapshots.bytes,
       snapshotBudget: this.snapshots.policy.memoryBudget,
+      keyframeCount: this.snapshots.list().filter((e) => e.keyframe).length,
       logEntries: this.log.length,
       logBytes,
     };

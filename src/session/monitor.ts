@@ -81,7 +81,8 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
           out.print(
             `history: icount ${i.startIcount} .. ${i.endIcount} (${i.live ? 'live, recording' : 'replaying a recording'})\n` +
               `position: icount ${i.position}\n` +
-              `snapshots: ${i.snapshotCount}, ${fmtBytes(i.snapshotBytes)} of ${fmtBytes(i.snapshotBudget)} budget\n` +
+              `snapshots: ${i.snapshotCount}, ${fmtBytes(i.snapshotBytes)} of ${fmtBytes(i.snapshotBudget)} budget` +
+              (i.keyframeCount > 0 ? ` (${i.keyframeCount} keyframes from the recording)` : '') + '\n' +
               `log: ${i.logEntries} events, ${fmtBytes(i.logBytes)}\n`,
           );
           return;

@@ -147,3 +147,16 @@ export function toRecording(s: Session): Recording {
   const { config, images } = recordingParts(s.config);
   return s.timeline.toRecording(config, images);
 }
+
+/** A headless replay session over `rec` (no console, no network): for work behind the scenes. */
+export function replaySessionOf(rec: Recording, o: Pick<SessionOptions, 'jit' | 'jitWasm'> = {}): Session {
+  return createSession({
+    config: configFromRecording(rec),
+    mode: 'replay',
+    log: rec.log,
+    endIcount: rec.endIcount,
+    ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
+    clockMode: 'virtual',
+    ...o,
+  });
+}

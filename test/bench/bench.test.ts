@@ -93,6 +93,26 @@ describe('npm run bench -- --quick', function () {
     expect(json.memory.peakRssBytes).to.be.greaterThan(0);
   });
 
+  it('prints the recording-file rows: without keyframes, default rule, dense; each reopened to the same end state', () => {
+    for (const name of ['none', 'default', 'dense']) {
+      const line = stdout.split('\n').find((l) => l.startsWith(`${name} `));
+      expect(line, `recording row ${name}`).to.be.a('string');
+      const cells = line!.trim().split(/\s+/);
+      expect(cells[cells.length - 1], line).to.equal('same');
+    }
+    const r = json.recording;
+    expect(r.instructions).to.equal(2e7);
+    expect(r.variants.map((v: { name: string }) => v.name)).to.deep.equal(['none', 'default', 'dense']);
+    for (const v of r.variants) {
+      for (const k of ['openMs', 'openSeekEndMs', 'seekP50Ms', 'seekP99Ms', 'maxRssBytes']) expect(isNum(v.probe[k]), `${v.name}.${k} = ${v.probe[k]}`).to.equal(true);
+      expect(v.probe.endHashMatches, v.name).to.equal(true);
+      expect(v.probe.keyframesUsed, v.name).to.equal(v.keyframes);
+    }
+    expect(r.variants[0].keyframes).to.equal(0);
+    expect(r.variants[1].keyframes).to.be.greaterThan(1);
+    expect(r.variants[2].keyframes).to.be.at.least(r.variants[1].keyframes);
+  });
+
   it('rejects an unknown option with a one-line message', () => {
     const r = spawnSync(process.execPath, [BENCH, '--bogus'], { encoding: 'utf8' });
     expect(r.status).to.equal(1);

@@ -64,4 +64,30 @@ describe('bus/page-pool', () => {
     const [u8] = pool.take(true);
     expect(u8.every((b) => b === 0)).to.equal(true);
   });
+
+  it('asks for a garbage collection each time it has grown by 64 MiB without finding dead pages', async () => {
+    const pool = new PagePool();
+    let asked = 0;
+    pool.collector = () => { asked++; gc(); };
+    const held: Uint8Array[] = [];
+    // 64 MiB of pages held: the pool grows by that much, then asks once.
+    for (let k = 0; k < 16384; k++) held.push(pool.take(false)[0]);
+    expect(asked).to.equal(0);
+    held.push(pool.take(false)[0]);
+    expect(asked).to.equal(1, 'a slab past 64 MiB');
+    for (let k = 0; k < 16 * 1023; k++) held.push(pool.take(false)[0]);
+    expect(asked).to.equal(1, 'not again before another 64 MiB');
+    expect(pool.collections).to.equal(1);
+    // Dropped pages found by that collection come back instead of new slabs.
+    held.length = 0;
+    await collect();
+    const slabs = pool.slabCount;
+    for (let k = 0; k < 8192; k++) pool.take(false);
+    expect(pool.slabCount).to.equal(slabs, 'reused, not grown');
+    expect(pool.collections).to.equal(asked);
+  });
+
+  it('has a collector by default (the host allows asking for one)', () => {
+    expect(new PagePool().collector).to.be.a('function');
+  });
 });

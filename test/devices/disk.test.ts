@@ -60,4 +60,38 @@ describe('DiskOverlay', () => {
     expect(b[0]).to.equal(0xbb);
     expect(() => new DiskOverlay(new Uint8Array(512)).loadState(s1)).to.throw(/does not fit/);
   });
+
+  it('saved states share unchanged chunk groups: a snapshot costs a new group only where the guest wrote', () => {
+    // 64 chunks a group: 200 chunks are 4 groups, the last partial.
+    const d = new DiskOverlay(image(200 * DISK_CHUNK_SIZE));
+    type Groups = ({ u8: (Uint8Array | null)[] } | null)[];
+    const groups = (s: Record<string, unknown>): Groups => s.groups as Groups;
+    const s0 = groups(d.saveState());
+    expect(s0).to.have.length(4);
+    expect(s0.every((g) => g === null)).to.equal(true, 'nothing written: no group');
+    d.write(70 * DISK_CHUNK_SIZE, Uint8Array.of(1));
+    const s1 = groups(d.saveState());
+    expect(s1[0]).to.equal(null);
+    expect(s1[1]!.u8[6]).to.be.instanceOf(Uint8Array);
+    const s2 = groups(d.saveState());
+    expect(s2[1]).to.equal(s1[1], 'unchanged since the last save: the same group');
+    d.write(70 * DISK_CHUNK_SIZE + 1, Uint8Array.of(2)); // a shared chunk: copied, its group rebuilt
+    d.write(199 * DISK_CHUNK_SIZE, Uint8Array.of(3));
+    const s3 = groups(d.saveState());
+    expect(s3[1]).to.not.equal(s1[1]);
+    expect(s3[1]!.u8[6]).to.not.equal(s1[1]!.u8[6]);
+    expect(s1[1]!.u8[6]![1]).to.equal((70 * DISK_CHUNK_SIZE * 7 + 7) & 0xff, 'the older state keeps its bytes');
+    expect(s3[3]!.u8).to.have.length(200 - 192);
+    expect(s3[0]).to.equal(null);
+    // Restoring an older state and writing again leaves every saved state as it was.
+    d.loadState({ size: d.size, groups: s1 });
+    const b = new Uint8Array(2);
+    d.read(70 * DISK_CHUNK_SIZE, b);
+    expect(Array.from(b)).to.deep.equal([1, (70 * DISK_CHUNK_SIZE * 7 + 7) & 0xff]);
+    d.read(199 * DISK_CHUNK_SIZE, b.subarray(0, 1));
+    expect(b[0]).to.equal((199 * DISK_CHUNK_SIZE * 7) & 0xff);
+    d.write(70 * DISK_CHUNK_SIZE, Uint8Array.of(9));
+    expect(s1[1]!.u8[6]![0]).to.equal(1);
+    expect(groups(d.saveState())[1]).to.not.equal(s1[1]);
+  });
 });

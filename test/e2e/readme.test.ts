@@ -37,6 +37,20 @@ describe('README.md shows what a user sees', function () {
     }
   });
 
+  it('the keyframe lines `rvrr info` prints for the recording of the sample kernel', () => {
+    const shown = block('keyframes: ');
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'rvrr-readme-'));
+    try {
+      const f = path.join(dir, 'run.rvrr');
+      const rec = spawnSync(process.execPath, ['dist/cli.js', 'record', '--kernel', 'samples/kernel/kernel.elf', '--console', 'none', '-o', f], { cwd: ROOT, encoding: 'utf8' });
+      expect(rec.status, rec.stderr).to.equal(0);
+      const info = spawnSync(process.execPath, ['dist/cli.js', 'info', f], { cwd: ROOT, encoding: 'utf8' });
+      expect(info.stdout.trimEnd().split('\n').slice(-shown.length)).to.deep.equal(shown);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the walkthrough: what gdb prints for each command', async () => {
     const shown = block('(gdb) break report_corruption');
     const commands = shown.filter((l) => l.startsWith('(gdb) ')).map((l) => l.slice(6));

@@ -84,7 +84,7 @@ describe('machine/virt', () => {
     // Exactly the allocated pages: a snapshot of a large, mostly untouched RAM is small.
     const held = snap.pageGroups!.flatMap((g) => (g === null ? [] : g.u8.filter((p) => p !== null)));
     expect(held.length).to.equal(m.ram.allocatedPages());
-    expect(snap.pageRefs!.length).to.equal(0, 'no disk');
+    expect(snap.pageGroups!.length).to.equal(m.ram.pageCount / 64, 'RAM chunks only: no disk');
     expect(m.ram.allocatedPages()).to.be.within(1, m.ram.pageCount / 100);
     const outAtSnap = out().length;
     expect(m.run(30_000).executed).to.equal(30_000);
@@ -186,8 +186,11 @@ describe('machine/virt', () => {
     expect(m.bus.read(0x10008000, 4)).to.equal(0x74726976);
     expect(m.bus.read(0x10000005, 1)! & 0x60).to.equal(0x60); // LSR: THR empty
     expect(m.disk?.size).to.equal(4096);
-    // A snapshot also references the disk overlay's chunk (one 4 KiB chunk here).
-    expect(m.snapshot().pageRefs!.length).to.equal(1);
+    // A snapshot also carries the disk overlay's chunk groups (one, nothing written yet).
+    const ramChunks = m.ram.pageCount / 64;
+    const groups = m.snapshot().pageGroups!;
+    expect(groups.length).to.equal(ramChunks + 1);
+    expect(groups[ramChunks]).to.equal(null);
     m.run(1000);
     expect(m.bus.read(0x200bff8, 4)).to.equal(Math.floor(m.icount / 100));
     expect(m.bus.read(0x1000, 4)).to.equal(0x00000297); // boot ROM

@@ -68,7 +68,7 @@ describe('replay/recording', () => {
     };
     await expectError(Buffer.from('#!/bin/sh\necho hello\n'), /not an rvrr recording/);
     const v = Buffer.from(good); v.writeUInt16LE(9, 8);
-    await expectError(v, /recording format version 9; this rvrr reads version 1/);
+    await expectError(v, /recording format version 9; this rvrr reads versions 1 and 2/);
     await expectError(good.subarray(0, good.length - 10), /truncated: \d+ of \d+ bytes/);
     // A flipped bit inside the kernel image, then inside the log.
     const img = Buffer.from(good); img[good.indexOf('kernel.elf') + 100] ^= 1;

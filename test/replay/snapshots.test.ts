@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SnapshotStore } from '../../dist/replay/snapshots.js';
+import { BUFFER_OVERHEAD, SnapshotStore } from '../../dist/replay/snapshots.js';
 import type { MachineSnapshot } from '../../dist/machine/types.js';
 
 const fake = (icount: number, approxBytes = 1000): MachineSnapshot => ({ icount, approxBytes });
@@ -94,19 +94,21 @@ describe('replay/snapshots', () => {
 
   it('counts pages shared between snapshots once', () => {
     const pages = Array.from({ length: 4 }, () => new Uint8Array(4096));
+    const page = 4096 + BUFFER_OVERHEAD; // a buffer's data and its host objects
     const store = new SnapshotStore({ memoryBudget: Infinity });
     const s = (icount: number, refs: (Uint8Array | null)[]): MachineSnapshot =>
       ({ icount, approxBytes: 999_999, pageRefs: refs, stateBytes: 100 });
     store.add(0, s(0, [pages[0], pages[1], null]));
-    expect(store.bytes).to.equal(2 * 4096 + 100);
+    expect(store.bytes).to.equal(2 * page + 100);
     store.add(10, s(10, [pages[0], pages[2], pages[3]]));
-    expect(store.bytes).to.equal(4 * 4096 + 200);
+    expect(store.bytes).to.equal(4 * page + 200);
     store.dropAfter(5);
-    expect(store.bytes).to.equal(2 * 4096 + 100);
+    expect(store.bytes).to.equal(2 * page + 100);
   });
 
   it('counts a page group once while any snapshot holds it, and its pages once across groups', () => {
     const pages = Array.from({ length: 3 }, () => new Uint8Array(4096));
+    const page = 4096 + BUFFER_OVERHEAD;
     const store = new SnapshotStore({ memoryBudget: Infinity });
     const gA = { u8: [pages[0], null] };
     const gB = { u8: [pages[1], pages[2]] };
@@ -115,13 +117,13 @@ describe('replay/snapshots', () => {
       ({ icount, approxBytes: 999_999, pageGroups: groups, stateBytes: 100 });
     const tables = (n: number) => n * (16 * 2 + 64);
     store.add(0, s(0, [gA, gB]));
-    expect(store.bytes).to.equal(3 * 4096 + 100 + tables(2));
+    expect(store.bytes).to.equal(3 * page + 100 + tables(2));
     store.add(10, s(10, [gA, gB]));
-    expect(store.bytes).to.equal(3 * 4096 + 200 + tables(2), 'nothing changed: only the state');
+    expect(store.bytes).to.equal(3 * page + 200 + tables(2), 'nothing changed: only the state');
     store.add(20, s(20, [gA, gB2]));
-    expect(store.bytes).to.equal(3 * 4096 + 300 + tables(3));
+    expect(store.bytes).to.equal(3 * page + 300 + tables(3));
     store.dropAfter(5);
-    expect(store.bytes).to.equal(3 * 4096 + 100 + tables(2));
+    expect(store.bytes).to.equal(3 * page + 100 + tables(2));
     store.add(30, s(30, [null, gB2]));
     store.dropAfter(-1);
     expect(store.bytes).to.equal(0);
