@@ -101,6 +101,8 @@ export interface ForwardRow {
     qemuIcountMips: number | null;
     ratioVsQemu: number | null;
     ratioVsQemuIcount: number | null;
+    wasmRecordMips: number;
+    wasmRatioVsQemuIcount: number | null;
   };
   snapshotCount: number;
   snapshotBytes: number;
@@ -226,6 +228,8 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
         qemuIcountMips: qemuIcountCpuMips,
         ratioVsQemu: qemuCpuMips ? rec.cpuMips / qemuCpuMips : null,
         ratioVsQemuIcount: qemuIcountCpuMips ? rec.cpuMips / qemuIcountCpuMips : null,
+        wasmRecordMips: wasmRec.cpuMips,
+        wasmRatioVsQemuIcount: qemuIcountCpuMips ? wasmRec.cpuMips / qemuIcountCpuMips : null,
       },
       snapshotCount: rec.snapshotCount,
       snapshotBytes: rec.snapshotBytes,
@@ -273,7 +277,7 @@ function printForward(rows: ForwardRow[]): string {
 
 function printForwardCpu(rows: ForwardRow[]): string {
   return table(
-    ['guest', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic'],
+    ['guest', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'wasm rec', 'wasm/QEMU-ic'],
     rows.map((r) => [
       r.guest,
       fmt(r.cpu.rvrrRecordMips, 2),
@@ -283,6 +287,8 @@ function printForwardCpu(rows: ForwardRow[]): string {
       fmt(r.cpu.qemuIcountMips, 0),
       pct(r.cpu.ratioVsQemu),
       pct(r.cpu.ratioVsQemuIcount),
+      fmt(r.cpu.wasmRecordMips, 2),
+      pct(r.cpu.wasmRatioVsQemuIcount),
     ]),
   );
 }

@@ -53,7 +53,7 @@ export interface RecordingOptions {
 }
 
 /** More keyframes than the default allows, no size limit: the seek latency a denser spacing buys. */
-const DENSE_RULE: KeyframeRule = { ...DEFAULT_KEYFRAME_RULE, maxCount: 160, share: Infinity, minBudget: 0 };
+const DENSE_RULE: KeyframeRule = { ...DEFAULT_KEYFRAME_RULE, maxCount: 400, share: Infinity, minBudget: 0 };
 
 export async function runRecordingBench(o: RecordingOptions): Promise<RecordingResults> {
   const say = o.onPhase ?? (() => {});

@@ -10,10 +10,15 @@
  * were collected, so no snapshot, TLB, code cache or caller can still see it. When that
  * happens depends on the host, but only which memory backs a page does: a reused slot is
  * always overwritten whole (copied into, or zeroed) before anyone sees it.
+ *
+ * With an arena (arena.ts), slabs are carved from it first, so that wasm code reaches the
+ * pages inline; arena slabs are never handed back (the host cannot take part of a wasm
+ * memory back), only reused. Once it is full, slabs are ordinary ArrayBuffers.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { PAGE_SIZE } from './ram.js';
+import type { Arena } from './arena.js';
 
 const SLAB_SHIFT = 4;
 /**
@@ -51,12 +56,15 @@ let sharedCollector: (() => void) | null | undefined;
 
 export class PagePool {
   private readonly slabs: (ArrayBuffer | null)[] = [];
+  /** Per slab: its byte offset in its buffer (non-zero only in the arena). */
+  private readonly slabBase: number[] = [];
   /** Per slot: its views not collected yet (0 once dead). */
   private readonly views: number[] = [];
   /** Per slab: its dead slots waiting for reuse. */
   private readonly slabFree: number[] = [];
-  /** Dead slots, by id (slab << SLAB_SHIFT | page). */
+  /** Dead slots, by id (slab << SLAB_SHIFT | page): outside the arena, and in it. */
   private free: number[] = [];
+  private readonly freeArena: number[] = [];
   /** Indices of slabs handed back to the host, for the next new slab (so the tables stay small). */
   private readonly released: number[] = [];
   /** The slab being carved, and how many of its slots are handed out. */
@@ -71,15 +79,24 @@ export class PagePool {
   collector: (() => void) | null = (sharedCollector ??= hostCollector());
   private nextCollect = GC_SLABS;
 
-  /** `maxFree`: dead pages kept for reuse before wholly dead slabs go back to the host. */
-  constructor(private readonly maxFree = MAX_FREE_PAGES) {}
+  /**
+   * `maxFree`: dead pages kept for reuse before wholly dead slabs go back to the host;
+   * `arena`: where slabs come from while it has room.
+   */
+  constructor(private readonly maxFree = MAX_FREE_PAGES, private readonly arena: Arena | null = null) {}
 
-  /** A page buffer and its int32 view; zero-filled when `zero`, else of unspecified content. */
-  take(zero: boolean): [Uint8Array, Int32Array] {
+  /**
+   * A page buffer and its int32 view; zero-filled when `zero`, else of unspecified content.
+   * `inline`: a page the guest will use (an arena slot preferred, for wasm code), rather than
+   * a snapshot's copy (an ordinary slot preferred, leaving the arena to live pages).
+   */
+  take(zero: boolean, inline = true): [Uint8Array, Int32Array] {
     let id: number;
-    const recycled = this.free.length > 0;
+    const a = this.freeArena, b = this.free;
+    const list = inline ? (a.length > 0 ? a : b) : (b.length > 0 ? b : a);
+    const recycled = list.length > 0;
     if (recycled) {
-      id = this.free.pop()!;
+      id = list.pop()!;
       this.slabFree[id >> SLAB_SHIFT]--;
       this.reused++;
     } else {
@@ -87,7 +104,7 @@ export class PagePool {
       id = (this.current << SLAB_SHIFT) | this.carved++;
     }
     const buf = this.slabs[id >> SLAB_SHIFT]!;
-    const off = (id & (SLAB_PAGES - 1)) * PAGE_SIZE;
+    const off = this.slabBase[id >> SLAB_SHIFT] + (id & (SLAB_PAGES - 1)) * PAGE_SIZE;
     const u8 = new Uint8Array(buf, off, PAGE_SIZE);
     const i32 = new Int32Array(buf, off, PAGE_SIZE >> 2);
     if (recycled && zero) i32.fill(0);
@@ -99,7 +116,7 @@ export class PagePool {
 
   /** Pages waiting for reuse. */
   get freeCount(): number {
-    return this.free.length;
+    return this.free.length + this.freeArena.length;
   }
 
   /** Slabs the pool holds (each SLAB_PAGES pages of host memory). */
@@ -119,14 +136,18 @@ export class PagePool {
       this.collections++;
       this.collector?.();
     }
-    const buf = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+    const at = this.arena?.alloc(SLAB_PAGES * PAGE_SIZE, PAGE_SIZE) ?? -1;
+    const buf = at >= 0 ? this.arena!.buffer : new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+    const base = at >= 0 ? at : 0;
     const s = this.released.pop();
     if (s !== undefined) {
       this.slabs[s] = buf;
+      this.slabBase[s] = base;
       this.current = s;
     } else {
       this.current = this.slabs.length;
       this.slabs.push(buf);
+      this.slabBase.push(base);
       this.slabFree.push(0);
       for (let k = 0; k < SLAB_PAGES; k++) this.views.push(0);
     }
@@ -136,6 +157,7 @@ export class PagePool {
   private collected(id: number): void {
     if (--this.views[id] !== 0) return;
     const s = id >> SLAB_SHIFT;
+    if (this.arena !== null && this.slabs[s] === this.arena.buffer) { this.freeArena.push(id); this.slabFree[s]++; return; }
     this.free.push(id);
     if (++this.slabFree[s] === SLAB_PAGES && this.free.length > this.maxFree) {
       // Wholly dead and more than enough kept: back to the host (rare, so the filter is fine).

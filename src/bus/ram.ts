@@ -9,8 +9,12 @@
  * every snapshot, which is most of what recording costs a guest that writes memory.
  * Restoring swaps the references back (every page shared). Pages never written are absent
  * (`null`) and read as zeros, so a 128 MiB guest costs only what it touches.
+ *
+ * Page buffers come from one wasm memory (arena.ts) while it has room, so that the wasm tier's
+ * code loads and stores guest RAM inline; the zero page of never-written pages is there too.
  */
 import { PagePool } from './page-pool.js';
+import { arenaFor, type Arena } from './arena.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -82,8 +86,21 @@ export class PagedRam {
   /** Called with the page index whenever a page's contents may change by DMA or debugger. */
   onExternalWrite: ((pageIndex: number) => void) | null = null;
 
+  /** The wasm memory page buffers and the harts' wasm areas are carved from (null if the host refused it). */
+  readonly arena: Arena | null;
+  /** Where page buffers come from (and dead ones go back to). */
+  readonly pool: PagePool;
+  /** What never-written pages read as (in the arena when there is one, so wasm code reads it inline). */
+  private readonly zeroU8: Uint8Array;
+  private readonly zeroI32: Int32Array;
+
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0) throw new Error(`RAM size ${size} is not a multiple of ${PAGE_SIZE}`);
+    this.arena = arenaFor(size);
+    this.pool = new PagePool(undefined, this.arena);
+    const z = this.arena?.alloc(PAGE_SIZE, PAGE_SIZE) ?? -1;
+    this.zeroU8 = z >= 0 ? new Uint8Array(this.arena!.buffer, z, PAGE_SIZE) : ZERO_PAGE_U8;
+    this.zeroI32 = z >= 0 ? new Int32Array(this.arena!.buffer, z, PAGE_SIZE >> 2) : ZERO_PAGE_I32;
     const n = size / PAGE_SIZE;
     this.u8 = new Array(n).fill(null);
     this.i32 = new Array(n).fill(null);
@@ -108,11 +125,16 @@ export class PagedRam {
 
   /** Page for reading (a shared zero page if never written). Index is relative to `base`. */
   readPageU8(index: number): Uint8Array {
-    return this.u8[index] ?? ZERO_PAGE_U8;
+    return this.u8[index] ?? this.zeroU8;
   }
 
   readPageI32(index: number): Int32Array {
-    return this.i32[index] ?? ZERO_PAGE_I32;
+    return this.i32[index] ?? this.zeroI32;
+  }
+
+  /** False for a page never written (it reads as zeros). */
+  written(index: number): boolean {
+    return this.u8[index] !== null;
   }
 
   /** True when a write to the page would not need a copy (safe to cache for writing). */
@@ -141,9 +163,6 @@ export class PagedRam {
     this.dirty[index] = 1;
     this.dirtyList.push(index);
   }
-
-  /** Where page buffers come from (and dead ones go back to). */
-  readonly pool = new PagePool();
 
   private ownPage(index: number): Uint8Array {
     const old = this.u8[index];
@@ -222,7 +241,7 @@ export class PagedRam {
         continue;
       }
       keep.push(i);
-      const [p, w] = this.pool.take(false);
+      const [p, w] = this.pool.take(false, false);
       p.set(live);
       this.frozenU8[i] = p;
       this.frozenI32[i] = w;

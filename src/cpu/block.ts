@@ -44,6 +44,11 @@ export interface Block {
   s2: Block | null;
   s3: Block | null;
   epoch: number;
+  /**
+   * The blocks compiled into one wasm module with it (wasm/compile.ts), itself included: they
+   * run on into each other inside the module, so a store that drops one drops them all.
+   */
+  readonly group?: readonly Block[];
 }
 
 /** Remember that `next` ran right after `b` (under translation epoch `epoch`). */

@@ -41,12 +41,10 @@ export function pairToNum(lo: number, hi: number): number {
 
 export class Hart extends Memory {
   /**
-   * Memory of the integer register file (one wasm page): wasm blocks (wasm/compile.ts) read
-   * and write the registers in it as i64 slots, the rest of the emulator through `x`.
+   * x0..x31 as int32 words, low then high: the i64 slots (little-endian) at the start of the
+   * hart's wasm area (memory.ts), which wasm blocks (wasm/compile.ts) read and write in place.
    */
-  readonly regMem = new WebAssembly.Memory({ initial: 1, maximum: 1 });
-  /** x0..x31 as int32 words, low then high (the i64 slots of regMem, little-endian). */
-  readonly x = new Int32Array(this.regMem.buffer, 0, 64);
+  readonly x = new Int32Array(this.wasmMem.buffer, this.wasmBase, 64);
   readonly f = new Uint32Array(64);
   fcsr = 0;
   /** Address of the current instruction (signed virtual address). */
@@ -183,6 +181,7 @@ export class Hart extends Memory {
     const clock = this.clock;
     const bp = this.breakpoints;
     const bpOn = bp.size > 0;
+    this.wasmChain(!bpOn && !this.trigExec);
     while (clock.icount < this.end) {
       if (this.irqCheck) {
         this.irqCheck = false;

@@ -13,7 +13,8 @@ import type { Op } from './op.js';
 import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
-import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, type UsedList } from './tlb.js';
+import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
+import { WASM_AREA, WASM_CHAIN, WASM_MIRRORS, WASM_TLB } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
@@ -32,6 +33,7 @@ export { TLB_MASK };
 const PURE_M = tlbContext(PRV_M, 0);
 const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
+
 
 export abstract class Memory implements PageTableClient {
   readonly ram: PagedRam;
@@ -85,6 +87,13 @@ export abstract class Memory implements PageTableClient {
   readonly pt: PageTableWatch;
   /** Set while a page walk stores A/D bits: that store changes no translation. */
   walkStore = false;
+  /**
+   * The memory holding this hart's wasm area (wasm/area.ts), and the area's byte offset in it: the arena of
+   * RAM when it had room (then wasm code reaches guest pages inline), else a memory of its own.
+   */
+  readonly wasmMem: WebAssembly.Memory;
+  readonly wasmBase: number;
+  private readonly wasmI32: Int32Array;
 
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
@@ -130,6 +139,13 @@ export abstract class Memory implements PageTableClient {
     this.codeSrc = new Array(bus.ram.pageCount).fill(undefined);
     this.codeListed = new Uint8Array(bus.ram.pageCount);
     this.pageMarks = new Uint8Array(bus.ram.pageCount);
+    const arena = bus.ram.arena;
+    const at = arena?.alloc(WASM_AREA, 65536) ?? -1;
+    this.wasmMem = at >= 0 ? arena!.memory : new WebAssembly.Memory({ initial: Math.ceil(WASM_AREA / 65536) });
+    this.wasmBase = at >= 0 ? at : 0;
+    const buf = this.wasmMem.buffer;
+    this.wasmI32 = new Int32Array(buf, this.wasmBase, WASM_MIRRORS >> 2);
+    this.tlbs.forEach((t, k) => t.attachMirror(buf, this.wasmBase + WASM_MIRRORS + k * MIRROR_BYTES));
     this.useTlb(this.tlbs[0]);
     this.pt = pageTableWatch(bus.ram);
     this.pt.add(this);
@@ -142,6 +158,7 @@ export abstract class Memory implements PageTableClient {
     this.rTag = t.rTag; this.rU8 = t.rU8; this.rI32 = t.rI32; this.rPage = t.rPage; this.rUsed = t.rUsed;
     this.wTag = t.wTag; this.wU8 = t.wU8; this.wI32 = t.wI32; this.wPage = t.wPage; this.wUsed = t.wUsed;
     this.xTag = t.xTag; this.xPage = t.xPage; this.xUsed = t.xUsed;
+    this.wasmI32[WASM_TLB >> 2] = t.mirrorBase;
   }
 
   /** satp as it bears on translation: 0 when bare (its other fields then mean nothing). */
@@ -274,9 +291,19 @@ export abstract class Memory implements PageTableClient {
   triggersChanged(): void {
     const t = this.triggers;
     this.trigExec = t.anyExec;
+    if (this.trigExec) this.wasmChain(false);
     const data = t.anyData;
     if (data && !this.trigData) this.flushDataTlb();
     this.trigData = data;
+  }
+
+  /**
+   * Whether wasm blocks may run on into the blocks of their module they exit to, without the
+   * run loop's checks between them: not with breakpoints or execute triggers (the run loop
+   * sets it as it starts; arming a trigger clears it).
+   */
+  wasmChain(on: boolean): void {
+    this.wasmI32[WASM_CHAIN >> 2] = on ? 1 : 0;
   }
 
   /** Virtual -> physical for a data or fetch access by the current privilege (MPRV for data). */
@@ -339,6 +366,7 @@ export abstract class Memory implements PageTableClient {
         const i = (va >>> 12) & TLB_MASK;
         if (this.rPage[i] < 0) this.rUsed.add(i, this.rPage);
         this.rTag[i] = va - (va & 4095); this.rU8[i] = u; this.rI32[i] = this.ram.readPageI32(idx); this.rPage[i] = idx;
+        this.tlb.syncR(i);
       }
       const o = off & 4095;
       if (size === 1) return u[o];
@@ -396,6 +424,7 @@ export abstract class Memory implements PageTableClient {
         const i = (va >>> 12) & TLB_MASK;
         if (this.wPage[i] < 0) this.wUsed.add(i, this.wPage);
         this.wTag[i] = va - (va & 4095); this.wU8[i] = u; this.wI32[i] = this.ram.writablePageI32(idx); this.wPage[i] = idx;
+        this.tlb.syncW(i);
       }
       const o = off & 4095;
       u[o] = lo;
@@ -556,14 +585,20 @@ export abstract class Memory implements PageTableClient {
       this.dropCodePage(idx);
       return;
     }
-    const blocks = this.pageBlocks[idx];
+    let blocks: Block[] | undefined = this.pageBlocks[idx];
     if (blocks === undefined) return;
     for (let j = blocks.length - 1; j >= 0; j--) {
-      const b = blocks[j];
+      const b: Block = blocks[j];
       if (b.start < o + size && o < b.start + b.bytes) {
         b.op.block = undefined;
         b.op.heat = 0;
-        blocks.splice(j, 1);
+        const g: readonly Block[] | undefined = b.group;
+        if (g !== undefined && g.length > 1) {
+          // Its module's other blocks may run on into it (wasm/compile.ts): they go too.
+          for (const m of g) if (m.op.block === m) { m.op.block = undefined; m.op.heat = 0; }
+          this.pageBlocks[idx] = blocks = blocks.filter((x) => x.group !== g);
+          j = blocks.length;
+        } else blocks.splice(j, 1);
         this.codeChanged();
         // The running block may be this one: its slow store path leaves it after the store.
         this.irqCheck = true;

@@ -9,11 +9,23 @@
  * coherent with the page tables (pt-watch.ts), so neither a satp write nor `sfence.vma` has
  * to drop them. Each TLB lists the entries filled since its last flush, so a flush, a
  * refresh or a search for a page costs what is in use, not the TLB size.
+ *
+ * Each set's read and write entries are mirrored in the hart's wasm area (a region of the
+ * machine's arena, bus/arena.ts) for the wasm tier's inline probes: per entry 16 bytes, the
+ * virtual page base + 1 as an i64 (0: no entry; the + 1 makes zeroed memory empty) and the
+ * arena offset of the page buffer (i32). Only entries whose buffer lies in that memory are
+ * mirrored; every change to an entry goes through `syncR`/`syncW`, so what the mirror holds
+ * is always a subset of what the JS entries hold.
  */
 import type { PagedRam } from '../bus/ram.js';
 import { MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, PRV_M } from './csr-defs.js';
 
 const TLB_SIZE = 1024;
+/** Bytes of one entry of a set's mirror, and of a set's mirror (read entries, then write entries). */
+export const MIRROR_ENTRY = 16;
+export const MIRROR_BYTES = 2 * TLB_SIZE * MIRROR_ENTRY;
+/** Byte offset of the write entries in a set's mirror. */
+export const MIRROR_WRITE = TLB_SIZE * MIRROR_ENTRY;
 /** Index mask of the direct-mapped TLBs (block-mem.ts does the same lookup for compiled blocks). */
 export const TLB_MASK = TLB_SIZE - 1;
 const DUMMY_U8 = new Uint8Array(4096);
@@ -59,10 +71,11 @@ export class UsedList {
     this.at[this.n++] = i;
   }
 
-  /** Empty every listed entry (tag NaN, page -1). */
-  clear(tag: Float64Array, page: Int32Array): void {
+  /** Empty every listed entry (tag NaN, page -1), and in `mirror` (key words from `first`) too. */
+  clear(tag: Float64Array, page: Int32Array, mirror: Int32Array | null, first: number): void {
     const at = this.at;
     for (let k = 0; k < this.n; k++) { const i = at[k]; tag[i] = NaN; page[i] = -1; }
+    if (mirror !== null) for (let k = 0; k < this.n; k++) mirror[first + 4 * at[k]] = 0;
     this.n = 0;
   }
 }
@@ -102,19 +115,45 @@ export class TlbSet {
    * is brought up to date only when it becomes current again.
    */
   generation = -1;
+  /** The mirror as int32 words (null: none), the buffer its entries may point into, and its offset there. */
+  private mirror: Int32Array | null = null;
+  private mirrorBuf: ArrayBufferLike | null = null;
+  mirrorBase = -1;
+
+  /** Mirror the read and write entries at byte `base` of `buf` (MIRROR_BYTES, zeroed). */
+  attachMirror(buf: ArrayBuffer, base: number): void {
+    this.mirror = new Int32Array(buf, base, MIRROR_BYTES >> 2);
+    this.mirrorBuf = buf;
+    this.mirrorBase = base;
+    const ru = this.rUsed, wu = this.wUsed;
+    for (let k = 0; k < ru.n; k++) this.syncR(ru.at[k]);
+    for (let k = 0; k < wu.n; k++) this.syncW(wu.at[k]);
+  }
+
+  /** Bring the mirror of read entry i in line with the entry. */
+  syncR(i: number): void {
+    const m = this.mirror;
+    if (m !== null) mirrorEntry(m, 4 * i, this.rTag[i], this.rU8[i], this.mirrorBuf);
+  }
+
+  /** Bring the mirror of write entry i in line with the entry. */
+  syncW(i: number): void {
+    const m = this.mirror;
+    if (m !== null) mirrorEntry(m, (MIRROR_WRITE >> 2) + 4 * i, this.wTag[i], this.wU8[i], this.mirrorBuf);
+  }
 
   flushData(): void {
-    this.rUsed.clear(this.rTag, this.rPage);
+    this.rUsed.clear(this.rTag, this.rPage, this.mirror, 0);
     this.dropAllWrite();
   }
 
   dropAllWrite(): void {
-    this.wUsed.clear(this.wTag, this.wPage);
+    this.wUsed.clear(this.wTag, this.wPage, this.mirror, MIRROR_WRITE >> 2);
   }
 
   flush(): void {
     this.flushData();
-    this.xUsed.clear(this.xTag, this.xPage);
+    this.xUsed.clear(this.xTag, this.xPage, null, 0);
   }
 
   /** Read entries of RAM page `idx` point at its current buffer. */
@@ -122,7 +161,7 @@ export class TlbSet {
     const rp = this.rPage, used = this.rUsed;
     for (let k = 0; k < used.n; k++) {
       const i = used.at[k];
-      if (rp[i] === idx) { this.rU8[i] = ram.readPageU8(idx); this.rI32[i] = ram.readPageI32(idx); }
+      if (rp[i] === idx) { this.rU8[i] = ram.readPageU8(idx); this.rI32[i] = ram.readPageI32(idx); this.syncR(i); }
     }
   }
 
@@ -135,31 +174,31 @@ export class TlbSet {
     const rp = this.rPage, ru = this.rUsed;
     for (let k = 0; k < ru.n; k++) {
       const i = ru.at[k], idx = rp[i];
-      if (idx >= 0) { this.rU8[i] = ram.readPageU8(idx); this.rI32[i] = ram.readPageI32(idx); }
+      if (idx >= 0) { this.rU8[i] = ram.readPageU8(idx); this.rI32[i] = ram.readPageI32(idx); this.syncR(i); }
     }
     const wp = this.wPage, wu = this.wUsed;
     for (let k = 0; k < wu.n; k++) {
       const i = wu.at[k], idx = wp[i];
-      if (idx >= 0 && (!ram.isPrivate(idx) || this.wU8[i] !== ram.readPageU8(idx))) { this.wTag[i] = NaN; wp[i] = -1; }
+      if (idx >= 0 && (!ram.isPrivate(idx) || this.wU8[i] !== ram.readPageU8(idx))) { this.wTag[i] = NaN; wp[i] = -1; this.syncW(i); }
     }
   }
 
   /** Drop the write entries of RAM page `idx`. */
   dropWrite(idx: number): void {
     const wp = this.wPage, used = this.wUsed;
-    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; } }
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] === idx) { this.wTag[i] = NaN; wp[i] = -1; this.syncW(i); } }
   }
 
   /** Drop the write entries of the RAM pages marked in `mark`. */
   dropWriteMarked(mark: Uint8Array): void {
     const wp = this.wPage, used = this.wUsed;
-    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] >= 0 && mark[wp[i]] !== 0) { this.wTag[i] = NaN; wp[i] = -1; } }
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] >= 0 && mark[wp[i]] !== 0) { this.wTag[i] = NaN; wp[i] = -1; this.syncW(i); } }
   }
 
   /** Drop the read and write entries of RAM page `idx`. */
   dropData(idx: number): void {
     const rp = this.rPage, used = this.rUsed;
-    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (rp[i] === idx) { this.rTag[i] = NaN; rp[i] = -1; } }
+    for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (rp[i] === idx) { this.rTag[i] = NaN; rp[i] = -1; this.syncR(i); } }
     this.dropWrite(idx);
   }
 
@@ -168,4 +207,16 @@ export class TlbSet {
     const wp = this.wPage, used = this.wUsed;
     for (let k = 0; k < used.n; k++) { const i = used.at[k]; if (wp[i] >= 0) out.push(wp[i]); }
   }
+}
+
+/**
+ * Mirror one entry at int32 word `w` of `m`: the key (page base + 1, lo and hi words) and the
+ * buffer's offset when the page lies in the mirrored memory, else no entry (key 0). Written
+ * offset first, key last, though nothing runs in between (wasm code runs only between calls).
+ */
+function mirrorEntry(m: Int32Array, w: number, tag: number, u: Uint8Array, buf: ArrayBufferLike | null): void {
+  if (tag !== tag || u.buffer !== buf) { m[w] = 0; return; }
+  m[w + 2] = u.byteOffset;
+  m[w + 1] = Math.floor(tag / 4294967296);
+  m[w] = (tag | 0) + 1;
 }

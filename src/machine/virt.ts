@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Bus } from '../bus/bus.js';
-import { PagedRam, PAGE_SIZE, type RamSnapshot } from '../bus/ram.js';
+import { PagedRam, type RamSnapshot } from '../bus/ram.js';
 import { Hart, type HartState } from '../cpu/hart.js';
 import { hartHashForm } from '../cpu/state.js';
 import { CSR, MIP_STIP } from '../cpu/csr-defs.js';
@@ -538,8 +538,8 @@ export class VirtMachine implements ReplayableMachine {
     for (const d of this.devices) h.update(d.name + canonical(deviceHashForm(d.saveState())));
     const idx = new Uint32Array(1);
     for (let i = 0; i < this.ram.pageCount; i++) {
+      if (!this.ram.written(i)) continue;
       const p = this.ram.readPageI32(i);
-      if (p === ZERO_PAGE) continue;
       let zero = true;
       for (let j = 0; j < p.length; j++) if (p[j] !== 0) { zero = false; break; }
       if (zero) continue; // an untouched page and a zeroed one are the same state
@@ -556,8 +556,6 @@ export class VirtMachine implements ReplayableMachine {
   }
 }
 
-/** The shared page PagedRam returns for never-written pages (same module, same object). */
-const ZERO_PAGE = new PagedRam(0, PAGE_SIZE).readPageI32(0);
 
 /** A deterministic text form of saved state for hashing (sorted keys, typed arrays as hex). */
 /**

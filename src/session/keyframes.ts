@@ -40,7 +40,8 @@ export interface KeyframeRule {
 }
 
 export const DEFAULT_KEYFRAME_RULE: KeyframeRule = {
-  maxCount: 64,
+  // 1e10 instructions / 160: 64M apart, about 200 ms of replay at the recorded guests' speed.
+  maxCount: 160,
   share: 0.25,
   minBudget: 32 << 20,
   minSpacing: 4_000_000,

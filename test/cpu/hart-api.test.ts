@@ -100,6 +100,42 @@ describe('cpu: hart run API', () => {
     expect(h.getPC()).to.equal(BigInt(RAM_BASE + 0x104));
   });
 
+  for (const jit of [true, false]) {
+    it(`turning MIE on with an interrupt pending traps right after the csrrsi (${jit ? 'compiled blocks' : 'interpreter'}); with none pending the loop runs on`, () => {
+      const m = makeMachine();
+      const h = m.hart;
+      h.jit = jit;
+      h.jitThreshold = 2;
+      const I = (f3: number, rd: number, rs1: number, imm: number): number => (imm << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x13;
+      const CSRI = (f3: number, csr: number, uimm: number): number => (csr << 20) | (uimm << 15) | (f3 << 12) | 0x73;
+      // li a0,0; li a1,200; loop: csrsi mstatus,MIE; csrci mstatus,MIE; addi a0,a0,1; bne a0,a1,loop; wfi
+      poke32(m, RAM_BASE, [I(0, 10, 0, 0), I(0, 11, 0, 200), CSRI(6, 0x300, 8), CSRI(7, 0x300, 8), I(0, 10, 10, 1), 0xfeb51ae3, 0x10500073]);
+      h.writeCSR(0x305, BigInt(RAM_BASE + 0x100)); // mtvec: j .
+      poke32(m, RAM_BASE + 0x100, [0x0000006f]);
+      h.writeCSR(0x304, 1n << 3n); // mie.MSIE
+      // 50 times round the loop with nothing pending (hot, so compiled when jit is on).
+      expect(h.run(2 + 4 * 50)).to.equal(2 + 4 * 50);
+      expect(h.getX(10)).to.equal(50n);
+      expect(h.getPC()).to.equal(BigInt(RAM_BASE + 8));
+      if (jit) expect(h.blocksCompiled).to.be.greaterThan(0);
+      // Pending now: MIE is clear, so nothing until the csrsi; then the trap comes before the csrci.
+      h.setPending(3, true);
+      h.run(20);
+      expect(h.getPC()).to.equal(BigInt(RAM_BASE + 0x100));
+      expect(h.readCSR(0x342)).to.equal((1n << 63n) | 3n);
+      expect(h.readCSR(0x341)).to.equal(BigInt(RAM_BASE + 12));
+      expect(h.getX(10)).to.equal(50n);
+      // Cleared and back at the csrci: the loop finishes.
+      h.setPending(3, false);
+      h.setPC(BigInt(RAM_BASE + 12));
+      h.writeCSR(0x300, 0n);
+      h.run(10_000);
+      expect(h.stopReason).to.equal('wfi');
+      expect(h.getX(10)).to.equal(200n);
+      expect(h.getPC()).to.equal(BigInt(RAM_BASE + 28));
+    });
+  }
+
   it('interrupt priority: MEI, then MTI, then SEI; vectored mtvec enters at base + 4*cause', () => {
     const m = setup();
     const h = m.hart;

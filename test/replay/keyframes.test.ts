@@ -302,16 +302,16 @@ describe('replay/keyframes', function () {
     expect(() => stateFromJson('{"$":"Nope","v":"AA=="}')).to.throw(/unknown value type/);
   });
 
-  it('the default rule: at most 64 keyframes, never closer than 4M instructions, aligned to 8M when coarse', () => {
+  it('the default rule: at most 160 keyframes, never closer than 4M instructions, aligned to 8M when coarse', () => {
     expect(keyframeCandidates(3_000_000)).to.deep.equal([]);
     expect(keyframeCandidates(4_000_000)).to.deep.equal([4_000_000]);
     expect(keyframeCandidates(10_000_000)).to.deep.equal([4_000_000, 8_000_000, 10_000_000]);
     const big = keyframeCandidates(1e10);
-    expect(big.length).to.be.at.most(64);
+    expect(big.length).to.be.at.most(160);
     expect(big.at(-1)).to.equal(1e10);
     for (const c of big.slice(0, -1)) expect(c % 8_000_000).to.equal(0);
-    // 1e10 / 64 rounded up to a multiple of 8M: 160M apart.
-    expect(big[0]).to.equal(160_000_000);
-    expect(big[1]).to.equal(320_000_000);
+    // 1e10 / 160 rounded up to a multiple of 8M: 64M apart.
+    expect(big[0]).to.equal(64_000_000);
+    expect(big[1]).to.equal(128_000_000);
   });
 });

@@ -23,9 +23,12 @@ function access(h: Hart, op: Op, srcLo: number, srcHi: number, kind: number, wri
     const enables = h.mstatus & (MSTATUS_MIE | MSTATUS_SIE);
     csrWrite(h, n, lo, hi);
     // mstatus/sstatus: data translation follows at once (privChanged), FS/TW/TVM/TSR are
-    // checked by the instructions they govern; only an interrupt enable turned on matters.
+    // checked by the instructions they govern; only an interrupt enable turned on matters,
+    // and only if an interrupt is deliverable now (what the loop would find at the next
+    // instruction): xv6's scheduler turns SIE on for every process it looks at, and ending
+    // the block each time sent its idle harts through the dispatch loop.
     if (n === CSR.mstatus || n === CSR.sstatus) {
-      if ((h.mstatus & (MSTATUS_MIE | MSTATUS_SIE) & ~enables) !== 0) h.irqCheck = true;
+      if ((h.mstatus & (MSTATUS_MIE | MSTATUS_SIE) & ~enables) !== 0 && h.pendingInterrupt() >= 0) h.irqCheck = true;
     } else if (PLAIN[n] === 0) h.irqCheck = true;
   }
   if (op.d !== 0) { h.x[op.d] = oldLo; h.x[op.d + 1] = oldHi; }

@@ -21,8 +21,9 @@ import type { Hart } from '../hart.js';
 import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
-import { ModuleBuilder, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, NPC_OFFSET, WASM_BRANCHES, wasmCompilable, mulhuBody } from './gen.js';
+import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody, FN_MULHU, TYPE_LOAD, TYPE_STORE, TYPE_MULHU } from './gen.js';
+import { WASM_CHAIN, WASM_NPC, WASM_STOP } from './area.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -31,8 +32,11 @@ const MAX_INSNS = 64;
 /** Most instructions one call runs (the function counts in i32). */
 const MAX_BUDGET = 1 << 30;
 
-/** Blocks compiled to wasm and fallbacks to the JS compiler, for tests and the benchmark. */
-export const wasmStats = { blocks: 0, fallbacks: 0, failures: 0 };
+/**
+ * Blocks compiled to wasm, the modules holding them, fallbacks to the JS compiler, and loads/stores that missed the
+ * inline probe (called the JS helper), for tests and the benchmark.
+ */
+export const wasmStats = { blocks: 0, modules: 0, fallbacks: 0, failures: 0, misses: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -45,67 +49,176 @@ function importsFor(h: Hart): Imports {
   let im = hartImports.get(h);
   if (im !== undefined) return im;
   const x = h.x;
-  const flag = () => (h.irqCheck ? 1 : 0);
+  // A helper finding the hart asking to leave also stops the module's chaining (WASM_STOP).
+  const stop = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_STOP, 1);
+  const flag = () => (h.irqCheck ? (stop[0] = 1) : 0);
+  const st = wasmStats;
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
   im = {
-    mem: h.regMem,
-    lb: (va: number, pc: number, k: number, rd: number) => sx(rd, LB(h, va, pc, entryIcount + k)),
-    lh: (va: number, pc: number, k: number, rd: number) => sx(rd, LH(h, va, pc, entryIcount + k)),
-    lw: (va: number, pc: number, k: number, rd: number) => sx(rd, LW(h, va, pc, entryIcount + k)),
-    lbu: (va: number, pc: number, k: number, rd: number) => zx(rd, LBU(h, va, pc, entryIcount + k)),
-    lhu: (va: number, pc: number, k: number, rd: number) => zx(rd, LHU(h, va, pc, entryIcount + k)),
-    lwu: (va: number, pc: number, k: number, rd: number) => zx(rd, LW(h, va, pc, entryIcount + k)),
+    mem: h.wasmMem,
+    lb: (va: number, pc: number, k: number, rd: number) => (st.misses++, sx(rd, LB(h, va, pc, entryIcount + k))),
+    lh: (va: number, pc: number, k: number, rd: number) => (st.misses++, sx(rd, LH(h, va, pc, entryIcount + k))),
+    lw: (va: number, pc: number, k: number, rd: number) => (st.misses++, sx(rd, LW(h, va, pc, entryIcount + k))),
+    lbu: (va: number, pc: number, k: number, rd: number) => (st.misses++, zx(rd, LBU(h, va, pc, entryIcount + k))),
+    lhu: (va: number, pc: number, k: number, rd: number) => (st.misses++, zx(rd, LHU(h, va, pc, entryIcount + k))),
+    lwu: (va: number, pc: number, k: number, rd: number) => (st.misses++, zx(rd, LW(h, va, pc, entryIcount + k))),
     ld: (va: number, pc: number, k: number, rd: number) => {
+      st.misses++;
       LD(h, va, pc, entryIcount + k);
       if (rd !== 0) { x[2 * rd] = h.rlo; x[2 * rd + 1] = h.rhi; }
       return flag();
     },
-    sb: (va: number, lo: number, _hi: number, pc: number, k: number) => { SB(h, va, lo, pc, entryIcount + k); return flag(); },
-    sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { SH(h, va, lo, pc, entryIcount + k); return flag(); },
-    sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { SW(h, va, lo, pc, entryIcount + k); return flag(); },
-    sd: (va: number, lo: number, hi: number, pc: number, k: number) => { SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
+    sb: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SB(h, va, lo, pc, entryIcount + k); return flag(); },
+    sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SH(h, va, lo, pc, entryIcount + k); return flag(); },
+    sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SW(h, va, lo, pc, entryIcount + k); return flag(); },
+    sd: (va: number, lo: number, hi: number, pc: number, k: number) => { st.misses++; SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
   };
+  im = helperModule(im);
   hartImports.set(h, im);
   return im;
 }
 
 /**
+ * Most blocks in one module. V8 spends some 0.3-0.5 ms on every module whatever its size (a
+ * block's own code costs a few tens of microseconds), and a guest such as CoreMark makes
+ * hundreds of blocks: so a hot block's module also holds the blocks it exits to on its page.
+ */
+const MAX_MODULE_BLOCKS = 16;
+
+/**
  * Compile the block at `pc` (on the hart's current fetch page, `first` its op) to wasm, or,
  * when it cannot start with integer code or the module fails, with the JS block compiler.
+ * Blocks at the places it exits to on the same page (branch targets, the fall-through, a
+ * call's return address) that have none yet are compiled into the same module, breadth
+ * first, and attached to their first ops as if they had become hot.
  */
 export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
   if (!wasmCompilable(first.name)) { wasmStats.fallbacks++; return compileBlock(h, pc, first); }
   let bytes: Uint8Array | undefined;
   try {
-    const { code, n, end } = emitBlock(h, pc, first);
-    bytes = code;
-    const mod = new WebAssembly.Module(code);
-    const run = new WebAssembly.Instance(mod, { env: importsFor(h) }).exports.run as (budget: number) => number;
-    const npc = new Float64Array(h.regMem.buffer, NPC_OFFSET, 1);
-    const clock = h.clock;
-    const fn = (hh: Hart) => {
-      const ic = clock.icount;
-      entryIcount = ic;
-      const left = hh.end - ic;
-      const ran = run(left < MAX_BUDGET ? left : MAX_BUDGET);
-      clock.icount = ic + ran;
-      hh.pc = npc[0];
-    };
-    wasmStats.blocks++;
-    return { pc, n, start: pc & 4095, bytes: end - pc, op: first, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1 };
+    const page = pc - (pc & 4095);
+    const bodies = [emitBlock(h, pc, first)];
+    const seen = new Set([pc]);
+    for (let q = 0; q < bodies.length && bodies.length < MAX_MODULE_BLOCKS; q++) {
+      for (const t of bodies[q].exits) {
+        const o = t - page;
+        // Not at the page's last halfword: decoding there could translate the next page.
+        if (bodies.length >= MAX_MODULE_BLOCKS || seen.has(t) || o < 0 || o > 4092) continue;
+        seen.add(t);
+        const op = h.cachedOp(o) ?? h.decodeAt(t);
+        if (op.block === undefined && wasmCompilable(op.name)) bodies.push(emitBlock(h, t, op));
+      }
+    }
+    let blocks: Block[];
+    try {
+      bytes = moduleOf(h.wasmBase, bodies);
+      blocks = instantiate(h, bytes, bodies);
+    } catch (e) {
+      if (bodies.length === 1) throw e;
+      log('wasm module of %d blocks at 0x%s failed: %s; compiling the block alone', bodies.length, hex(pc), e);
+      bytes = moduleOf(h.wasmBase, bodies.slice(0, 1));
+      blocks = instantiate(h, bytes, bodies.slice(0, 1));
+    }
+    for (const b of blocks.slice(1)) { b.op.block = b; h.addBlock(b); h.blocksCompiled++; }
+    wasmStats.blocks += blocks.length;
+    wasmStats.modules++;
+    return blocks[0];
   } catch (e) {
     wasmStats.failures++;
-    log('wasm block at 0x%s failed (%s bytes): %s; using the JS block compiler', (pc < 0 ? pc + 2 ** 64 : pc).toString(16), bytes?.length ?? '?', e);
+    log('wasm block at 0x%s failed (%s bytes): %s; using the JS block compiler', hex(pc), bytes?.length ?? '?', e);
     return compileBlock(h, pc, first);
   }
 }
 
-/** The module of one block: its binary, instructions per pass and the end address. */
-function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: number; end: number } {
-  const e = new BlockEmitter();
+function hex(pc: number): string {
+  return (pc < 0 ? pc + 2 ** 64 : pc).toString(16);
+}
+
+/** One block's function: its body, its pc, op, instructions per pass, end, and where it exits to. */
+interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; exits: number[] }
+
+/** A module of the blocks' functions and their dispatcher, exported as `run(budget, block)`. */
+function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
+  const m = new ModuleBuilder();
+  if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU) throw new Error('wasm block: type indices');
+  m.importTable(FN_MULHU + 1);
+  const first = m.nextFunc;
+  for (const b of bodies) m.func({ params: [I32, I32], results: [I32] }, b.code);
+  m.func({ params: [I32, I32], results: [I32] }, dispatcher(base, bodies, first), 'run');
+  return m.encode();
+}
+
+/**
+ * run(budget, j): block j, then, while the block that ran exits to the start of another block
+ * of the module, that one, as Hart.runChain would (without returning to JavaScript): only
+ * while chaining is allowed (WASM_CHAIN: no breakpoints or execute triggers), no helper saw
+ * the hart ask to leave (WASM_STOP: interrupt check, code or translations changed), and the
+ * next block fits in what is left of the budget. Returns the instructions run in all.
+ * The blocks of a module share their page and are dropped together (Memory.invalidateSlots),
+ * so one that runs can only chain to blocks still valid.
+ */
+function dispatcher(base: number, bodies: readonly BlockBody[], first: number): Code {
+  const c = new Code(2);
+  const budget = 0, cur = 1;
+  const total = c.local(I32), next = c.local(I32);
+  const k = bodies.length;
+  const index = new Map(bodies.map((b, i) => [b.pc, i]));
+  c.i32(0).i32(0).mem(OP.i32Store, 2, base + WASM_STOP);
+  c.loop();
+  c.block();
+  for (let j = 0; j < k; j++) c.block();
+  c.get(cur).brTable(bodies.map((_, j) => j), k - 1);
+  for (let j = 0; j < k; j++) {
+    c.end();
+    // Here for block j, inside the blocks of j + 1 .. k - 1 and the one all leave by.
+    c.get(budget).get(total).op(OP.i32Sub).get(total).call(first + j).get(total).op(OP.i32Add).set(total);
+    c.i32(-1).set(next);
+    c.i32(0).mem(OP.i32Load, 2, base + WASM_CHAIN).i32(0).mem(OP.i32Load, 2, base + WASM_STOP).op(OP.i32Eqz, OP.i32And).if();
+    for (const pc of new Set(bodies[j].exits)) {
+      const t = index.get(pc);
+      if (t === undefined) continue;
+      c.i32(0).mem(OP.f64Load, 3, base + WASM_NPC).f64(pc).op(OP.f64Eq);
+      c.get(total).i32(bodies[t].n).op(OP.i32Add).get(budget).op(OP.i32LeU, OP.i32And);
+      c.if().i32(t).set(next).end();
+    }
+    c.end();
+    if (j < k - 1) c.br(k - 1 - j);
+  }
+  c.end();
+  c.get(next).i32(0).op(OP.i32GeS).if().get(next).set(cur).br(1).end();
+  c.end();
+  c.get(total);
+  return c;
+}
+
+/** Instantiate a module of `bodies` and wrap each of its blocks as a Block (one group). */
+function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): Block[] {
+  const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports.run as (budget: number, block: number) => number;
+  const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
+  const clock = h.clock;
+  const group: Block[] = [];
+  for (const [k, b] of bodies.entries()) {
+    const fn = (hh: Hart) => {
+      const ic = clock.icount;
+      entryIcount = ic;
+      const left = hh.end - ic;
+      const ran = run(left < MAX_BUDGET ? left : MAX_BUDGET, k);
+      clock.icount = ic + ran;
+      hh.pc = npc[0];
+    };
+    group.push({ pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1, group });
+  }
+  return group;
+}
+
+/** The function of one block. */
+function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
+  const e = new BlockEmitter(h.wasmBase);
   const c = e.c;
   const page = pc - (pc & 4095);
+  const exits: number[] = [];
+  e.start();
   c.block().loop();
   let at = pc, n = 0, op = first, ended = false;
   for (;;) {
@@ -114,7 +227,10 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
     if (op.name === 'jal' || op.name === 'jalr') {
       e.jump(op, at);
       if (op.name === 'jal' && at + op.imm === pc) loopBack(e, n, pc, () => c.i32(1));
+      if (op.name === 'jal') exits.push(at + op.imm);
       at += op.len;
+      // A call: its return address starts a block once the callee returns.
+      if (op.d !== 0) exits.push(at);
       c.i32(n).set(e.nk).br(1);
       ended = true;
       break;
@@ -127,6 +243,7 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
         loopBack(e, n, pc, () => e.condition(branch));
         break;
       }
+      exits.push(target);
       e.condition(op);
       c.if(); e.setNpc(target); c.i32(n).set(e.nk).br(2).end();
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
@@ -141,16 +258,38 @@ function emitBlock(h: Hart, pc: number, first: Op): { code: Uint8Array; n: numbe
     op = h.cachedOp(o) ?? h.decodeAt(at);
     if (!wasmCompilable(op.name)) break;
   }
-  if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); }
+  if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); exits.push(at); }
   c.end().end();
   c.get(e.done).get(e.nk).op(OP.i32Add);
+  return { code: c, pc, op: first, n, end: at, exits };
+}
 
+const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };
+const STORE_TYPE = { params: [F64, I32, I32, F64, I32], results: [I32] };
+const MULHU_TYPE = { params: [I64, I64], results: [I64] };
+
+/**
+ * The helpers as a table of wasm functions, from one module per hart that imports the JS ones
+ * and forwards to them (and defines mulhu). Block modules call them with call_indirect: a
+ * module importing any function cost V8 some 200 us more to compile (measured on Node 20),
+ * one importing a table nothing, and V8's fixed cost per module is what blocks pay most.
+ */
+function helperModule(js: Imports): Imports {
   const m = new ModuleBuilder();
-  for (const _ of LOADS) m.importFunc(_, { params: [F64, F64, I32, I32], results: [I32] });
-  for (const _ of STORES) m.importFunc(_, { params: [F64, I32, I32, F64, I32], results: [I32] });
-  m.func({ params: [I64, I64], results: [I64] }, mulhuBody());
-  m.func({ params: [I32], results: [I32] }, c, 'run');
-  return { code: m.encode(), n, end: at };
+  const names = [...LOADS, ...STORES];
+  names.forEach((name, k) => m.importFunc(name, k < LOADS.length ? LOAD_TYPE : STORE_TYPE));
+  names.forEach((name, k) => {
+    const t = k < LOADS.length ? LOAD_TYPE : STORE_TYPE;
+    const c = new Code(t.params.length);
+    for (let p = 0; p < t.params.length; p++) c.get(p);
+    c.call(k);
+    m.func(t, c, name);
+  });
+  m.func(MULHU_TYPE, mulhuBody(), 'mulhu');
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: js }).exports;
+  const tbl = new WebAssembly.Table({ initial: FN_MULHU + 1, element: 'anyfunc' });
+  [...names, 'mulhu'].forEach((name, k) => tbl.set(k, ex[name]));
+  return { mem: js.mem, tbl };
 }
 
 /**

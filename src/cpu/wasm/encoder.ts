@@ -17,7 +17,7 @@ export const OP = {
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Load: 0x28, i64Load: 0x29, f64Load: 0x2b, i32Store: 0x36, i64Store: 0x37, f64Store: 0x39,
   i32Const: 0x41, i64Const: 0x42, f64Const: 0x44,
-  i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b, i32LeU: 0x4d,
+  i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b, i32LeU: 0x4d, i32GeS: 0x4e, f64Eq: 0x61,
   i64Eqz: 0x50, i64Eq: 0x51, i64Ne: 0x52, i64LtS: 0x53, i64LtU: 0x54, i64GeS: 0x59, i64GeU: 0x5a,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivS: 0x6d, i32DivU: 0x6e, i32RemS: 0x6f, i32RemU: 0x70,
   i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74, i32ShrS: 0x75, i32ShrU: 0x76,
@@ -101,6 +101,15 @@ export class Code {
   br(depth: number): this { this.bytes.push(OP.br); uleb(this.bytes, depth); return this; }
   brIf(depth: number): this { this.bytes.push(OP.brIf); uleb(this.bytes, depth); return this; }
   call(f: number): this { this.bytes.push(OP.call); uleb(this.bytes, f); return this; }
+  /** call_indirect through table 0 with function type `type` (the element index on the stack). */
+  callIndirect(type: number): this { this.bytes.push(0x11); uleb(this.bytes, type); this.bytes.push(0x00); return this; }
+  /** br_table: to labels[i] for i on the stack, else to `otherwise`. */
+  brTable(labels: number[], otherwise: number): this {
+    this.bytes.push(0x0e); uleb(this.bytes, labels.length);
+    for (const l of labels) uleb(this.bytes, l);
+    uleb(this.bytes, otherwise);
+    return this;
+  }
 }
 
 /** A function type: parameter and result value types. */
@@ -112,7 +121,16 @@ export class ModuleBuilder {
   private readonly imports: { name: string; type: number }[] = [];
   private readonly funcs: { type: number; code: Code; exportAs?: string }[] = [];
 
-  private typeIndex(t: FuncType): number {
+  /** Whether the module imports the table `env.tbl` (funcref) for call_indirect. */
+  private table = 0;
+
+  /** Import table `env.tbl` of at least `min` functions (for `callIndirect`). */
+  importTable(min: number): void {
+    this.table = min;
+  }
+
+  /** The index of function type `t` (added if new): call it first to fix the indices `callIndirect` uses. */
+  typeIndex(t: FuncType): number {
     const k = this.types.findIndex((u) => u.params.join() === t.params.join() && u.results.join() === t.results.join());
     if (k >= 0) return k;
     this.types.push(t);
@@ -153,8 +171,9 @@ export class ModuleBuilder {
     section(1, ty);
 
     const im: number[] = [];
-    uleb(im, this.imports.length + 1);
+    uleb(im, this.imports.length + 1 + (this.table > 0 ? 1 : 0));
     name(im, 'env'); name(im, 'mem'); im.push(0x02, 0x00, 0x01); // memory, min 1 page, no max
+    if (this.table > 0) { name(im, 'env'); name(im, 'tbl'); im.push(0x01, 0x70, 0x00); uleb(im, this.table); } // funcref, min, no max
     for (const i of this.imports) { name(im, 'env'); name(im, i.name); im.push(0x00); uleb(im, i.type); }
     section(2, im);
 

@@ -1,20 +1,33 @@
 /**
  * WebAssembly for one instruction of a wasm block (compile.ts). Guest registers are i64 slots
- * of the hart's register memory (the hart's `x` Int32Array is a view of it, lo/hi words of a
- * little-endian i64), read and written in place, so a trap thrown by a memory helper leaves
- * the register file exact without any spill code. Arithmetic, including mul/mulh* and
- * div/rem, is native i64; loads and stores call the JS helpers of block-mem.ts through imports.
+ * of the hart's wasm area (memory.ts; the hart's `x` Int32Array is a view of it, lo/hi words
+ * of a little-endian i64), read and written in place, so a trap thrown by a memory helper
+ * leaves the register file exact without any spill code. Arithmetic, including mul/mulh* and
+ * div/rem, is native i64. Loads and stores probe the current TLB set's mirror (tlb.ts) inline
+ * and access the guest page where it lies in the same memory; on a miss they call the JS
+ * helpers of block-mem.ts through imports, which take the JS fast path or the slow path.
  */
 import type { Op } from '../op.js';
 import { Code, OP, I64 } from './encoder.js';
+import { WASM_NPC, WASM_TLB } from './area.js';
+import { TLB_MASK, MIRROR_WRITE } from '../tlb.js';
 
-/** Byte offset in register memory where a block leaves the pc to continue at (an f64). */
-export const NPC_OFFSET = 512;
+/** Bytes, and the wasm opcode accessing them, of each load and store. */
+const ACCESS: Record<string, [number, number]> = {
+  lb: [1, 0x30], lbu: [1, 0x31], lh: [2, 0x32], lhu: [2, 0x33], lw: [4, 0x34], lwu: [4, 0x35], ld: [8, 0x29],
+  sb: [1, 0x3c], sh: [2, 0x3d], sw: [4, 0x3e], sd: [8, 0x37],
+};
 
-/** Function indices of the module (imports first, then the mulhu helper, then blocks). */
+/** The helpers, in the order of their table elements (mulhu last). */
 export const LOADS = ['lb', 'lh', 'lw', 'lbu', 'lhu', 'lwu', 'ld'] as const;
 export const STORES = ['sb', 'sh', 'sw', 'sd'] as const;
 export const FN_MULHU = LOADS.length + STORES.length;
+/**
+ * The helpers are called through the hart's table (compile.ts), at these elements: loads,
+ * stores, then mulhu; with these type indices (a block module declares them first). A module
+ * importing functions costs V8 some 200 us more to compile than one importing a table.
+ */
+export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2;
 
 /** Conditional branches (side exits or a loop back to the start). */
 export const WASM_BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
@@ -39,33 +52,53 @@ const MIN64 = -(1n << 63n);
 
 /**
  * Emits the instructions of one block into a function whose locals are fixed: param 0 the
- * budget, then `done` (instructions of earlier loop passes), `nk` (of this pass at an exit)
- * and two i64 temporaries.
+ * budget, param 1 the instructions run in this call before the block (by the blocks chained
+ * before it, compile.ts), then `done` (instructions of earlier loop passes), `nk` (of this
+ * pass at an exit), two i64 temporaries and those of memory accesses. `base` is the hart's
+ * wasm area.
  */
 export class BlockEmitter {
-  readonly c = new Code(1);
+  readonly c = new Code(2);
   readonly budget = 0;
+  readonly before = 1;
   readonly done = this.c.local(0x7f);
   readonly nk = this.c.local(0x7f);
   private readonly ta = this.c.local(I64);
   private readonly tb = this.c.local(I64);
+  /** A memory access's address, its low word, and its mirror entry's address. */
+  private readonly va = this.c.local(I64);
+  private readonly vlo = this.c.local(0x7f);
+  private readonly ent = this.c.local(0x7f);
+  /** The current TLB set's mirror, read once at entry (see `start`). */
+  private readonly tlb = this.c.local(0x7f);
+
+  constructor(readonly base: number) {}
+
+  /**
+   * The function's first instructions: the current set's mirror offset into a local. The set
+   * changes only with the translation context or a TLB flush, which happen between blocks, in
+   * a trap (that leaves the function by throwing) or in a helper that then asks to leave.
+   */
+  start(): void {
+    this.c.i32(0).mem(OP.i32Load, 2, this.base + WASM_TLB).set(this.tlb);
+  }
 
   /** Push xr as i64. */
   reg(r: number): void {
     if (r === 0) this.c.i64(0n);
-    else this.c.i32(0).mem(OP.i64Load, 3, 8 * r);
+    else this.c.i32(0).mem(OP.i64Load, 3, this.base + 8 * r);
   }
   /** Push xr's low word as i32. */
   reg32(r: number): void {
     if (r === 0) this.c.i32(0);
-    else this.c.i32(0).mem(OP.i32Load, 2, 8 * r);
+    else this.c.i32(0).mem(OP.i32Load, 2, this.base + 8 * r);
   }
   /** xr = the i64 `value` pushes (nothing, the value not even computed, for x0). */
   setReg(r: number, value: () => void): void {
     if (r === 0) return;
     this.c.i32(0);
     value();
-    this.c.mem(OP.i64Store, 3, 8 * r);
+    this.c.mem(OP.i64Store, 3, this.base + 8 * r);
   }
   /** xr = sign-extended i32 `value`. */
   setReg32(r: number, value: () => void): void {
@@ -73,7 +106,7 @@ export class BlockEmitter {
   }
   /** Leave the pc to continue at. */
   setNpc(pc: number): void {
-    this.c.i32(0).f64(pc).mem(OP.f64Store, 3, NPC_OFFSET);
+    this.c.i32(0).f64(pc).mem(OP.f64Store, 3, this.base + WASM_NPC);
   }
   /** rs1 + imm as a virtual address (f64), computed as the interpreter does. */
   address(op: Op): void {
@@ -83,9 +116,9 @@ export class BlockEmitter {
     this.c.op(0xb9); // f64.convert_i64_s: the one rounding of hi * 2^32 + (lo >>> 0)
     if (op.imm !== 0) this.c.f64(op.imm).op(OP.f64Add);
   }
-  /** Push done + k (the helper adds the icount at block entry). */
+  /** Push before + done + k (the helper adds the icount at the call's entry). */
   private icount(k: number): void {
-    this.c.get(this.done).i32(k).op(OP.i32Add);
+    this.c.get(this.before).get(this.done).op(OP.i32Add).i32(k).op(OP.i32Add);
   }
   /** After a helper returned its "leave now" flag: exit at npc with k + 1 done, from depth `depth`. */
   private exitIfAsked(npc: number, k: number, depth: number): void {
@@ -95,18 +128,52 @@ export class BlockEmitter {
     this.c.end();
   }
 
-  /** A load or store, the k-th instruction, at `pc`; `depth` is the exit block's from here. */
+  /**
+   * A load or store, the k-th instruction, at `pc`; `depth` is the exit block's from here.
+   * Inline when the current set's mirror has the page and the access stays in it (as the JS
+   * fast path, whose entries the mirror copies, it then has no side effect beyond the access
+   * itself); otherwise through the JS helper.
+   */
   memory(op: Op, pc: number, k: number, depth: number): void {
+    const c = this.c;
+    const [size, access] = ACCESS[op.name];
+    const load = op.name[0] === 'l';
+    const part = load ? 0 : MIRROR_WRITE;
+    // va = rs1 + imm; the entry of its page; hit when its key is the page of va's last byte
+    // (so an access crossing into the next page misses: that page is another entry's).
+    this.reg(op.s1 >> 1);
+    if (op.imm !== 0) c.i64(BigInt(op.imm)).op(OP.i64Add);
+    c.tee(this.va).op(OP.i32WrapI64).tee(this.vlo);
+    c.i32(12).op(OP.i32ShrU).i32(TLB_MASK).op(OP.i32And).i32(4).op(OP.i32Shl);
+    c.get(this.tlb).op(OP.i32Add).tee(this.ent);
+    c.mem(OP.i64Load, 3, part);
+    c.get(this.va);
+    if (size > 1) c.i64(BigInt(size - 1)).op(OP.i64Add);
+    c.i64(-4096n).op(OP.i64And).i64(1n).op(OP.i64Or, OP.i64Eq);
+    c.if();
+    const host = () => { c.get(this.ent).mem(OP.i32Load, 2, part + 8).get(this.vlo).i32(4095).op(OP.i32And, OP.i32Add); };
+    if (load) {
+      this.setReg(op.d >> 1, () => { host(); c.mem(access, 0, 0); });
+    } else {
+      host(); this.reg(op.s2 >> 1); c.mem(access, 0, 0);
+    }
+    c.else();
+    this.helper(op, pc, k, depth + 1);
+    c.end();
+  }
+
+  /** A load or store through its JS helper (the TLB fast path or the slow path). */
+  private helper(op: Op, pc: number, k: number, depth: number): void {
     const li = (LOADS as readonly string[]).indexOf(op.name);
     this.address(op);
     if (li >= 0) {
-      this.c.f64(pc); this.icount(k); this.c.i32(op.d >> 1).call(li);
+      this.c.f64(pc); this.icount(k); this.c.i32(op.d >> 1).i32(li).callIndirect(TYPE_LOAD);
     } else {
       const b = op.s2 >> 1;
       this.reg32(b);
       if (op.name === 'sd') { this.reg(b); this.c.i64(32n).op(OP.i64ShrU, OP.i32WrapI64); } else this.c.i32(0);
       this.c.f64(pc); this.icount(k);
-      this.c.call(LOADS.length + (STORES as readonly string[]).indexOf(op.name));
+      this.c.i32(LOADS.length + (STORES as readonly string[]).indexOf(op.name)).callIndirect(TYPE_STORE);
     }
     this.exitIfAsked(pc + op.len, k, depth);
   }
@@ -130,7 +197,7 @@ export class BlockEmitter {
       this.c.i32(0);
       this.address(op);
       this.reg32(a); this.c.i32(op.imm).op(OP.i32Add).i32(1).op(OP.i32And, OP.f64ConvertI32S, OP.f64Sub);
-      this.c.mem(OP.f64Store, 3, NPC_OFFSET);
+      this.c.mem(OP.f64Store, 3, this.base + WASM_NPC);
     }
     this.setReg(d, () => this.c.i64(bits(pc + op.len)));
   }
@@ -178,7 +245,7 @@ export class BlockEmitter {
       case 'sraw': return this.setReg32(d, ab32(OP.i32ShrS));
       case 'mul': return this.setReg(d, ab(OP.i64Mul));
       case 'mulw': return this.setReg32(d, ab32(OP.i32Mul));
-      case 'mulhu': return this.setReg(d, () => { this.reg(a); this.reg(b); c.call(FN_MULHU); });
+      case 'mulhu': return this.setReg(d, () => { this.reg(a); this.reg(b); c.i32(FN_MULHU).callIndirect(TYPE_MULHU); });
       case 'mulh': case 'mulhsu': return this.setReg(d, () => this.mulh(a, b, op.name === 'mulh'));
       case 'div': case 'divu': case 'rem': case 'remu': return this.setReg(d, () => this.div64(op.name, a, b));
       case 'divw': case 'divuw': case 'remw': case 'remuw': return this.setReg32(d, () => this.div32(op.name, a, b));
@@ -190,7 +257,7 @@ export class BlockEmitter {
   private mulh(a: number, b: number, signedB: boolean): void {
     const c = this.c;
     this.reg(a); c.set(this.ta); this.reg(b); c.set(this.tb);
-    c.get(this.ta).get(this.tb).call(FN_MULHU);
+    c.get(this.ta).get(this.tb).i32(FN_MULHU).callIndirect(TYPE_MULHU);
     c.get(this.ta).i64(63n).op(OP.i64ShrS).get(this.tb).op(OP.i64And, OP.i64Sub);
     if (signedB) c.get(this.tb).i64(63n).op(OP.i64ShrS).get(this.ta).op(OP.i64And, OP.i64Sub);
   }

@@ -15,7 +15,11 @@ declare global {
       constructor(m: Module, imports: Record<string, Record<string, ImportValue>>);
       readonly exports: Record<string, unknown>;
     }
-    type ImportValue = Memory | ((...args: number[]) => number | void);
+    class Table {
+      constructor(d: { initial: number; element: 'anyfunc' });
+      set(i: number, f: unknown): void;
+    }
+    type ImportValue = Memory | Table | ((...args: number[]) => number | void);
   }
 }
 export {};

@@ -1,0 +1,18 @@
+/**
+ * The layout of a hart's wasm area (allocated by memory.ts in the machine's arena, so wasm code
+ * reaches guest RAM beside it): the integer registers as i64 slots at 0, the pc a wasm block
+ * leaves at WASM_NPC (f64), the arena offset of the current TLB set's mirror at WASM_TLB
+ * (i32), two flags of block chaining (compile.ts), and the sets' mirrors (tlb.ts) from
+ * WASM_MIRRORS on. A module of its own, so that the
+ * code generator does not import the hart's modules.
+ */
+import { MIRROR_BYTES, TLB_SETS } from '../tlb.js';
+
+export const WASM_NPC = 512;
+export const WASM_TLB = 520;
+/** Set (1) by a helper that found the hart asking to leave (irqCheck): no chaining on. */
+export const WASM_STOP = 524;
+/** 1 while blocks may chain without returning to the run loop (no breakpoints, no execute triggers). */
+export const WASM_CHAIN = 528;
+export const WASM_MIRRORS = 4096;
+export const WASM_AREA = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
