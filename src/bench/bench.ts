@@ -388,7 +388,7 @@ async function main(): Promise<void> {
   let history: HistoryResults | null = null;
   if (args.history) {
     history = runHistoryBench({
-      instructions: args.quick ? 5e7 : 1e9,
+      instructions: args.quick ? 1e8 : 1e9,
       budgetBytes: 4 << 20,
       seeks: args.quick ? 10 : 30,
       onPhase: (what) => log(what),
