@@ -14,6 +14,7 @@ import { format } from 'node:util';
 import createDebug from 'debug';
 import type { MachineConfig } from '../../dist/cli/machine-args.js';
 import { Machine } from '../../dist/api/machine.js';
+import { kernelConfig } from './sample-kernel.js';
 import { closeSession, createSession, type Session } from '../../dist/session/session.js';
 import { MachineTarget } from '../../dist/session/target.js';
 import { monitorCommands } from '../../dist/session/monitor.js';
@@ -29,14 +30,6 @@ const TINY = 256 << 10;
  */
 const EVERY_1M = { maxLevel: 0 };
 
-function kernelConfig(): MachineConfig {
-  return {
-    memoryBytes: 128 * 1024 * 1024, smp: 1, bios: 'none',
-    files: { kernel: 'kernel.elf', drive: 'disk.img' },
-    kernel: file('samples/kernel/kernel.elf'),
-    drive: file('samples/kernel/disk.img'),
-  };
-}
 
 function longConfig(): MachineConfig {
   return { memoryBytes: 32 * 1024 * 1024, smp: 1, bios: 'none', files: { kernel: 'long.elf' }, kernel: file('samples/bench/long.elf') };

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { MachineConfig } from '../../dist/cli/machine-args.js';
 import { Machine } from '../../dist/api/machine.js';
+import { kernelConfig } from './sample-kernel.js';
 import { startServer } from '../e2e/harness.js';
 import { diskChunksOf, type VirtSnapshot } from '../../dist/machine/virt.js';
 import {
@@ -22,20 +22,11 @@ import { configFromRecording, createSession, toRecording, type Session } from '.
 import { keyframeCandidates, seedKeyframes, withKeyframes, type KeyframeRule } from '../../dist/session/keyframes.js';
 
 const root = new URL('../../', import.meta.url);
-const file = (p: string) => new Uint8Array(readFileSync(new URL(p, root)));
 const CLI = new URL('dist/cli.js', root).pathname;
 
 /** Keyframes every 2M instructions (the sample kernel runs 15M), whatever their size. */
 const RULE: KeyframeRule = { maxCount: 64, share: 0.25, minBudget: 64 << 20, minSpacing: 2_000_000 };
 
-function kernelConfig(): MachineConfig {
-  return {
-    memoryBytes: 128 * 1024 * 1024, smp: 1, bios: 'none',
-    files: { kernel: 'kernel.elf', drive: 'disk.img' },
-    kernel: file('samples/kernel/kernel.elf'),
-    drive: file('samples/kernel/disk.img'),
-  };
-}
 
 /** Record the sample kernel to its power-off with keys typed at fixed points; note state hashes. */
 async function recordKernel(): Promise<{ rec: Recording; hashes: Map<number, string>; out: string }> {
