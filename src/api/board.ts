@@ -49,6 +49,10 @@ export class RecordedBoard implements ReplayableMachine {
     return this.vm.nsUntilNextDeadline();
   }
 
+  virtualNs(): number {
+    return this.vm.virtualNs();
+  }
+
   snapshot(): MachineSnapshot {
     return this.vm.snapshot();
   }

@@ -13,7 +13,7 @@ import { readRecording, writeRecording } from '../replay/recording.js';
 import { seedKeyframes, withKeyframes } from '../session/keyframes.js';
 import createDebug from 'debug';
 import { Timeline as ReplayTimeline, type TimelineStop, type TimelineStopReason } from '../replay/timeline.js';
-import { configFromRecording, netBoardOptions, recordingParts, replaySessionOf, RTC_EPOCH_NS } from '../session/session.js';
+import { configFromRecording, netBoardOptions, recordingParts, replayOptionsOf, replaySessionOf, RTC_EPOCH_NS } from '../session/session.js';
 import { MachineTarget } from '../session/target.js';
 import { RecordedBoard } from './board.js';
 import { ConsoleCapture } from './console-capture.js';
@@ -238,9 +238,7 @@ export class Machine {
   static async fromRecording(file: string, o: Omit<MachineOptions, 'memory' | 'smp' | 'append' | 'driveLegacy' | 'net'> = {}): Promise<Machine> {
     const rec = await readRecording(file);
     const m = new Machine(configFromRecording(rec), { ...o, clock: 'virtual' }, {
-      log: rec.log,
-      endIcount: rec.endIcount,
-      ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
+      ...replayOptionsOf(rec),
     });
     // Its keyframes seed the history, so seeks start near their target; an unusable one is
     // skipped (DEBUG=rvrr:replay says why).
@@ -256,7 +254,7 @@ export class Machine {
     /** The configuration the machine was built from (what a recording stores). */
     readonly config: MachineConfig,
     o: MachineOptions,
-    replay?: { log: LogEntry[]; endIcount: number; expectedFinalHash?: string },
+    replay?: { log?: LogEntry[]; endIcount?: number; expectedFinalHash?: string; endWarpNs?: number },
   ) {
     const smp = config.smp;
     if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new Error(`smp ${smp}: must be 1..8`);

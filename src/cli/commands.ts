@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { GdbServer } from '../gdb/server.js';
 import { formatRecordingSummary, readRecording, summarizeRecording, writeRecording } from '../replay/recording.js';
 import { MachineTarget } from '../session/target.js';
-import { configFromRecording, replaySessionOf, toRecording, type Session } from '../session/session.js';
+import { configFromRecording, replayOptionsOf, replaySessionOf, toRecording, type Session } from '../session/session.js';
 import { DEFAULT_KEYFRAME_RULE, seedKeyframes, withKeyframes, type KeyframeRule } from '../session/keyframes.js';
 import type { Recording } from '../replay/recording.js';
 import { loadMachineConfig, parseSize, type MachineArgs } from './machine-args.js';
@@ -225,9 +225,7 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
     {
       config: configFromRecording(rec),
       mode: 'replay',
-      log: rec.log,
-      endIcount: rec.endIcount,
-      ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
+      ...replayOptionsOf(rec),
       snapshotMemory: parseSize(a['snapshot-memory']),
       ...historyFileOption(a),
       clockMode: 'virtual',

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMachineConfig } from '../cli/machine-args.js';
-import { createSession, toRecording, type Session } from '../session/session.js';
+import { createSession, replayOptionsOf, toRecording, type Session } from '../session/session.js';
 import { Prng } from './prng.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -148,7 +148,7 @@ export async function runSoak(o: { instructions: number; ops: number; seed: numb
   // 3. Straight replay of the recording on a fresh machine, forward only.
   t0 = Date.now();
   const rec = toRecording(a);
-  const b = createSession({ config, mode: 'replay', log: rec.log, endIcount: rec.endIcount, clockMode: 'virtual', snapshotMemory: o.snapshotBytes });
+  const b = createSession({ config, mode: 'replay', ...replayOptionsOf(rec), clockMode: 'virtual', snapshotMemory: o.snapshotBytes });
   const order = [...seen].sort((x, y) => x.icount - y.icount);
   for (const want of order) {
     while (b.timeline.icount < want.icount) {

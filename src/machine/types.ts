@@ -112,6 +112,8 @@ export interface ReplayableMachine {
   applyInput(ev: InputEvent): void;
   /** Nanoseconds until the next timer deadline, for an idle warp (Infinity if none armed). */
   nsUntilNextDeadline(): number;
+  /** Virtual time now: nanoseconds since power-on (instructions plus the idle warps applied). */
+  virtualNs(): number;
   snapshot(): MachineSnapshot;
   restore(snap: MachineSnapshot): void;
   /** A hash of all architectural and device state (hex), for determinism checks. */

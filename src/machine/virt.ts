@@ -503,6 +503,10 @@ export class VirtMachine implements ReplayableMachine {
     return Math.min(clintNs, rtcNs);
   }
 
+  virtualNs(): number {
+    return this.clock.nowNs();
+  }
+
   snapshot(): MachineSnapshot {
     const harts = this.harts.map((h) => h.saveState());
     const devices: Record<string, DeviceState> = {};

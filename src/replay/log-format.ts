@@ -9,7 +9,10 @@
  *             reg = hart u32, regno u32, value u64; reset = (empty);
  *             net = the Ethernet frame
  * Every block carries its own CRC-32, so a flipped bit names the block it is in.
- * Bump LOG_FORMAT_VERSION whenever this layout changes.
+ * Bump LOG_FORMAT_VERSION whenever this layout changes. What the entries mean can change
+ * without the layout: in recordings of format version 3 (recording.ts) a warp entry is only an
+ * idle warp cut short, those to a timer deadline being recomputed by replay; the recording's
+ * version says which, this layout is version 1 in all of them.
  */
 import { Parser } from 'binary-parser';
 import type { InputEvent } from '../machine/types.js';

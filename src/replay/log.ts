@@ -1,7 +1,9 @@
 /**
  * The event log: every nondeterministic input with the icount at which it was applied
  * (design invariant 1). Entries are kept in icount order; several entries at the same icount
- * keep the order in which they were applied. What the entries mean is the machine's business
+ * keep the order in which they were applied. Idle warps that reach the next timer deadline are
+ * not inputs (replay recomputes them, see timeline.ts), so the log cannot tell virtual time;
+ * the machine's clock does. What the entries mean is the machine's business
  * (`ReplayableMachine.applyInput`); how they are stored on disk is `log-format.ts`.
  */
 import type { InputEvent } from '../machine/types.js';
@@ -15,8 +17,6 @@ export interface LogEntry {
 
 export class EventLog {
   private entries: LogEntry[] = [];
-  /** warpSum[i] = total warp ns of entries[0..i], so virtual time lookups are O(log n). */
-  private warpSum: number[] = [];
 
   constructor(entries: Iterable<LogEntry> = []) {
     for (const e of entries) this.append(e.icount, e.event);
@@ -39,8 +39,6 @@ export class EventLog {
       throw new RangeError(`log append at icount ${icount} before the last entry (${this.lastIcount}); truncate first`);
     }
     this.entries.push({ icount, event });
-    const prev = this.warpSum.length === 0 ? 0 : this.warpSum[this.warpSum.length - 1];
-    this.warpSum.push(prev + (event.kind === 'warp' ? event.ns : 0));
   }
 
   /** Index of the first entry with icount >= `icount` (binary search). */
@@ -59,7 +57,6 @@ export class EventLog {
   truncateAfter(icount: number): void {
     const n = this.lowerBound(icount + 1);
     this.entries.length = n;
-    this.warpSum.length = n;
   }
 
   /** Entries with icount >= `from` (and < `to` when given), in order. */
@@ -82,12 +79,6 @@ export class EventLog {
   nextIcountAfter(icount: number): number {
     const i = this.lowerBound(icount + 1);
     return i < this.entries.length ? this.entries[i].icount : Infinity;
-  }
-
-  /** Sum of idle warps (ns) logged at icounts <= `icount`: virtual time = icount * NS_PER_INSN + this. */
-  warpNsThrough(icount: number): number {
-    const n = this.lowerBound(icount + 1);
-    return n === 0 ? 0 : this.warpSum[n - 1];
   }
 
   /** All entries (a copy of the array; entries are immutable). */

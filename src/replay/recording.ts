@@ -9,8 +9,20 @@
  * (format version 2) zero or more "KEYF" keyframes after the log, in icount order: saved
  * machine states, each a delta against the one before (keyframe.ts).
  * `fileBytes` in the header makes truncation an explicit error rather than a parse failure.
- * A file without keyframes is written as version 1, so older readers still open it; a corrupt
- * keyframe is not an error (it is reported and skipped), any other corrupt section is.
+ * A corrupt keyframe is not an error (it is reported and skipped), any other corrupt section is.
+ *
+ * Format versions (every one is still read):
+ *   1  images and log; every idle warp is a "warp" entry in the log.
+ *   2  as 1, plus keyframes (a file without keyframes was still written as version 1).
+ *   3  (written now, with or without keyframes) the same sections, but an idle warp that goes
+ *      exactly to the next timer deadline is not logged: at icount N, once the inputs logged
+ *      at N are applied, if every hart waits for an interrupt, replay warps to the deadline
+ *      itself (timeline.ts). Only warps cut short (host input or the user's interrupt arrived
+ *      first) are logged, so an idling guest adds nothing to the file. Since the log no longer
+ *      adds up to virtual time, META gains "endWarpNs": the idle warps (ns) in the state at
+ *      the end of history. A version 1 or 2 log replays unchanged under the version 3 rule
+ *      (a recording of those versions never stalls idle where its log has no input), and its
+ *      endWarpNs is the sum of its logged warps. Older readers refuse version 3 files.
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -23,9 +35,9 @@ import { decodeLog, encodeLog, LogFormatError } from './log-format.js';
 import { keyframeHeader, KeyframeError } from './keyframe.js';
 
 export const RECORDING_MAGIC = 'RVRRREC\0';
-/** The newest format (2: keyframes); files without keyframes are still written as version 1. */
-export const RECORDING_FORMAT_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+/** The format written (3: idle warps to a deadline not logged); see the file's TSDoc. */
+export const RECORDING_FORMAT_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 const HEADER_BYTES = 24;
 const SECTION_HEADER_BYTES = 44;
 
@@ -60,6 +72,13 @@ export interface Recording {
   endIcount: number;
   /** `stateHash()` of the machine at `endIcount`, when known: replay can verify it. */
   finalStateHash?: string;
+  /**
+   * Idle warps (ns) in the state at `endIcount` (with the inputs logged there applied), logged
+   * or not: virtual time at the end is endIcount * NS_PER_INSN + this. Absent: the sum of the
+   * warps in `log` (a log holding every warp, as files of versions 1 and 2 do; decoding such a
+   * file fills it in).
+   */
+  endWarpNs?: number;
   /** Saved machine states in icount order (absent in a recording without any). */
   keyframes?: RecordingKeyframe[];
 }
@@ -134,12 +153,23 @@ function imagePayload(img: RecordingImage): Buffer {
   return Buffer.concat([h1, role, h2, name, img.bytes]);
 }
 
-/** Serialize a recording to bytes. */
+/** Sum of the warps logged (all the idle warps of a log of format 1 or 2). */
+function loggedWarpNs(log: readonly LogEntry[]): number {
+  let ns = 0;
+  for (const { event } of log) if (event.kind === 'warp') ns += event.ns;
+  return ns;
+}
+
+/** The META section's JSON. */
+function metaJson(rec: Recording): string {
+  return JSON.stringify({ endIcount: rec.endIcount, finalStateHash: rec.finalStateHash ?? null, endWarpNs: rec.endWarpNs ?? loggedWarpNs(rec.log) });
+}
+
+/** Serialize a recording to bytes (format version 3). */
 export function encodeRecording(rec: Recording): Uint8Array {
-  const meta = { endIcount: rec.endIcount, finalStateHash: rec.finalStateHash ?? null };
   const sections = [
     section('CONF', Buffer.from(JSON.stringify(rec.config), 'utf8')),
-    section('META', Buffer.from(JSON.stringify(meta), 'utf8')),
+    section('META', Buffer.from(metaJson(rec), 'utf8')),
     ...rec.images.map((img) => section('IMAG', imagePayload(img))),
     section('LOG ', encodeLog(rec.log)),
     ...(rec.keyframes ?? []).map((k) => section('KEYF', k.payload)),
@@ -147,7 +177,7 @@ export function encodeRecording(rec: Recording): Uint8Array {
   const body = Buffer.concat(sections);
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(RECORDING_MAGIC, 0, 'latin1');
-  header.writeUInt16LE(rec.keyframes?.length ? 2 : 1, 8);
+  header.writeUInt16LE(RECORDING_FORMAT_VERSION, 8);
   header.writeUInt32LE(sections.length, 12);
   header.writeBigUInt64LE(BigInt(HEADER_BYTES + body.length), 16);
   return new Uint8Array(Buffer.concat([header, body]));
@@ -179,14 +209,14 @@ export function decodeRecording(bytes: Uint8Array, source = 'recording'): Record
   if (buf.length < HEADER_BYTES) throw new RecordingError(`${source} is truncated: ${buf.length} bytes, shorter than its header`);
   const hdr = headerParser.parse(buf);
   if (!READABLE_VERSIONS.includes(hdr.version)) {
-    throw new RecordingError(`${source} has recording format version ${hdr.version}; this rvrr reads versions ${READABLE_VERSIONS.join(' and ')}`);
+    throw new RecordingError(`${source} has recording format version ${hdr.version}; this rvrr reads versions ${READABLE_VERSIONS.join(', ')}`);
   }
   const fileBytes = Number(hdr.fileBytes);
   if (buf.length < fileBytes) throw new RecordingError(`${source} is truncated: ${buf.length} of ${fileBytes} bytes present`);
   if (buf.length > fileBytes) throw new RecordingError(`${source} has ${buf.length - fileBytes} trailing bytes after its end`);
 
   let config: RecordingConfig | undefined;
-  let meta: { endIcount?: unknown; finalStateHash?: unknown } | undefined;
+  let meta: { endIcount?: unknown; finalStateHash?: unknown; endWarpNs?: unknown } | undefined;
   let log: LogEntry[] | undefined;
   const images: RecordingImage[] = [];
   const keyframes: RecordingKeyframe[] = [];
@@ -245,11 +275,21 @@ export function decodeRecording(bytes: Uint8Array, source = 'recording'): Record
   if (log.length > 0 && log[log.length - 1].icount > endIcount) {
     throw new RecordingError(`${source}: event log goes past the end of history (${log[log.length - 1].icount} > ${endIcount})`);
   }
+  // Versions 1 and 2 log every warp; from 3 on, those to a deadline are only in the total.
+  let endWarpNs = loggedWarpNs(log);
+  if (hdr.version >= 3) {
+    const w = meta.endWarpNs;
+    if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < endWarpNs) {
+      throw new RecordingError(`${source} has no valid idle-warp total at the end of history (metadata endWarpNs ${JSON.stringify(w)})`);
+    }
+    endWarpNs = w;
+  }
   return {
     config,
     images,
     log,
     endIcount,
+    endWarpNs,
     ...(typeof meta.finalStateHash === 'string' ? { finalStateHash: meta.finalStateHash } : {}),
     ...(keyframes.length > 0 ? { keyframes } : {}),
   };
@@ -315,7 +355,7 @@ export interface RecordingSummary {
   consoleBytes: number;
   /** Virtual time at the end (ns): instructions plus idle warps. */
   virtualNsEnd: number;
-  /** Of which idle warps (ns). */
+  /** Of which idle warps (ns), logged or not. */
   warpNs: number;
   finalStateHash?: string;
   /** The keyframes, in file order (bytes: the section's payload size). */
@@ -327,13 +367,12 @@ export interface RecordingSummary {
 
 export function summarizeRecording(rec: Recording): RecordingSummary {
   const eventsByKind: Partial<Record<InputEvent['kind'], number>> = {};
-  let warpNs = 0;
   let consoleBytes = 0;
   for (const { event } of rec.log) {
     eventsByKind[event.kind] = (eventsByKind[event.kind] ?? 0) + 1;
-    if (event.kind === 'warp') warpNs += event.ns;
     if (event.kind === 'console') consoleBytes += event.bytes.length;
   }
+  const warpNs = rec.endWarpNs ?? loggedWarpNs(rec.log);
   return {
     config: rec.config,
     images: rec.images.map((i) => ({ role: i.role, name: i.name, bytes: i.bytes.length })),
@@ -355,7 +394,7 @@ export function summarizeRecording(rec: Recording): RecordingSummary {
 export function encodedRecordingBytes(rec: Recording): number {
   let n = HEADER_BYTES + 3 * SECTION_HEADER_BYTES;
   n += Buffer.byteLength(JSON.stringify(rec.config), 'utf8');
-  n += Buffer.byteLength(JSON.stringify({ endIcount: rec.endIcount, finalStateHash: rec.finalStateHash ?? null }), 'utf8');
+  n += Buffer.byteLength(metaJson(rec), 'utf8');
   for (const img of rec.images) n += SECTION_HEADER_BYTES + 4 + Buffer.byteLength(img.role, 'utf8') + Buffer.byteLength(img.name, 'utf8') + img.bytes.length;
   n += encodeLog(rec.log).length;
   for (const k of rec.keyframes ?? []) n += SECTION_HEADER_BYTES + k.payload.length;

@@ -54,9 +54,17 @@ export interface SnapshotEntry {
   /**
    * How many of the inputs logged at `icount` the snapshot state has applied: 0 for the
    * position as execution arrives there (what seek returns); more for a state saved after a
-   * debugger write or queued input at that icount (a checkpoint, a reverse-stop pin).
+   * debugger write or queued input at that icount (a checkpoint, a reverse-stop pin). It also
+   * counts the unlogged idle warps to the next deadline taken there after those inputs (the
+   * timeline's departure sequence at an icount is its logged inputs, then such warps).
    */
   readonly applied: number;
+  /**
+   * The unlogged idle warps (ns) counted in `applied`, oldest first: the last
+   * `applied - (inputs logged at icount)` of them are the state's (the others were logged
+   * since, when new input followed them there).
+   */
+  idleWarps?: readonly number[];
   snap: MachineSnapshot;
   /** Names of checkpoints at this icount (never thinned while non-empty). */
   names: string[];
@@ -191,7 +199,7 @@ export class SnapshotStore {
    * Store a snapshot taken at `icount` with `applied` of the inputs logged there applied.
    * An existing entry there keeps its snapshot unless `replace`; `name` / `stop` add reasons to keep it.
    */
-  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; name?: string; stop?: boolean; replace?: boolean; keyframe?: boolean } = {}): SnapshotEntry {
+  add(icount: number, snap: MachineSnapshot, opts: { applied?: number; idleWarps?: readonly number[]; name?: string; stop?: boolean; replace?: boolean; keyframe?: boolean } = {}): SnapshotEntry {
     const applied = opts.applied ?? 0;
     let e = this.get(icount, applied);
     if (e) {
@@ -203,7 +211,7 @@ export class SnapshotStore {
     } else {
       let i = this.index(icount);
       while (i < this.entries.length && this.entries[i].icount === icount && this.entries[i].applied < applied) i++;
-      e = { icount, applied, snap, names: [], stopPin: 0, keyframe: false };
+      e = { icount, applied, snap, names: [], stopPin: 0, keyframe: false, ...(opts.idleWarps?.length ? { idleWarps: opts.idleWarps.slice() } : {}) };
       this.entries.splice(i, 0, e);
       this.account(snap, 1);
       if (!this.settled(e)) this.unsettled.add(e);
@@ -228,9 +236,13 @@ export class SnapshotStore {
     return this.entries.find((e) => e.names.includes(name));
   }
 
-  /** Drop every snapshot after `icount` (changing the past). Returns the checkpoint names lost. */
-  dropAfter(icount: number): string[] {
-    const i = this.index(icount + 1);
+  /**
+   * Drop every snapshot after `icount` (changing the past), and those at `icount` with more
+   * than `applied` inputs applied. Returns the checkpoint names lost.
+   */
+  dropAfter(icount: number, applied = Infinity): string[] {
+    let i = this.index(icount);
+    while (i < this.entries.length && this.entries[i].icount === icount && this.entries[i].applied <= applied) i++;
     const lost: string[] = [];
     for (const e of this.entries.splice(i)) {
       lost.push(...e.names);

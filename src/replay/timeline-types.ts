@@ -67,6 +67,12 @@ export interface TimelineOptions {
   /** End of existing history (default: the last log entry's icount, or 0). */
   endIcount?: number;
   /**
+   * Idle warps (ns) in the state at the end of existing history, logged or not (a recording's
+   * `endWarpNs`); kept for `toRecording` until replay reaches the end. Default: the sum of the
+   * warps in `log`, right for a log that holds every warp (recording formats 1 and 2).
+   */
+  endWarpNs?: number;
+  /**
    * Idle handling while recording: 'realtime' (interactive) lets virtual time follow host time
    * while all harts wait; 'virtual' warps straight to the next deadline. Default 'realtime'.
    */

@@ -11,6 +11,17 @@
  * when it stopped at N is exactly what seek(N) shows later. A breakpoint or watchpoint hit at N
  * means the instruction at N has not executed.
  *
+ * Idle warps (design.md "Idle warp"): at icount N, once the inputs logged at N are applied, if
+ * every hart waits for an interrupt, virtual time jumps to the next timer deadline. That warp is
+ * a function of the state, so it is not logged: replay, seeks and reverse execution take it at
+ * the same point, after the same inputs, and a guest idling on a 1 kHz timer grows the log by
+ * nothing. The log holds only warps that carry information: a live session waiting in host time
+ * that was cut short (input arrived, the user interrupted) logs the time that really passed.
+ * Unlogged warps taken at N are logged after all when a new input follows them at N, or when
+ * a live run stops at the end of history right after them, so that the log keeps describing
+ * the order of everything at N and the state at the end of history. The departure sequence at
+ * N is thus: the inputs logged at N in order, then the unlogged warps; `appliedN` counts both.
+ *
  * Long operations are async and cooperative: they run the machine in slices of a few
  * milliseconds and yield to the event loop between slices, so `interrupt()` (Ctrl-C) or an
  * AbortSignal stops them within a few slices, at a real icount with a consistent state.
@@ -50,6 +61,18 @@ const MAX_SLICE = 50_000_000;
 const RECORD_COPIES_HIGH = 128;
 const RECORD_MAX_LEVEL = 2;
 
+/** The idle warp that reaches a deadline `ns` away (at least 1 ns, so time always moves). */
+function deadlineWarpNs(ns: number): number {
+  return Math.max(1, Math.ceil(ns));
+}
+
+/** Total of the warps in a log (all the idle warps of a log that logs every one: format 1, 2). */
+function loggedWarpNs(log: Iterable<{ event: InputEvent }>): number {
+  let ns = 0;
+  for (const { event } of log) if (event.kind === 'warp') ns += event.ns;
+  return ns;
+}
+
 export class Timeline {
   readonly log: EventLog;
   readonly snapshots: SnapshotStore;
@@ -59,9 +82,16 @@ export class Timeline {
   private readonly maxIdleWaitMs: number;
   private readonly expectedFinalHash?: string;
   private finalHashChecked = false;
-  /** The machine state has applied the first `appliedN` inputs logged at icount `appliedIc`. */
+  /**
+   * The machine state has taken the first `appliedN` steps of the departure sequence at icount
+   * `appliedIc`: the inputs logged there, then (beyond them) the unlogged idle warps in `idleNs`.
+   */
   private appliedIc = 0;
   private appliedN = 0;
+  /** ns of the unlogged idle warps the state took at `appliedIc` (appliedN - logged inputs there). */
+  private idleNs: number[] = [];
+  /** Idle warps (ns) in the state at the end of history with every input logged there applied. */
+  private endWarp: number;
   private pending: InputEvent[] = [];
   private extending = false;
   private interruptRequested = false;
@@ -91,6 +121,7 @@ export class Timeline {
     this.log = new EventLog(opts.log ?? []);
     this.end = opts.endIcount ?? Math.max(0, this.log.lastIcount);
     if (this.log.lastIcount > this.end) throw new RangeError(`log goes past the end of history (${this.log.lastIcount} > ${this.end})`);
+    this.endWarp = opts.endWarpNs ?? loggedWarpNs(this.log);
     this.isLive = (opts.mode ?? 'live') === 'live';
     this.clockMode = opts.clockMode ?? 'realtime';
     this.maxIdleWaitMs = opts.maxIdleWaitMs ?? 50;
@@ -165,7 +196,9 @@ export class Timeline {
     this.depart(); // inputs already logged here come before this one
     if (pos < this.end || !this.isLive) {
       this.log.truncateAfter(pos);
-      for (const n of this.snapshots.dropAfter(pos)) this.lostCheckpoints.add(n);
+      // States saved here further along the departure sequence (more idle warps) are not in
+      // the new history: it has this input next.
+      for (const n of this.snapshots.dropAfter(pos, this.appliedN)) this.lostCheckpoints.add(n);
       this.history?.dropAfter(pos);
       this.end = pos;
       this.isLive = true;
@@ -177,26 +210,81 @@ export class Timeline {
   /** Log and apply an input at the current position (which is the end of history). */
   private applyNewInput(ev: InputEvent): void {
     this.depart();
+    // Replay takes unlogged warps only after every input logged here: log those taken already.
+    this.logIdleWarps();
     this.log.append(this.icount, ev);
     this.machine.applyInput(ev);
     this.appliedN++;
+    this.noteEnd();
   }
 
-  /** Inputs logged at the current icount applied so far by the machine state. */
+  /** Steps of the departure sequence at the current icount the machine state has taken. */
   private appliedHere(): number {
     return this.appliedIc === this.icount ? this.appliedN : 0;
   }
 
-  /** Apply the inputs logged at the current icount not applied yet: execution leaves here. */
+  /** The unlogged idle warps (ns) the state took at the current icount. */
+  private idleHere(): number[] {
+    return this.appliedIc === this.icount ? this.idleNs : [];
+  }
+
+  /**
+   * Apply the inputs logged at the current icount not applied yet: execution leaves here. With
+   * `upTo` beyond them (going back to a state saved there), also the idle warps that followed.
+   */
   private depart(upTo = Infinity): void {
     const pos = this.icount;
     const entries = this.log.at(pos);
     const n = Math.min(upTo, entries.length);
     // Counted before appliedIc moves: what was applied at an earlier icount is no count here.
     const done = this.appliedHere();
+    if (this.appliedIc !== pos) this.idleNs = [];
     for (let k = done; k < n; k++) this.machine.applyInput(entries[k].event);
     this.appliedIc = pos;
     this.appliedN = Math.max(done, n);
+    while (upTo !== Infinity && this.appliedN < upTo) {
+      if (!this.deadlineWarp()) throw new Error(`no idle warp to take again at icount ${pos}`);
+    }
+  }
+
+  /**
+   * All harts wait at the current position and every input logged here is applied: warp
+   * virtual time to the next timer deadline, unlogged (replay takes the same warp here).
+   * Returns false when no deadline is armed (only host input can wake the guest).
+   */
+  private deadlineWarp(): boolean {
+    this.depart();
+    const ns = this.machine.nsUntilNextDeadline();
+    if (!Number.isFinite(ns)) return false;
+    const warp = deadlineWarpNs(ns);
+    this.machine.applyInput({ kind: 'warp', ns: warp });
+    this.idleNs.push(warp);
+    this.appliedN++;
+    this.noteEnd();
+    return true;
+  }
+
+  /**
+   * Log the unlogged idle warps taken at the current position, the end of history: a new
+   * input follows them here, or a live run stops right after them (the log must then say what
+   * the end-of-history state holds). The machine state does not change.
+   */
+  private logIdleWarps(): void {
+    const here = this.idleHere();
+    if (here.length === 0) return;
+    if (this.icount !== this.end) throw new Error(`unlogged idle warps at icount ${this.icount}, inside history (end ${this.end})`);
+    for (const ns of here) this.log.append(this.icount, { kind: 'warp', ns });
+    this.idleNs = [];
+  }
+
+  /** All harts idle inside history with the inputs logged here applied: the recording warped here. */
+  private idleInHistory(): void {
+    if (!this.deadlineWarp()) this.divergence('all harts idle where the log has no input and no timer is armed');
+  }
+
+  /** At the end of history: note its virtual time (for the recording's metadata). */
+  private noteEnd(): void {
+    if (this.icount === this.end) this.endWarp = this.machine.virtualNs() - this.end * NS_PER_INSN;
   }
 
   /**
@@ -295,6 +383,11 @@ export class Timeline {
     this.machine.restore(e.snap);
     this.appliedIc = e.icount;
     this.appliedN = e.applied;
+    // Its idle warps logged since (a new input followed them) are counted as logged inputs.
+    const idle = e.applied - this.log.at(e.icount).length;
+    const known = e.idleWarps ?? [];
+    if (idle > known.length) throw new Error(`snapshot at icount ${e.icount} lacks ${idle - known.length} of its idle warps`);
+    this.idleNs = idle > 0 ? known.slice(known.length - idle) : [];
   }
 
   /**
@@ -311,6 +404,7 @@ export class Timeline {
       this.machine.restore(snap);
       this.appliedIc = ic;
       this.appliedN = 0;
+      this.idleNs = [];
       return ic;
     }
     this.restoreEntry(e);
@@ -407,8 +501,8 @@ export class Timeline {
           break;
         }
         case 'idle':
-          // Every input logged here was applied before this run: the recording did not stall here.
-          if (r.executed === 0 && this.icount < target) this.divergence('all harts idle where the log has no input');
+          // Every input logged here was applied before this run: the recording warped here.
+          if (r.executed === 0 && this.icount < target) this.idleInHistory();
           break;
         case 'poweroff':
           // Arriving exactly at the target is arriving; and an input logged here (a reset
@@ -439,7 +533,7 @@ export class Timeline {
 
   /** Pin a snapshot at the current position (a point where a reverse operation stopped). */
   private pinHere(): void {
-    this.snapshots.add(this.icount, this.machine.snapshot(), { stop: true, applied: this.appliedHere() });
+    this.snapshots.add(this.icount, this.machine.snapshot(), { stop: true, applied: this.appliedHere(), idleWarps: this.idleHere() });
   }
 
   // ---- forward ---------------------------------------------------------------------------
@@ -453,6 +547,13 @@ export class Timeline {
   }
 
   private async forward(opts: RunForwardOptions, armed: boolean): Promise<TimelineStop> {
+    const stop = await this.forwardRun(opts, armed);
+    // Stopped at the end of a live history right after idle warps: the log says so.
+    if (this.isLive && this.icount === this.end) this.logIdleWarps();
+    return stop;
+  }
+
+  private async forwardRun(opts: RunForwardOptions, armed: boolean): Promise<TimelineStop> {
     const start = this.icount;
     const budgetEnd = opts.budget !== undefined ? start + opts.budget : Infinity;
     let stepOff = opts.ignoreFirstStop === true;
@@ -464,6 +565,7 @@ export class Timeline {
         if (this.stopRequested()) return this.stop('interrupted');
         if (atEnd && !this.isLive) {
           this.depart();
+          this.noteEnd();
           this.checkFinalHash();
           // A recording that ended with the guest powering off ends at that power-off.
           const code = this.machine.exitCode ?? exitCode;
@@ -492,6 +594,7 @@ export class Timeline {
         stepOff = false;
         if (atEnd) {
           this.end = Math.max(this.end, this.icount);
+          this.noteEnd();
           this.recordCopies += (this.machine.pagesCopied ?? 0) - c0;
         }
         this.arrive(anchors, undefined, atEnd);
@@ -516,7 +619,7 @@ export class Timeline {
           }
           case 'idle':
             if (!atEnd) {
-              if (r.executed === 0 && this.icount < this.end) this.divergence('all harts idle where the log has no input');
+              if (r.executed === 0 && this.icount < this.end) this.idleInHistory();
             } else if (r.executed === 0 && this.isLive) {
               if (!(await this.idleWarp())) return this.stop('interrupted');
             }
@@ -533,16 +636,15 @@ export class Timeline {
 
   /**
    * All harts wait for an interrupt at the end of a live history: let virtual time pass.
-   * Returns false when interrupted. The warp actually taken is logged, so replay repeats it.
+   * Returns false when interrupted. A warp to the next deadline is not logged (replay takes it
+   * again); a shorter one (host input arrived, or the user interrupted, before the deadline) is.
    */
   private async idleWarp(): Promise<boolean> {
     if (this.pending.length > 0) return true;
     const ns = this.machine.nsUntilNextDeadline();
+    const full = Number.isFinite(ns) ? deadlineWarpNs(ns) : Infinity;
     if (this.clockMode === 'virtual') {
-      if (Number.isFinite(ns)) {
-        this.applyNewInput({ kind: 'warp', ns: Math.max(1, Math.ceil(ns)) });
-        return true;
-      }
+      if (this.deadlineWarp()) return true;
       // Nothing will ever wake the guest but host input: wait for it.
       while (this.pending.length === 0) {
         if (this.stopRequested()) return false;
@@ -550,12 +652,17 @@ export class Timeline {
       }
       return true;
     }
-    const full = Number.isFinite(ns) ? ns / 1e6 : Infinity;
-    const waitMs = Math.min(full, this.maxIdleWaitMs);
-    const waited = this.stopRequested() ? 0 : await waitHost(waitMs, this.wake);
-    // Reaching the deadline warps exactly to it, so the timer fires; otherwise what really passed.
-    const warp = waited >= full ? Math.ceil(ns) : Math.min(Math.round(waited * 1e6), Number.isFinite(ns) ? Math.ceil(ns) : Infinity);
-    if (warp > 0) this.applyNewInput({ kind: 'warp', ns: warp });
+    // Virtual time follows host time up to the deadline: one wait, however many host timers
+    // it takes, so one warp (or none) is logged per idle period cut short.
+    const t0 = hostNowMs();
+    let waitedMs = 0;
+    while (waitedMs * 1e6 < full && this.pending.length === 0 && !this.stopRequested()) {
+      await waitHost(Math.min(full / 1e6 - waitedMs, this.maxIdleWaitMs), this.wake);
+      waitedMs = hostNowMs() - t0;
+    }
+    const warp = Math.min(Math.round(waitedMs * 1e6), full);
+    if (warp === full) this.deadlineWarp();
+    else if (warp > 0) this.applyNewInput({ kind: 'warp', ns: warp });
     return !this.stopRequested();
   }
 
@@ -619,7 +726,10 @@ export class Timeline {
               last = this.icount - 1;
               lastHart = r.hart;
             }
-            if (r.executed === 0) this.divergence(`machine made no progress (${r.reason}) while scanning history`);
+            if (r.executed === 0) {
+              if (r.reason === 'idle') this.idleInHistory();
+              else this.divergence(`machine made no progress (${r.reason}) while scanning history`);
+            }
             this.arrive(this.anchors(start));
             await this.maybeYield();
           }
@@ -756,6 +866,7 @@ export class Timeline {
     return this.op(opts, async () => {
       const start = this.icount;
       const startApplied = this.appliedHere();
+      const startIdle = this.idleHere().slice();
       const back = this.machine.snapshot();
       const savedHart = this.hart;
       let out: 'done' | 'interrupted' = 'done';
@@ -778,6 +889,7 @@ export class Timeline {
         this.machine.restore(back);
         this.appliedIc = start;
         this.appliedN = startApplied;
+        this.idleNs = startIdle;
         this.hart = savedHart;
       }
       return out;
@@ -788,14 +900,8 @@ export class Timeline {
 
   /** Position, virtual time (ns since power-on) and current hart. */
   when(): { icount: number; virtualNs: number; hart: number } {
-    const ic = this.icount;
-    let warp = ic > 0 ? this.log.warpNsThrough(ic - 1) : 0;
-    const here = this.log.at(ic);
-    for (let k = 0; k < this.appliedHere(); k++) {
-      const ev = here[k].event;
-      if (ev.kind === 'warp') warp += ev.ns;
-    }
-    return { icount: ic, virtualNs: ic * NS_PER_INSN + warp, hart: this.hart };
+    // The machine's clock: idle warps to a deadline are in no log, only in the state.
+    return { icount: this.icount, virtualNs: this.machine.virtualNs(), hart: this.hart };
   }
 
   /** Name the current position (default name "cpN"); a snapshot kept until its history is discarded. */
@@ -804,7 +910,7 @@ export class Timeline {
     const n = name ?? `cp${++this.checkpointSeq}`;
     this.snapshots.removeName(n);
     this.lostCheckpoints.delete(n);
-    this.snapshots.add(this.icount, this.machine.snapshot(), { name: n, applied: this.appliedHere() });
+    this.snapshots.add(this.icount, this.machine.snapshot(), { name: n, applied: this.appliedHere(), idleWarps: this.idleHere() });
     return { name: n, icount: this.icount };
   }
 
@@ -858,8 +964,12 @@ export class Timeline {
     let finalStateHash: string | undefined;
     if (this.icount === this.end) {
       this.depart();
+      this.noteEnd();
       finalStateHash = this.machine.stateHash();
     }
-    return { config, images, log: this.log.toArray(), endIcount: this.end, ...(finalStateHash !== undefined ? { finalStateHash } : {}) };
+    return {
+      config, images, log: this.log.toArray(), endIcount: this.end, endWarpNs: this.endWarp,
+      ...(finalStateHash !== undefined ? { finalStateHash } : {}),
+    };
   }
 }

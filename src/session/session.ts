@@ -22,6 +22,8 @@ export interface SessionOptions {
   log?: LogEntry[];
   endIcount?: number;
   expectedFinalHash?: string;
+  /** For replay: the idle warps at the end of history (the recording's `endWarpNs`). */
+  endWarpNs?: number;
   /** Bytes the snapshots may hold. */
   snapshotMemory?: number;
   /** The rest of the snapshot policy (spacing), for tests and tools; the defaults otherwise. */
@@ -93,6 +95,7 @@ export function createSession(o: SessionOptions): Session {
     ...(o.log ? { log: o.log } : {}),
     ...(o.endIcount !== undefined ? { endIcount: o.endIcount } : {}),
     ...(o.expectedFinalHash !== undefined ? { expectedFinalHash: o.expectedFinalHash } : {}),
+    ...(o.endWarpNs !== undefined ? { endWarpNs: o.endWarpNs } : {}),
     snapshots: { ...o.snapshotPolicy, ...(o.snapshotMemory !== undefined ? { memoryBudget: o.snapshotMemory } : {}) },
   });
   return { machine, timeline, config: c, ...(history ? { history } : {}) };
@@ -168,14 +171,22 @@ export function toRecording(s: Session): Recording {
   return s.timeline.toRecording(config, images);
 }
 
+/** The history of a recording, as session options for replaying it. */
+export function replayOptionsOf(rec: Recording): Pick<SessionOptions, 'log' | 'endIcount' | 'expectedFinalHash' | 'endWarpNs'> {
+  return {
+    log: rec.log,
+    endIcount: rec.endIcount,
+    ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
+    ...(rec.endWarpNs !== undefined ? { endWarpNs: rec.endWarpNs } : {}),
+  };
+}
+
 /** A headless replay session over `rec` (no console, no network): for work behind the scenes. */
 export function replaySessionOf(rec: Recording, o: Pick<SessionOptions, 'jit' | 'jitWasm'> = {}): Session {
   return createSession({
     config: configFromRecording(rec),
     mode: 'replay',
-    log: rec.log,
-    endIcount: rec.endIcount,
-    ...(rec.finalStateHash !== undefined ? { expectedFinalHash: rec.finalStateHash } : {}),
+    ...replayOptionsOf(rec),
     clockMode: 'virtual',
     ...o,
   });

@@ -1,13 +1,19 @@
-/* idle.S - a guest that idles: 1000 timer ticks 1 ms apart (one virtual second), waiting for
- * each in wfi, then it passes. M-mode with interrupts globally off (mstatus.MIE = 0) and only
- * MTIE enabled in mie, so wfi wakes on the timer without trapping. Used to measure how fast
- * the event log of a live session grows while a guest idles. */
+/* idle.S - a guest that idles: TICKS timer ticks 1 ms apart (1000 by default: one virtual
+ * second; idle-long.elf is built with -DTICKS=3000), waiting for each in wfi, then it passes.
+ * M-mode with interrupts globally off (mstatus.MIE = 0) and only MTIE enabled in mie, so wfi
+ * wakes on the timer without trapping (console input does not wake it). Used to measure how
+ * fast the event log of a live session grows while a guest idles. The labels idle_wfi and
+ * idle_woke mark the wait and the instruction after it, for breakpoints. */
 #include "common.h"
 
 #define CLINT_MTIMECMP 0x2004000
 #define CLINT_MTIME    0x200bff8
 #define TICK           10000          /* 1 ms at the 10 MHz timebase */
+#ifndef TICKS
 #define TICKS          1000
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
   .text
   .globl _start
@@ -27,7 +33,10 @@ tick:
   add s2, s2, t0
   sd s2, 0(s0)
 1:
+  .globl idle_wfi, idle_woke
+idle_wfi:
   wfi
+idle_woke:
   csrr t0, mip
   andi t0, t0, 0x80
   beqz t0, 1b                         /* woken early: wait again */
@@ -45,4 +54,5 @@ TEST_EPILOGUE
 
   .section .rodata
 done:
-  .asciz "idle: 1000 ticks\n"
+  .ascii "idle: ", STR(TICKS), " ticks\n"
+  .byte 0

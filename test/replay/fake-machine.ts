@@ -93,6 +93,10 @@ export class FakeMachine implements ReplayableMachine {
     return this.s.icount + this.s.warpNs;
   }
 
+  virtualNs(): number {
+    return this.nowNs();
+  }
+
   pcOf(hart: number): number {
     return this.s.harts[hart].pc;
   }

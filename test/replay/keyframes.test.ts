@@ -151,10 +151,10 @@ describe('replay/keyframes', function () {
     await checkHashes(s, new Map([...recorded.hashes].filter((_, i) => i % 4 === 1)));
   });
 
-  it('a recording without keyframes is written as format version 1 and still opens and replays', async () => {
+  it('a recording without keyframes (format version 3, as with them) still opens and replays', async () => {
     const bytes = encodeRecording(recorded.rec);
-    expect(Buffer.from(bytes).readUInt16LE(8)).to.equal(1);
-    expect(Buffer.from(encodeRecording(withKf)).readUInt16LE(8)).to.equal(2);
+    expect(Buffer.from(bytes).readUInt16LE(8)).to.equal(3);
+    expect(Buffer.from(encodeRecording(withKf)).readUInt16LE(8)).to.equal(3);
     const rec = decodeRecording(bytes);
     expect(rec.keyframes).to.equal(undefined);
     const s = replaySession(rec);

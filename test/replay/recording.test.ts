@@ -22,6 +22,8 @@ function sample(): Recording {
     ],
     endIcount: 9000,
     finalStateHash: 'abc123',
+    // Idle warps to a deadline are not logged: more warped time than the log holds.
+    endWarpNs: 3_000_000_000,
   };
 }
 
@@ -41,7 +43,8 @@ describe('replay/recording', () => {
     const s = summarizeRecording(sample());
     expect(s.endIcount).to.equal(9000);
     expect(s.eventsByKind).to.deep.equal({ mem: 1, console: 2, warp: 1 });
-    expect(s.virtualNsEnd).to.equal(9000 + 2_500_000_000);
+    expect(s.virtualNsEnd).to.equal(9000 + 3_000_000_000);
+    expect(s.warpNs).to.equal(3_000_000_000);
     expect(s.images).to.deep.equal([
       { role: 'kernel', name: 'kernel.elf', bytes: 5000 },
       { role: 'disk', name: 'disk.img', bytes: 4096 },
@@ -50,7 +53,9 @@ describe('replay/recording', () => {
     expect(text).to.contain('128 MiB RAM, 2 hart(s)');
     expect(text).to.contain('image: kernel kernel.elf (5000 bytes)');
     expect(text).to.contain('history: icount 0 .. 9000');
-    expect(text).to.contain('virtual time: 0 .. 2.500 s');
+    expect(text).to.contain('virtual time: 0 .. 3.000 s (idle warps 3.000 s)');
+    const { endWarpNs: _, ...allLogged } = sample();
+    expect(summarizeRecording(allLogged).virtualNsEnd, 'without endWarpNs: the warps logged').to.equal(9000 + 2_500_000_000);
     expect(text).to.contain('console 2');
   });
 
@@ -68,7 +73,8 @@ describe('replay/recording', () => {
     };
     await expectError(Buffer.from('#!/bin/sh\necho hello\n'), /not an rvrr recording/);
     const v = Buffer.from(good); v.writeUInt16LE(9, 8);
-    await expectError(v, /recording format version 9; this rvrr reads versions 1 and 2/);
+    expect(good.readUInt16LE(8), 'the version written').to.equal(3);
+    await expectError(v, /recording format version 9; this rvrr reads versions 1, 2, 3/);
     await expectError(good.subarray(0, good.length - 10), /truncated: \d+ of \d+ bytes/);
     // A flipped bit inside the kernel image, then inside the log.
     const img = Buffer.from(good); img[good.indexOf('kernel.elf') + 100] ^= 1;
