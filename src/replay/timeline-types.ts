@@ -77,7 +77,10 @@ export interface TimelineOptions {
    * while all harts wait; 'virtual' warps straight to the next deadline. Default 'realtime'.
    */
   clockMode?: 'realtime' | 'virtual';
-  /** Longest single host wait while idle in realtime mode, ms (default 50). */
+  /**
+   * Longest single host wait while idle in realtime mode, ms (default 50). Waiting longer for
+   * a deadline (or for input, with none armed) takes several, and logs at most one warp.
+   */
   maxIdleWaitMs?: number;
   snapshots?: Partial<SnapshotPolicy>;
   /** stateHash() expected at endIcount (from the recording): checked when replay reaches it. */

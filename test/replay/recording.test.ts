@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  formatRecordingSummary, readRecording, RecordingError, summarizeRecording, writeRecording,
+  encodeRecording, formatRecordingSummary, readRecording, RecordingError, summarizeRecording, writeRecording,
   type Recording,
 } from '../../dist/replay/recording.js';
 
@@ -81,6 +81,8 @@ describe('replay/recording', () => {
     await expectError(img, /checksum mismatch in its image section 2/);
     const lg = Buffer.from(good); lg[good.length - 20] ^= 0x40;
     await expectError(lg, /checksum mismatch in its event log section/);
+    // Idle time at the end below what the log alone warps: not a file rvrr wrote.
+    await expectError(encodeRecording({ ...sample(), endWarpNs: 1 }), /no valid idle-warp total at the end of history \(metadata endWarpNs 1\)/);
     let err: unknown;
     try { await readRecording(join(dir, 'missing.rvrr')); } catch (e) { err = e; }
     expect((err as Error).message).to.match(/cannot read recording .*missing\.rvrr/);

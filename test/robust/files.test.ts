@@ -114,7 +114,7 @@ describe('corrupt files given to the CLI', function () {
       ['cut in half', (b) => b.subarray(0, b.length >> 1), /is truncated/],
       ['missing its last byte', (b) => b.subarray(0, b.length - 1), /is truncated/],
       ['with bytes appended', (b) => Buffer.concat([b, Buffer.from('junk')]), /trailing bytes/],
-      ['version 3', (b) => u16(Buffer.from(b), 8, 3), /format version 3; this rvrr reads versions 1 and 2/],
+      ['version 4', (b) => u16(Buffer.from(b), 8, 4), /format version 4; this rvrr reads versions 1, 2, 3/],
       ['version 0', (b) => u16(Buffer.from(b), 8, 0), /format version 0/],
       ['a flipped magic bit', (b) => Object.assign(Buffer.from(b), { 0: b[0] ^ 1 }), /not an rvrr recording/],
       ['a flipped bit in the configuration', (b) => Object.assign(Buffer.from(b), { 100: b[100] ^ 0x10 }), /checksum mismatch in its configuration/],
