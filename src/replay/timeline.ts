@@ -591,7 +591,9 @@ export class Timeline {
         } finally {
           this.extending = false;
         }
-        stepOff = false;
+        // Stepping off a stop means off the next instruction: an idle run executed none (the
+        // warp that follows wakes the hart at the same instruction).
+        if (!(r.reason === 'idle' && r.executed === 0)) stepOff = false;
         if (atEnd) {
           this.end = Math.max(this.end, this.icount);
           this.noteEnd();
