@@ -11,9 +11,11 @@
  * relative to the block's entry), and the register file lives in memory, so nothing is lost
  * when a helper throws a trap through the wasm frames.
  *
- * Only integer RV64IM code is compiled; a block stops before anything else (the interpreter
- * runs it), and when no wasm block can start somewhere, or V8 rejects the module, the JS
- * block compiler is used there instead (logged under DEBUG=rvrr:jit).
+ * RV64IM is compiled to wasm; CSR accesses, atomics, F/D and the instructions that end a
+ * block with a trap or an xRET call their interpreter handlers (as the JS block compiler
+ * does), so a kernel's blocks run on through them; wfi and fence.i end a block before them
+ * (the interpreter runs them). When V8 rejects a module, the JS block compiler is used there
+ * instead (logged under DEBUG=rvrr:jit).
  */
 import createDebug from 'debug';
 import './types.js';
@@ -22,8 +24,8 @@ import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody, FN_MULHU, TYPE_LOAD, TYPE_STORE, TYPE_MULHU } from './gen.js';
-import { WASM_CHAIN, WASM_NPC, WASM_STOP } from './area.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC } from './gen.js';
+import { WASM_CHAIN, WASM_NPC, WASM_STOP, WASM_TLB } from './area.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -44,6 +46,28 @@ let entryIcount = 0;
 type Imports = Record<string, WebAssembly.ImportValue>;
 const hartImports = new WeakMap<Hart, Imports>();
 
+/**
+ * The ops blocks run through their handlers, by the number a block passes to the exec helper.
+ * An op is a pure function of its encoding, so one number serves every copy of an instruction
+ * (the table grows with the distinct encodings compiled, not with code pages decoded again).
+ */
+interface OpTable { ids: Map<number, number>; ops: Op[] }
+const hartOps = new WeakMap<Hart, OpTable>();
+
+function opTable(h: Hart): OpTable {
+  let t = hartOps.get(h);
+  if (t === undefined) hartOps.set(h, (t = { ids: new Map(), ops: [] }));
+  return t;
+}
+
+function opId(h: Hart, op: Op): number {
+  const t = opTable(h);
+  const key = (op.raw >>> 0) + op.len * 2 ** 32;
+  let id = t.ids.get(key);
+  if (id === undefined) { id = t.ops.length; t.ops.push(op); t.ids.set(key, id); }
+  return id;
+}
+
 /** The memory and helpers a hart's wasm blocks import (made once per hart). */
 function importsFor(h: Hart): Imports {
   let im = hartImports.get(h);
@@ -51,8 +75,12 @@ function importsFor(h: Hart): Imports {
   const x = h.x;
   // A helper finding the hart asking to leave also stops the module's chaining (WASM_STOP).
   const stop = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_STOP, 1);
+  const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
+  const tlbSet = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_TLB, 1);
   const flag = () => (h.irqCheck ? (stop[0] = 1) : 0);
   const st = wasmStats;
+  const ops = opTable(h).ops;
+  const clock = h.clock;
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
   im = {
@@ -73,6 +101,21 @@ function importsFor(h: Hart): Imports {
     sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SH(h, va, lo, pc, entryIcount + k); return flag(); },
     sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SW(h, va, lo, pc, entryIcount + k); return flag(); },
     sd: (va: number, lo: number, hi: number, pc: number, k: number) => { st.misses++; SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
+    // A handler that switched the translation context (an mstatus write of MPRV, SUM or MXR)
+    // also ends the block: its code read the old context's TLB mirror into a local.
+    ex: (id: number, pc: number, k: number) => {
+      const op = ops[id], t = tlbSet[0];
+      h.pc = pc; clock.icount = entryIcount + k;
+      op.fn(h, op);
+      return tlbSet[0] !== t ? (stop[0] = 1) : flag();
+    },
+    tail: (id: number, pc: number, k: number) => {
+      const op = ops[id];
+      h.pc = pc; clock.icount = entryIcount + k; h.npc = pc + op.len;
+      op.fn(h, op);
+      npc[0] = h.npc;
+      return (stop[0] = 1);
+    },
   };
   im = helperModule(im);
   hartImports.set(h, im);
@@ -141,8 +184,9 @@ interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; ex
 /** A module of the blocks' functions and their dispatcher, exported as `run(budget, block)`. */
 function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
   const m = new ModuleBuilder();
-  if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU) throw new Error('wasm block: type indices');
-  m.importTable(FN_MULHU + 1);
+  if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU ||
+    m.typeIndex(EXEC_TYPE) !== TYPE_EXEC) throw new Error('wasm block: type indices');
+  m.importTable(HELPERS);
   const first = m.nextFunc;
   for (const b of bodies) m.func({ params: [I32, I32], results: [I32] }, b.code);
   m.func({ params: [I32, I32], results: [I32] }, dispatcher(base, bodies, first), 'run');
@@ -224,6 +268,12 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
   for (;;) {
     const k = n;
     n++;
+    if (WASM_TAILS.has(op.name)) {
+      e.tail(at, k, n, opId(h, op));
+      at += op.len;
+      ended = true;
+      break;
+    }
     if (op.name === 'jal' || op.name === 'jalr') {
       e.jump(op, at);
       if (op.name === 'jal' && at + op.imm === pc) loopBack(e, n, pc, () => c.i32(1));
@@ -249,6 +299,9 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
       e.memory(op, at, k, 1);
       at += op.len;
+    } else if (WASM_CALLS.has(op.name)) {
+      e.exec(op, at, k, 1, opId(h, op));
+      at += op.len;
     } else {
       e.alu(op, at);
       at += op.len;
@@ -267,6 +320,7 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
 const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };
 const STORE_TYPE = { params: [F64, I32, I32, F64, I32], results: [I32] };
 const MULHU_TYPE = { params: [I64, I64], results: [I64] };
+const EXEC_TYPE = { params: [I32, F64, I32], results: [I32] };
 
 /**
  * The helpers as a table of wasm functions, from one module per hart that imports the JS ones
@@ -276,10 +330,11 @@ const MULHU_TYPE = { params: [I64, I64], results: [I64] };
  */
 function helperModule(js: Imports): Imports {
   const m = new ModuleBuilder();
-  const names = [...LOADS, ...STORES];
-  names.forEach((name, k) => m.importFunc(name, k < LOADS.length ? LOAD_TYPE : STORE_TYPE));
+  const names = [...LOADS, ...STORES, 'ex', 'tail'];
+  const typeOf = (k: number) => (k < LOADS.length ? LOAD_TYPE : k < LOADS.length + STORES.length ? STORE_TYPE : EXEC_TYPE);
+  names.forEach((name, k) => m.importFunc(name, typeOf(k)));
   names.forEach((name, k) => {
-    const t = k < LOADS.length ? LOAD_TYPE : STORE_TYPE;
+    const t = typeOf(k);
     const c = new Code(t.params.length);
     for (let p = 0; p < t.params.length; p++) c.get(p);
     c.call(k);
@@ -287,8 +342,9 @@ function helperModule(js: Imports): Imports {
   });
   m.func(MULHU_TYPE, mulhuBody(), 'mulhu');
   const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: js }).exports;
-  const tbl = new WebAssembly.Table({ initial: FN_MULHU + 1, element: 'anyfunc' });
-  [...names, 'mulhu'].forEach((name, k) => tbl.set(k, ex[name]));
+  const tbl = new WebAssembly.Table({ initial: HELPERS, element: 'anyfunc' });
+  // Table order (gen.ts): loads, stores, mulhu, then the handlers' helpers.
+  [...LOADS, ...STORES, 'mulhu', 'ex', 'tail'].forEach((name, k) => tbl.set(k, ex[name]));
   return { mem: js.mem, tbl };
 }
 

@@ -11,6 +11,7 @@ import type { Op } from '../op.js';
 import { Code, OP, I64 } from './encoder.js';
 import { WASM_NPC, WASM_TLB } from './area.js';
 import { TLB_MASK, MIRROR_WRITE } from '../tlb.js';
+import { CSR_CALLS, SYSTEM_TAILS, TRAP_CALLS } from '../block-gen.js';
 
 /** Bytes, and the wasm opcode accessing them, of each load and store. */
 const ACCESS: Record<string, [number, number]> = {
@@ -22,12 +23,16 @@ const ACCESS: Record<string, [number, number]> = {
 export const LOADS = ['lb', 'lh', 'lw', 'lbu', 'lhu', 'lwu', 'ld'] as const;
 export const STORES = ['sb', 'sh', 'sw', 'sd'] as const;
 export const FN_MULHU = LOADS.length + STORES.length;
+/** The interpreter handler of an instruction inside a block (CSR, atomic, F/D), then of one ending it (SYSTEM_TAILS). */
+export const FN_EXEC = FN_MULHU + 1, FN_TAIL = FN_MULHU + 2;
+/** Table elements a block module's helper table has. */
+export const HELPERS = FN_TAIL + 1;
 /**
  * The helpers are called through the hart's table (compile.ts), at these elements: loads,
  * stores, then mulhu; with these type indices (a block module declares them first). A module
  * importing functions costs V8 some 200 us more to compile than one importing a table.
  */
-export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2;
+export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2, TYPE_EXEC = 3;
 
 /** Conditional branches (side exits or a loop back to the start). */
 export const WASM_BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
@@ -37,10 +42,19 @@ const ALU = new Set([
   'mul', 'mulh', 'mulhsu', 'mulhu', 'mulw', 'div', 'divu', 'rem', 'remu', 'divw', 'divuw', 'remw', 'remuw', 'fence',
 ]);
 
+/**
+ * Instructions a block runs through their interpreter handler, as the JS block compiler does
+ * (block-gen.ts): CSR accesses, atomics and F/D, with pc and icount exact, leaving the block
+ * when the handler asks (an interrupt to look at, another translation context).
+ */
+export const WASM_CALLS = new Set([...CSR_CALLS, ...TRAP_CALLS]);
+export { SYSTEM_TAILS as WASM_TAILS };
+
 /** Whether the wasm tier compiles `name` (anything else ends the block before it). */
 export function wasmCompilable(name: string): boolean {
   return ALU.has(name) || WASM_BRANCHES.has(name) || name === 'jal' || name === 'jalr' ||
-    (LOADS as readonly string[]).includes(name) || (STORES as readonly string[]).includes(name);
+    (LOADS as readonly string[]).includes(name) || (STORES as readonly string[]).includes(name) ||
+    WASM_CALLS.has(name) || SYSTEM_TAILS.has(name);
 }
 
 /** The i64 bit pattern of a JS number holding a 64-bit value (either interpretation). */
@@ -81,6 +95,25 @@ export class BlockEmitter {
    */
   start(): void {
     this.c.i32(0).mem(OP.i32Load, 2, this.base + WASM_TLB).set(this.tlb);
+  }
+
+  /**
+   * The k-th instruction, at `pc`, through its handler (WASM_CALLS): `id` names its op to the
+   * exec helper (compile.ts). Registers live in memory, so the handler reads and writes them
+   * in place; it returns whether the block must end after it.
+   */
+  exec(op: Op, pc: number, k: number, depth: number, id: number): void {
+    this.c.i32(id).f64(pc); this.icount(k); this.c.i32(FN_EXEC).callIndirect(TYPE_EXEC);
+    this.exitIfAsked(pc + op.len, k, depth);
+  }
+
+  /**
+   * The n-th and last instruction, k = n - 1, through its handler (WASM_TAILS: a trap, an
+   * xRET, sfence.vma): the helper leaves the pc the handler chose and stops chaining.
+   */
+  tail(pc: number, k: number, n: number, id: number): void {
+    this.c.i32(id).f64(pc); this.icount(k); this.c.i32(FN_TAIL).callIndirect(TYPE_EXEC).op(OP.drop);
+    this.c.i32(n).set(this.nk).br(1);
   }
 
   /** Push xr as i64. */
