@@ -256,9 +256,16 @@ function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): 
   return group;
 }
 
-/** The function of one block. */
+/**
+ * The function of one block: emitted twice, the first time only to learn which registers it
+ * writes (those its calls to JavaScript must find in memory).
+ */
 function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
-  const e = new BlockEmitter(h.wasmBase);
+  return emitPass(h, pc, first, emitPass(h, pc, first, new Set()).written);
+}
+
+function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): BlockBody & { written: ReadonlySet<number> } {
+  const e = new BlockEmitter(h.wasmBase, dirty);
   const c = e.c;
   const page = pc - (pc & 4095);
   const exits: number[] = [];
@@ -313,8 +320,10 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
   }
   if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); exits.push(at); }
   c.end().end();
+  e.epilogue();
   c.get(e.done).get(e.nk).op(OP.i32Add);
-  return { code: c, pc, op: first, n, end: at, exits };
+  e.prologue();
+  return { code: c, pc, op: first, n, end: at, exits, written: e.written };
 }
 
 const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };

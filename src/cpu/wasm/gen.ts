@@ -1,8 +1,9 @@
 /**
  * WebAssembly for one instruction of a wasm block (compile.ts). Guest registers are i64 slots
  * of the hart's wasm area (memory.ts; the hart's `x` Int32Array is a view of it, lo/hi words
- * of a little-endian i64), read and written in place, so a trap thrown by a memory helper
- * leaves the register file exact without any spill code. Arithmetic, including mul/mulh* and
+ * of a little-endian i64), cached in i64 locals while the block runs: loaded at its entry,
+ * stored at its exit and before every call to JavaScript (a helper may read them, or throw a
+ * trap that must find the register file exact), reloaded after one that writes rd. Arithmetic, including mul/mulh* and
  * div/rem, is native i64. Loads and stores probe the current TLB set's mirror (tlb.ts) inline
  * and access the guest page where it lies in the same memory; on a miss they call the JS
  * helpers of block-mem.ts through imports, which take the JS fast path or the slow path.
@@ -85,8 +86,41 @@ export class BlockEmitter {
   private readonly ent = this.c.local(0x7f);
   /** The current TLB set's mirror, read once at entry (see `start`). */
   private readonly tlb = this.c.local(0x7f);
+  /** The i64 local caching each guest register the block touches. */
+  private readonly regs = new Map<number, number>();
+  /** Registers the block writes (stored at its exit). */
+  readonly written = new Set<number>();
 
-  constructor(readonly base: number) {}
+  /**
+   * `dirty`: the registers to store before a call to JavaScript: every register the block
+   * writes, found by emitting it once before (in a loop, a later instruction of the pass
+   * before may have written one).
+   */
+  constructor(readonly base: number, private readonly dirty: ReadonlySet<number> = new Set()) {}
+
+  private loc(r: number): number {
+    let l = this.regs.get(r);
+    if (l === undefined) { l = this.c.local(I64); this.regs.set(r, l); }
+    return l;
+  }
+  /** Before a call to JavaScript: the register file in memory as the instructions so far left it. */
+  private spill(): void {
+    for (const r of this.dirty) this.c.i32(0).get(this.loc(r)).mem(OP.i64Store, 3, this.base + 8 * r);
+  }
+  /** After a helper that may have written xr in memory. */
+  private reload(r: number): void {
+    if (r !== 0) this.c.i32(0).mem(OP.i64Load, 3, this.base + 8 * r).set(this.loc(r));
+  }
+  /** At the end of the function (every exit leads there): the registers written, to memory. */
+  epilogue(): void {
+    for (const r of this.written) this.c.i32(0).get(this.loc(r)).mem(OP.i64Store, 3, this.base + 8 * r);
+  }
+  /** Once the body is complete: load every register it refers to at the function's entry. */
+  prologue(): void {
+    const p = new Code(0);
+    for (const [r, l] of this.regs) p.i32(0).mem(OP.i64Load, 3, this.base + 8 * r).set(l);
+    this.c.bytes.unshift(...p.bytes);
+  }
 
   /**
    * The function's first instructions: the current set's mirror offset into a local. The set
@@ -103,7 +137,10 @@ export class BlockEmitter {
    * in place; it returns whether the block must end after it.
    */
   exec(op: Op, pc: number, k: number, depth: number, id: number): void {
+    this.spill();
     this.c.i32(id).f64(pc); this.icount(k); this.c.i32(FN_EXEC).callIndirect(TYPE_EXEC);
+    // rd (for an F/D op writing an f register, an x register reloaded unchanged).
+    this.reload(op.d >> 1);
     this.exitIfAsked(pc + op.len, k, depth);
   }
 
@@ -112,6 +149,7 @@ export class BlockEmitter {
    * xRET, sfence.vma): the helper leaves the pc the handler chose and stops chaining.
    */
   tail(pc: number, k: number, n: number, id: number): void {
+    this.spill();
     this.c.i32(id).f64(pc); this.icount(k); this.c.i32(FN_TAIL).callIndirect(TYPE_EXEC).op(OP.drop);
     this.c.i32(n).set(this.nk).br(1);
   }
@@ -119,19 +157,19 @@ export class BlockEmitter {
   /** Push xr as i64. */
   reg(r: number): void {
     if (r === 0) this.c.i64(0n);
-    else this.c.i32(0).mem(OP.i64Load, 3, this.base + 8 * r);
+    else this.c.get(this.loc(r));
   }
   /** Push xr's low word as i32. */
   reg32(r: number): void {
     if (r === 0) this.c.i32(0);
-    else this.c.i32(0).mem(OP.i32Load, 2, this.base + 8 * r);
+    else this.c.get(this.loc(r)).op(OP.i32WrapI64);
   }
   /** xr = the i64 `value` pushes (nothing, the value not even computed, for x0). */
   setReg(r: number, value: () => void): void {
     if (r === 0) return;
-    this.c.i32(0);
     value();
-    this.c.mem(OP.i64Store, 3, this.base + 8 * r);
+    this.c.set(this.loc(r));
+    this.written.add(r);
   }
   /** xr = sign-extended i32 `value`. */
   setReg32(r: number, value: () => void): void {
@@ -198,9 +236,11 @@ export class BlockEmitter {
   /** A load or store through its JS helper (the TLB fast path or the slow path). */
   private helper(op: Op, pc: number, k: number, depth: number): void {
     const li = (LOADS as readonly string[]).indexOf(op.name);
+    this.spill();
     this.address(op);
     if (li >= 0) {
       this.c.f64(pc); this.icount(k); this.c.i32(op.d >> 1).i32(li).callIndirect(TYPE_LOAD);
+      this.reload(op.d >> 1);
     } else {
       const b = op.s2 >> 1;
       this.reg32(b);
