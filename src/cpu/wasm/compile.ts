@@ -24,8 +24,8 @@ import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC } from './gen.js';
-import { WASM_CHAIN, WASM_NPC, WASM_STOP, WASM_TLB } from './area.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK } from './gen.js';
+import { WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_NPC, WASM_STOP, WASM_TLB, JCACHE_ENTRIES } from './area.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -52,6 +52,31 @@ const hartImports = new WeakMap<Hart, Imports>();
  * (the table grows with the distinct encodings compiled, not with code pages decoded again).
  */
 interface OpTable { ids: Map<number, number>; ops: Op[] }
+
+/**
+ * The elements of a hart's function table holding blocks (after the helpers): the jump cache
+ * names blocks by them. A dropped block's element is emptied and reused; the jump cache
+ * cannot name it meanwhile (dropping code renews every epoch, Memory.codeChanged).
+ */
+interface Slots { tbl: WebAssembly.Table; free: number[]; size: number }
+const hartSlots = new WeakMap<Hart, Slots>();
+
+function takeSlot(h: Hart, fn: unknown): number {
+  const s = hartSlots.get(h)!;
+  let k = s.free.pop();
+  if (k === undefined) {
+    if (s.size === s.tbl.length) s.tbl.grow(Math.max(64, s.size));
+    k = s.size++;
+  }
+  s.tbl.set(k, fn);
+  return k;
+}
+
+function freeSlot(h: Hart, k: number): void {
+  const s = hartSlots.get(h)!;
+  s.tbl.set(k, null);
+  s.free.push(k);
+}
 const hartOps = new WeakMap<Hart, OpTable>();
 
 function opTable(h: Hart): OpTable {
@@ -119,6 +144,8 @@ function importsFor(h: Hart): Imports {
   };
   im = helperModule(im);
   hartImports.set(h, im);
+  const tbl = im.tbl as WebAssembly.Table;
+  hartSlots.set(h, { tbl, free: [], size: tbl.length });
   return im;
 }
 
@@ -188,8 +215,9 @@ function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
     m.typeIndex(EXEC_TYPE) !== TYPE_EXEC) throw new Error('wasm block: type indices');
   m.importTable(HELPERS);
   const first = m.nextFunc;
-  for (const b of bodies) m.func({ params: [I32, I32], results: [I32] }, b.code);
-  m.func({ params: [I32, I32], results: [I32] }, dispatcher(base, bodies, first), 'run');
+  bodies.forEach((b, j) => m.func(BLOCK_TYPE, b.code, `b${j}`));
+  if (m.typeIndex(BLOCK_TYPE) !== TYPE_BLOCK) throw new Error('wasm block: type indices');
+  m.func(BLOCK_TYPE, dispatcher(base, bodies, first), 'run');
   return m.encode();
 }
 
@@ -232,13 +260,38 @@ function dispatcher(base: number, bodies: readonly BlockBody[], first: number): 
   c.end();
   c.get(next).i32(0).op(OP.i32GeS).if().get(next).set(cur).br(1).end();
   c.end();
+  jumpCache(c, base, budget, total);
   c.get(total);
   return c;
 }
 
+/**
+ * Where the blocks of the module exit elsewhere: on into blocks of other modules, while the
+ * jump cache has one for the pc left at (made under the current fetchEpoch, so for the
+ * current translations and code), chaining is allowed, nothing asked to leave and it fits
+ * the budget. Each is called through the hart's table like a block of this module.
+ */
+function jumpCache(c: Code, base: number, budget: number, total: number): void {
+  const pc = c.local(F64), e = c.local(I32), w = c.local(I32);
+  c.block().loop();
+  c.i32(0).mem(OP.i32Load, 2, base + WASM_CHAIN).i32(0).mem(OP.i32Load, 2, base + WASM_STOP).op(OP.i32Eqz, OP.i32And, OP.i32Eqz).brIf(1);
+  c.i32(0).mem(OP.f64Load, 3, base + WASM_NPC).tee(pc);
+  // jcacheIndex: the low word of the pc as an integer (saturating: never a wasm trap).
+  c.op(0xfc, 0x06, OP.i32WrapI64).i32(1).op(OP.i32ShrU).i32(JCACHE_ENTRIES - 1).op(OP.i32And).i32(4).op(OP.i32Shl).set(e);
+  c.get(e).mem(OP.f64Load, 3, base + WASM_JCACHE).get(pc).op(OP.f64Eq);
+  c.get(e).mem(OP.i32Load, 2, base + WASM_JCACHE + 8).i32(0).mem(OP.i32Load, 2, base + WASM_EPOCH).op(OP.i32Eq, OP.i32And, OP.i32Eqz).brIf(1);
+  c.get(e).mem(OP.i32Load, 2, base + WASM_JCACHE + 12).set(w);
+  c.get(total).get(w).i32(255).op(OP.i32And, OP.i32Add).get(budget).op(OP.i32GtU).brIf(1);
+  c.get(budget).get(total).op(OP.i32Sub).get(total).get(w).i32(8).op(OP.i32ShrU).callIndirect(TYPE_BLOCK);
+  c.get(total).op(OP.i32Add).set(total);
+  c.br(0);
+  c.end().end();
+}
+
 /** Instantiate a module of `bodies` and wrap each of its blocks as a Block (one group). */
 function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): Block[] {
-  const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports.run as (budget: number, block: number) => number;
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports;
+  const run = exports.run as (budget: number, block: number) => number;
   const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
   const clock = h.clock;
   const group: Block[] = [];
@@ -251,7 +304,10 @@ function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): 
       clock.icount = ic + ran;
       hh.pc = npc[0];
     };
-    group.push({ pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1, group });
+    const slot = takeSlot(h, exports[`b${k}`]);
+    let live = true;
+    const release = () => { if (live) { live = false; freeSlot(h, slot); } };
+    group.push({ pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1, group, slot, release });
   }
   return group;
 }
@@ -330,6 +386,8 @@ const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };
 const STORE_TYPE = { params: [F64, I32, I32, F64, I32], results: [I32] };
 const MULHU_TYPE = { params: [I64, I64], results: [I64] };
 const EXEC_TYPE = { params: [I32, F64, I32], results: [I32] };
+/** A block's function (and a module's dispatcher): (budget, instructions run before it) -> instructions run. */
+const BLOCK_TYPE = { params: [I32, I32], results: [I32] };
 
 /**
  * The helpers as a table of wasm functions, from one module per hart that imports the JS ones

@@ -33,7 +33,7 @@ export const HELPERS = FN_TAIL + 1;
  * stores, then mulhu; with these type indices (a block module declares them first). A module
  * importing functions costs V8 some 200 us more to compile than one importing a table.
  */
-export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2, TYPE_EXEC = 3;
+export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2, TYPE_EXEC = 3, TYPE_BLOCK = 4;
 
 /** Conditional branches (side exits or a loop back to the start). */
 export const WASM_BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
