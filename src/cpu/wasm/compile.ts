@@ -36,9 +36,9 @@ const MAX_BUDGET = 1 << 30;
 
 /**
  * Blocks compiled to wasm, the modules holding them, fallbacks to the JS compiler, and loads/stores that missed the
- * inline probe (called the JS helper), for tests and the benchmark.
+ * inline probe (called the JS helper), and instructions run through their handlers (calls), for tests and the benchmark.
  */
-export const wasmStats = { blocks: 0, modules: 0, fallbacks: 0, failures: 0, misses: 0 };
+export const wasmStats = { blocks: 0, modules: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -130,6 +130,7 @@ function importsFor(h: Hart): Imports {
     // also ends the block: its code read the old context's TLB mirror into a local.
     ex: (id: number, pc: number, k: number) => {
       const op = ops[id], t = tlbSet[0];
+      st.calls++;
       h.pc = pc; clock.icount = entryIcount + k;
       op.fn(h, op);
       return tlbSet[0] !== t ? (stop[0] = 1) : flag();
@@ -361,6 +362,9 @@ function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): B
       c.if(); e.setNpc(target); c.i32(n).set(e.nk).br(2).end();
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
       e.memory(op, at, k, 1);
+      at += op.len;
+    } else if (op.name.startsWith('amo')) {
+      e.amo(op, at, k, 1, opId(h, op));
       at += op.len;
     } else if (WASM_CALLS.has(op.name)) {
       e.exec(op, at, k, 1, opId(h, op));

@@ -233,6 +233,54 @@ export class BlockEmitter {
     c.end();
   }
 
+  /**
+   * An AMO (not LR/SC), the k-th instruction, at `pc`: inline, as the handler's own fast path
+   * (exec/rv64a.ts), when the current set's write mirror has the page and the address is
+   * aligned (a write entry is a private, readable, writable RAM page without decoded code,
+   * and there is none while watchpoints or data triggers are armed): a plain read-modify-write
+   * of the word. Otherwise through the handler (misalignment, faults, MMIO, watchpoints).
+   * Operands of the .w forms are sign-extended to i64, which keeps their signed and unsigned
+   * order; the low word is stored.
+   */
+  amo(op: Op, pc: number, k: number, depth: number, id: number): void {
+    const c = this.c;
+    const wide = op.name.endsWith('.d');
+    const size = wide ? 8 : 4;
+    const f = op.name.slice(3, op.name.length - 2);
+    this.reg(op.s1 >> 1);
+    c.tee(this.va).op(OP.i32WrapI64).tee(this.vlo);
+    c.i32(12).op(OP.i32ShrU).i32(TLB_MASK).op(OP.i32And).i32(4).op(OP.i32Shl);
+    c.get(this.tlb).op(OP.i32Add).tee(this.ent);
+    c.mem(OP.i64Load, 3, MIRROR_WRITE);
+    c.get(this.va).i64(-4096n).op(OP.i64And).i64(1n).op(OP.i64Or, OP.i64Eq);
+    c.get(this.vlo).i32(size - 1).op(OP.i32And, OP.i32Eqz, OP.i32And);
+    c.if();
+    c.get(this.ent).mem(OP.i32Load, 2, MIRROR_WRITE + 8).get(this.vlo).i32(4095).op(OP.i32And, OP.i32Add).set(this.ent);
+    // old -> ta, the operand -> tb (rd may be rs1 or rs2: both read before rd is written).
+    c.get(this.ent).mem(wide ? OP.i64Load : 0x34, wide ? 3 : 2, 0).set(this.ta);
+    if (wide) this.reg(op.s2 >> 1); else { this.reg32(op.s2 >> 1); c.op(OP.i64ExtendI32S); }
+    c.set(this.tb);
+    c.get(this.ent);
+    const ta = () => c.get(this.ta), tb = () => c.get(this.tb);
+    switch (f) {
+      case 'swap': tb(); break;
+      case 'add': ta(); tb(); c.op(0x7c); break;
+      case 'xor': ta(); tb(); c.op(OP.i64Xor); break;
+      case 'and': ta(); tb(); c.op(OP.i64And); break;
+      case 'or': ta(); tb(); c.op(OP.i64Or); break;
+      case 'min': ta(); tb(); ta(); tb(); c.op(OP.i64LtS, OP.select); break;
+      case 'max': ta(); tb(); tb(); ta(); c.op(OP.i64LtS, OP.select); break;
+      case 'minu': ta(); tb(); ta(); tb(); c.op(OP.i64LtU, OP.select); break;
+      case 'maxu': ta(); tb(); tb(); ta(); c.op(OP.i64LtU, OP.select); break;
+      default: throw new Error(`wasm block: ${op.name} is not an AMO`);
+    }
+    c.mem(wide ? OP.i64Store : 0x3e, wide ? 3 : 2, 0);
+    this.setReg(op.d >> 1, ta);
+    c.else();
+    this.exec(op, pc, k, depth + 1, id);
+    c.end();
+  }
+
   /** A load or store through its JS helper (the TLB fast path or the slow path). */
   private helper(op: Op, pc: number, k: number, depth: number): void {
     const li = (LOADS as readonly string[]).indexOf(op.name);
