@@ -35,10 +35,10 @@ const MAX_INSNS = 64;
 const MAX_BUDGET = 1 << 30;
 
 /**
- * Blocks compiled to wasm, the modules holding them, fallbacks to the JS compiler, and loads/stores that missed the
+ * Blocks compiled to wasm, the modules holding them (and how many V8 compiled: harts share them), fallbacks to the JS compiler, and loads/stores that missed the
  * inline probe (called the JS helper), and instructions run through their handlers (calls), for tests and the benchmark.
  */
-export const wasmStats = { blocks: 0, modules: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0 };
+export const wasmStats = { blocks: 0, modules: 0, compiles: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -46,12 +46,6 @@ let entryIcount = 0;
 type Imports = Record<string, WebAssembly.ImportValue>;
 const hartImports = new WeakMap<Hart, Imports>();
 
-/**
- * The ops blocks run through their handlers, by the number a block passes to the exec helper.
- * An op is a pure function of its encoding, so one number serves every copy of an instruction
- * (the table grows with the distinct encodings compiled, not with code pages decoded again).
- */
-interface OpTable { ids: Map<number, number>; ops: Op[] }
 
 /**
  * The elements of a hart's function table holding blocks (after the helpers): the jump cache
@@ -77,20 +71,41 @@ function freeSlot(h: Hart, k: number): void {
   s.tbl.set(k, null);
   s.free.push(k);
 }
-const hartOps = new WeakMap<Hart, OpTable>();
+/**
+ * The ops blocks run through their handlers, by the number a block passes to the exec helper.
+ * An op is a pure function of its encoding, so one number serves every copy of an instruction
+ * on every hart (the table grows with the distinct encodings compiled, not with code pages
+ * decoded again), and harts compiling the same code make the same module.
+ */
+const opIds = new Map<number, number>();
+const opList: Op[] = [];
 
-function opTable(h: Hart): OpTable {
-  let t = hartOps.get(h);
-  if (t === undefined) hartOps.set(h, (t = { ids: new Map(), ops: [] }));
-  return t;
+function opId(op: Op): number {
+  const key = (op.raw >>> 0) + op.len * 2 ** 32;
+  let id = opIds.get(key);
+  if (id === undefined) { id = opList.length; opList.push(op); opIds.set(key, id); }
+  return id;
 }
 
-function opId(h: Hart, op: Op): number {
-  const t = opTable(h);
-  const key = (op.raw >>> 0) + op.len * 2 ** 32;
-  let id = t.ids.get(key);
-  if (id === undefined) { id = t.ops.length; t.ops.push(op); t.ids.set(key, id); }
-  return id;
+/**
+ * Compiled modules by their bytes. A module names its hart's wasm area only through its
+ * imported global 0, so the harts of an SMP guest running the same kernel code share one
+ * compilation (V8's fixed cost per module is most of what a block costs) and only
+ * instantiate it each. Bounded: the least recently used go first.
+ */
+const modules = new Map<string, WebAssembly.Module>();
+const MAX_MODULES = 4096;
+
+function compiled(bytes: Uint8Array): WebAssembly.Module {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  let mod = modules.get(key);
+  if (mod === undefined) {
+    mod = new WebAssembly.Module(bytes);
+    if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!);
+    wasmStats.compiles++;
+  } else modules.delete(key);
+  modules.set(key, mod);
+  return mod;
 }
 
 /** The memory and helpers a hart's wasm blocks import (made once per hart). */
@@ -104,7 +119,7 @@ function importsFor(h: Hart): Imports {
   const tlbSet = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_TLB, 1);
   const flag = () => (h.irqCheck ? (stop[0] = 1) : 0);
   const st = wasmStats;
-  const ops = opTable(h).ops;
+  const ops = opList;
   const clock = h.clock;
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
@@ -143,7 +158,7 @@ function importsFor(h: Hart): Imports {
       return (stop[0] = 1);
     },
   };
-  im = helperModule(im);
+  im = { ...helperModule(im), base: h.wasmBase };
   hartImports.set(h, im);
   const tbl = im.tbl as WebAssembly.Table;
   hartSlots.set(h, { tbl, free: [], size: tbl.length });
@@ -183,12 +198,12 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
     }
     let blocks: Block[];
     try {
-      bytes = moduleOf(h.wasmBase, bodies);
+      bytes = moduleOf(bodies);
       blocks = instantiate(h, bytes, bodies);
     } catch (e) {
       if (bodies.length === 1) throw e;
       log('wasm module of %d blocks at 0x%s failed: %s; compiling the block alone', bodies.length, hex(pc), e);
-      bytes = moduleOf(h.wasmBase, bodies.slice(0, 1));
+      bytes = moduleOf(bodies.slice(0, 1));
       blocks = instantiate(h, bytes, bodies.slice(0, 1));
     }
     for (const b of blocks.slice(1)) { b.op.block = b; h.addBlock(b); h.blocksCompiled++; }
@@ -210,15 +225,16 @@ function hex(pc: number): string {
 interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; exits: number[] }
 
 /** A module of the blocks' functions and their dispatcher, exported as `run(budget, block)`. */
-function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
+function moduleOf(bodies: readonly BlockBody[]): Uint8Array {
   const m = new ModuleBuilder();
   if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU ||
     m.typeIndex(EXEC_TYPE) !== TYPE_EXEC) throw new Error('wasm block: type indices');
   m.importTable(HELPERS);
+  m.importBase();
   const first = m.nextFunc;
   bodies.forEach((b, j) => m.func(BLOCK_TYPE, b.code, `b${j}`));
   if (m.typeIndex(BLOCK_TYPE) !== TYPE_BLOCK) throw new Error('wasm block: type indices');
-  m.func(BLOCK_TYPE, dispatcher(base, bodies, first), 'run');
+  m.func(BLOCK_TYPE, dispatcher(bodies, first), 'run');
   return m.encode();
 }
 
@@ -231,13 +247,13 @@ function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
  * The blocks of a module share their page and are dropped together (Memory.invalidateSlots),
  * so one that runs can only chain to blocks still valid.
  */
-function dispatcher(base: number, bodies: readonly BlockBody[], first: number): Code {
+function dispatcher(bodies: readonly BlockBody[], first: number): Code {
   const c = new Code(2);
   const budget = 0, cur = 1;
   const total = c.local(I32), next = c.local(I32);
   const k = bodies.length;
   const index = new Map(bodies.map((b, i) => [b.pc, i]));
-  c.i32(0).i32(0).mem(OP.i32Store, 2, base + WASM_STOP);
+  c.base().i32(0).mem(OP.i32Store, 2, WASM_STOP);
   c.loop();
   c.block();
   for (let j = 0; j < k; j++) c.block();
@@ -247,11 +263,11 @@ function dispatcher(base: number, bodies: readonly BlockBody[], first: number): 
     // Here for block j, inside the blocks of j + 1 .. k - 1 and the one all leave by.
     c.get(budget).get(total).op(OP.i32Sub).get(total).call(first + j).get(total).op(OP.i32Add).set(total);
     c.i32(-1).set(next);
-    c.i32(0).mem(OP.i32Load, 2, base + WASM_CHAIN).i32(0).mem(OP.i32Load, 2, base + WASM_STOP).op(OP.i32Eqz, OP.i32And).if();
+    c.base().mem(OP.i32Load, 2, WASM_CHAIN).base().mem(OP.i32Load, 2, WASM_STOP).op(OP.i32Eqz, OP.i32And).if();
     for (const pc of new Set(bodies[j].exits)) {
       const t = index.get(pc);
       if (t === undefined) continue;
-      c.i32(0).mem(OP.f64Load, 3, base + WASM_NPC).f64(pc).op(OP.f64Eq);
+      c.base().mem(OP.f64Load, 3, WASM_NPC).f64(pc).op(OP.f64Eq);
       c.get(total).i32(bodies[t].n).op(OP.i32Add).get(budget).op(OP.i32LeU, OP.i32And);
       c.if().i32(t).set(next).end();
     }
@@ -261,7 +277,7 @@ function dispatcher(base: number, bodies: readonly BlockBody[], first: number): 
   c.end();
   c.get(next).i32(0).op(OP.i32GeS).if().get(next).set(cur).br(1).end();
   c.end();
-  jumpCache(c, base, budget, total);
+  jumpCache(c, budget, total);
   c.get(total);
   return c;
 }
@@ -272,16 +288,16 @@ function dispatcher(base: number, bodies: readonly BlockBody[], first: number): 
  * current translations and code), chaining is allowed, nothing asked to leave and it fits
  * the budget. Each is called through the hart's table like a block of this module.
  */
-function jumpCache(c: Code, base: number, budget: number, total: number): void {
+function jumpCache(c: Code, budget: number, total: number): void {
   const pc = c.local(F64), e = c.local(I32), w = c.local(I32);
   c.block().loop();
-  c.i32(0).mem(OP.i32Load, 2, base + WASM_CHAIN).i32(0).mem(OP.i32Load, 2, base + WASM_STOP).op(OP.i32Eqz, OP.i32And, OP.i32Eqz).brIf(1);
-  c.i32(0).mem(OP.f64Load, 3, base + WASM_NPC).tee(pc);
+  c.base().mem(OP.i32Load, 2, WASM_CHAIN).base().mem(OP.i32Load, 2, WASM_STOP).op(OP.i32Eqz, OP.i32And, OP.i32Eqz).brIf(1);
+  c.base().mem(OP.f64Load, 3, WASM_NPC).tee(pc);
   // jcacheIndex: the low word of the pc as an integer (saturating: never a wasm trap).
-  c.op(0xfc, 0x06, OP.i32WrapI64).i32(1).op(OP.i32ShrU).i32(JCACHE_ENTRIES - 1).op(OP.i32And).i32(4).op(OP.i32Shl).set(e);
-  c.get(e).mem(OP.f64Load, 3, base + WASM_JCACHE).get(pc).op(OP.f64Eq);
-  c.get(e).mem(OP.i32Load, 2, base + WASM_JCACHE + 8).i32(0).mem(OP.i32Load, 2, base + WASM_EPOCH).op(OP.i32Eq, OP.i32And, OP.i32Eqz).brIf(1);
-  c.get(e).mem(OP.i32Load, 2, base + WASM_JCACHE + 12).set(w);
+  c.op(0xfc, 0x06, OP.i32WrapI64).i32(1).op(OP.i32ShrU).i32(JCACHE_ENTRIES - 1).op(OP.i32And).i32(4).op(OP.i32Shl).base().op(OP.i32Add).set(e);
+  c.get(e).mem(OP.f64Load, 3, WASM_JCACHE).get(pc).op(OP.f64Eq);
+  c.get(e).mem(OP.i32Load, 2, WASM_JCACHE + 8).base().mem(OP.i32Load, 2, WASM_EPOCH).op(OP.i32Eq, OP.i32And, OP.i32Eqz).brIf(1);
+  c.get(e).mem(OP.i32Load, 2, WASM_JCACHE + 12).set(w);
   c.get(total).get(w).i32(255).op(OP.i32And, OP.i32Add).get(budget).op(OP.i32GtU).brIf(1);
   c.get(budget).get(total).op(OP.i32Sub).get(total).get(w).i32(8).op(OP.i32ShrU).callIndirect(TYPE_BLOCK);
   c.get(total).op(OP.i32Add).set(total);
@@ -291,7 +307,7 @@ function jumpCache(c: Code, base: number, budget: number, total: number): void {
 
 /** Instantiate a module of `bodies` and wrap each of its blocks as a Block (one group). */
 function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): Block[] {
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports;
+  const exports = new WebAssembly.Instance(compiled(bytes), { env: importsFor(h) }).exports;
   const run = exports.run as (budget: number, block: number) => number;
   const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
   const clock = h.clock;
@@ -322,7 +338,7 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
 }
 
 function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): BlockBody & { written: ReadonlySet<number> } {
-  const e = new BlockEmitter(h.wasmBase, dirty);
+  const e = new BlockEmitter(dirty);
   const c = e.c;
   const page = pc - (pc & 4095);
   const exits: number[] = [];
@@ -333,7 +349,7 @@ function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): B
     const k = n;
     n++;
     if (WASM_TAILS.has(op.name)) {
-      e.tail(at, k, n, opId(h, op));
+      e.tail(at, k, n, opId(op));
       at += op.len;
       ended = true;
       break;
@@ -364,10 +380,10 @@ function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): B
       e.memory(op, at, k, 1);
       at += op.len;
     } else if (op.name.startsWith('amo')) {
-      e.amo(op, at, k, 1, opId(h, op));
+      e.amo(op, at, k, 1, opId(op));
       at += op.len;
     } else if (WASM_CALLS.has(op.name)) {
-      e.exec(op, at, k, 1, opId(h, op));
+      e.exec(op, at, k, 1, opId(op));
       at += op.len;
     } else {
       e.alu(op, at);

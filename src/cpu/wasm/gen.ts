@@ -69,8 +69,8 @@ const MIN64 = -(1n << 63n);
  * Emits the instructions of one block into a function whose locals are fixed: param 0 the
  * budget, param 1 the instructions run in this call before the block (by the blocks chained
  * before it, compile.ts), then `done` (instructions of earlier loop passes), `nk` (of this
- * pass at an exit), two i64 temporaries and those of memory accesses. `base` is the hart's
- * wasm area.
+ * pass at an exit), two i64 temporaries and those of memory accesses. The hart's wasm area
+ * is the module's global 0 (compile.ts), so that harts share compiled modules.
  */
 export class BlockEmitter {
   readonly c = new Code(2);
@@ -96,7 +96,7 @@ export class BlockEmitter {
    * writes, found by emitting it once before (in a loop, a later instruction of the pass
    * before may have written one).
    */
-  constructor(readonly base: number, private readonly dirty: ReadonlySet<number> = new Set()) {}
+  constructor(private readonly dirty: ReadonlySet<number> = new Set()) {}
 
   private loc(r: number): number {
     let l = this.regs.get(r);
@@ -105,20 +105,20 @@ export class BlockEmitter {
   }
   /** Before a call to JavaScript: the register file in memory as the instructions so far left it. */
   private spill(): void {
-    for (const r of this.dirty) this.c.i32(0).get(this.loc(r)).mem(OP.i64Store, 3, this.base + 8 * r);
+    for (const r of this.dirty) this.c.base().get(this.loc(r)).mem(OP.i64Store, 3, 8 * r);
   }
   /** After a helper that may have written xr in memory. */
   private reload(r: number): void {
-    if (r !== 0) this.c.i32(0).mem(OP.i64Load, 3, this.base + 8 * r).set(this.loc(r));
+    if (r !== 0) this.c.base().mem(OP.i64Load, 3, 8 * r).set(this.loc(r));
   }
   /** At the end of the function (every exit leads there): the registers written, to memory. */
   epilogue(): void {
-    for (const r of this.written) this.c.i32(0).get(this.loc(r)).mem(OP.i64Store, 3, this.base + 8 * r);
+    for (const r of this.written) this.c.base().get(this.loc(r)).mem(OP.i64Store, 3, 8 * r);
   }
   /** Once the body is complete: load every register it refers to at the function's entry. */
   prologue(): void {
     const p = new Code(0);
-    for (const [r, l] of this.regs) p.i32(0).mem(OP.i64Load, 3, this.base + 8 * r).set(l);
+    for (const [r, l] of this.regs) p.base().mem(OP.i64Load, 3, 8 * r).set(l);
     this.c.bytes.unshift(...p.bytes);
   }
 
@@ -128,7 +128,7 @@ export class BlockEmitter {
    * a trap (that leaves the function by throwing) or in a helper that then asks to leave.
    */
   start(): void {
-    this.c.i32(0).mem(OP.i32Load, 2, this.base + WASM_TLB).set(this.tlb);
+    this.c.base().mem(OP.i32Load, 2, WASM_TLB).set(this.tlb);
   }
 
   /**
@@ -177,7 +177,7 @@ export class BlockEmitter {
   }
   /** Leave the pc to continue at. */
   setNpc(pc: number): void {
-    this.c.i32(0).f64(pc).mem(OP.f64Store, 3, this.base + WASM_NPC);
+    this.c.base().f64(pc).mem(OP.f64Store, 3, WASM_NPC);
   }
   /** rs1 + imm as a virtual address (f64), computed as the interpreter does. */
   address(op: Op): void {
@@ -315,10 +315,10 @@ export class BlockEmitter {
       this.setNpc(pc + op.imm);
     } else {
       // Target first (rd may be rs1): t - ((lo + imm) & 1), as the interpreter computes it.
-      this.c.i32(0);
+      this.c.base();
       this.address(op);
       this.reg32(a); this.c.i32(op.imm).op(OP.i32Add).i32(1).op(OP.i32And, OP.f64ConvertI32S, OP.f64Sub);
-      this.c.mem(OP.f64Store, 3, this.base + WASM_NPC);
+      this.c.mem(OP.f64Store, 3, WASM_NPC);
     }
     this.setReg(d, () => this.c.i64(bits(pc + op.len)));
   }

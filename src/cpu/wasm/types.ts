@@ -21,7 +21,7 @@ declare global {
       grow(delta: number): number;
       readonly length: number;
     }
-    type ImportValue = Memory | Table | ((...args: number[]) => number | void);
+    type ImportValue = Memory | Table | number | ((...args: number[]) => number | void);
   }
 }
 export {};
