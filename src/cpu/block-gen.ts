@@ -24,7 +24,7 @@ const PURE_CALLS = new Set(['mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 're
  * Instructions run through their handler that may trap or touch memory (atomics, F/D). Their
  * integer operands are rs1/rs2 (read) and rd (written) at most, as the handlers guarantee.
  */
-const TRAP_CALLS = new Set([
+export const TRAP_CALLS = new Set([
   'flw', 'fld', 'fsw', 'fsd', 'op-fp', 'fmadd', 'fmsub', 'fnmsub', 'fnmadd',
   'lr.w', 'sc.w', 'lr.d', 'sc.d',
   ...['amoswap', 'amoadd', 'amoxor', 'amoand', 'amoor', 'amomin', 'amomax', 'amominu', 'amomaxu'].flatMap((n) => [`${n}.w`, `${n}.d`]),
@@ -35,7 +35,7 @@ const TRAP_CALLS = new Set([
  * sscratch, sepc and the like, nor an sstatus write that turns no enable on) sets irqCheck,
  * which ends the block after it: interrupts and fetch are then looked at again.
  */
-const CSR_CALLS = new Set(['csrrw', 'csrrs', 'csrrc', 'csrrwi', 'csrrsi', 'csrrci']);
+export const CSR_CALLS = new Set(['csrrw', 'csrrs', 'csrrc', 'csrrwi', 'csrrsi', 'csrrci']);
 /**
  * System instructions that end a block after themselves: traps (`ecall`, `ebreak`), returns
  * from traps and fences that change the privilege, pc or translations the block ran under.

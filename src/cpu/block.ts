@@ -49,6 +49,10 @@ export interface Block {
    * run on into each other inside the module, so a store that drops one drops them all.
    */
   readonly group?: readonly Block[];
+  /** A wasm block: its element of the hart's function table (the jump cache refers to it). */
+  readonly slot?: number;
+  /** Called once when the block is dropped (a wasm block frees its table element). */
+  readonly release?: () => void;
 }
 
 /** Remember that `next` ran right after `b` (under translation epoch `epoch`). */

@@ -173,6 +173,7 @@ export class Hart extends Memory {
       }
       if (clock.icount + nb.n > this.end) return b;
       b = nb;
+      if (b.slot !== undefined) this.cacheBlock(b, b.slot);
     }
   }
 
@@ -210,6 +211,7 @@ export class Hart extends Memory {
           if (b.pc === pc) {
             const last = this.lastBlock;
             if (last !== null) link(last, b, this.fetchEpoch);
+            if (b.slot !== undefined) this.cacheBlock(b, b.slot);
             // With execute triggers each next block must be checked as the first was.
             this.lastBlock = this.runChain(b, bpOn || tx);
             continue;

@@ -14,7 +14,7 @@ import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
-import { WASM_AREA, WASM_CHAIN, WASM_MIRRORS, WASM_TLB } from './wasm/area.js';
+import { WASM_AREA, WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_MIRRORS, WASM_TLB, JCACHE_ENTRIES, jcacheIndex } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
@@ -94,6 +94,9 @@ export abstract class Memory implements PageTableClient {
   readonly wasmMem: WebAssembly.Memory;
   readonly wasmBase: number;
   private readonly wasmI32: Int32Array;
+  /** The jump cache (wasm/area.ts), as f64 and i32 words. */
+  private readonly jcF64: Float64Array;
+  private readonly jcI32: Int32Array;
 
   /** Decoded instructions per RAM page (2048 halfword slots), and which pages have any. */
   private codeCache: (Op[] | undefined)[];
@@ -145,6 +148,10 @@ export abstract class Memory implements PageTableClient {
     this.wasmBase = at >= 0 ? at : 0;
     const buf = this.wasmMem.buffer;
     this.wasmI32 = new Int32Array(buf, this.wasmBase, WASM_MIRRORS >> 2);
+    this.jcF64 = new Float64Array(buf, this.wasmBase + WASM_JCACHE, 2 * JCACHE_ENTRIES);
+    this.jcI32 = new Int32Array(buf, this.wasmBase + WASM_JCACHE, 4 * JCACHE_ENTRIES);
+    // No pc equals NaN: an empty entry never matches.
+    for (let i = 0; i < JCACHE_ENTRIES; i++) this.jcF64[2 * i] = NaN;
     this.tlbs.forEach((t, k) => t.attachMirror(buf, this.wasmBase + WASM_MIRRORS + k * MIRROR_BYTES));
     this.useTlb(this.tlbs[0]);
     this.pt = pageTableWatch(bus.ram);
@@ -190,6 +197,7 @@ export abstract class Memory implements PageTableClient {
     }
     this.useTlb(t);
     this.fetchEpoch = t.epoch;
+    this.wasmI32[WASM_EPOCH >> 2] = t.epoch;
     this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1;
   }
 
@@ -596,9 +604,10 @@ export abstract class Memory implements PageTableClient {
         if (g !== undefined && g.length > 1) {
           // Its module's other blocks may run on into it (wasm/compile.ts): they go too.
           for (const m of g) if (m.op.block === m) { m.op.block = undefined; m.op.heat = 0; }
+          for (const m of g) m.release?.();
           this.pageBlocks[idx] = blocks = blocks.filter((x) => x.group !== g);
           j = blocks.length;
-        } else blocks.splice(j, 1);
+        } else { b.release?.(); blocks.splice(j, 1); }
         this.codeChanged();
         // The running block may be this one: its slow store path leaves it after the store.
         this.irqCheck = true;
@@ -606,16 +615,33 @@ export abstract class Memory implements PageTableClient {
     }
   }
 
+  private releaseBlocks(blocks: readonly Block[] | undefined): void {
+    if (blocks !== undefined) for (const b of blocks) b.release?.();
+  }
+
+  /**
+   * The wasm block `b` runs at its pc under the current translations: enter it in the jump
+   * cache, so that wasm blocks exiting there run on into it.
+   */
+  cacheBlock(b: Block, slot: number): void {
+    const i = jcacheIndex(b.pc);
+    this.jcF64[2 * i] = b.pc;
+    this.jcI32[4 * i + 2] = this.fetchEpoch;
+    this.jcI32[4 * i + 3] = (slot << 8) | b.n;
+  }
+
   /** Compiled code was dropped: no link made before may be followed, in any context. */
   private codeChanged(): void {
     for (const t of this.tlbs) t.epoch = ++this.epochs;
     this.fetchEpoch = this.tlb.epoch;
+    this.wasmI32[WASM_EPOCH >> 2] = this.fetchEpoch;
   }
 
   private dropCodePage(idx: number): void {
     this.codeCache[idx] = undefined;
     this.isCode[idx] = 0;
     this.codeLive[idx] = 0;
+    this.releaseBlocks(this.pageBlocks[idx]);
     this.pageBlocks[idx] = undefined;
     this.codeChanged();
     if (this.fetchPage === idx) { this.fetchOps = null; this.fetchBase = NaN; this.fetchPage = -1; }
@@ -639,6 +665,7 @@ export abstract class Memory implements PageTableClient {
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
     this.codeLive.fill(0);
+    for (const bs of this.pageBlocks) this.releaseBlocks(bs);
     this.pageBlocks.fill(undefined);
     this.codeChanged();
     this.codePages = [];

@@ -14,5 +14,21 @@ export const WASM_TLB = 520;
 export const WASM_STOP = 524;
 /** 1 while blocks may chain without returning to the run loop (no breakpoints, no execute triggers). */
 export const WASM_CHAIN = 528;
+/** The hart's fetchEpoch (Memory.fetchEpoch), for the jump cache's entries. */
+export const WASM_EPOCH = 532;
 export const WASM_MIRRORS = 4096;
-export const WASM_AREA = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
+/**
+ * The jump cache (compile.ts): a direct-mapped table from a block's pc to its slot in the
+ * hart's function table, filled by the run loop as it enters wasm blocks, so that a module's
+ * dispatcher runs on into blocks of other modules without returning to JavaScript. Entry i
+ * (16 bytes) is the pc (f64), the fetchEpoch it was made under (i32, valid only while that
+ * is the hart's), and slot << 8 | instructions per pass (i32).
+ */
+export const WASM_JCACHE = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
+export const JCACHE_ENTRIES = 4096;
+export const WASM_AREA = WASM_JCACHE + 16 * JCACHE_ENTRIES;
+
+/** The jump cache entry of `pc`: from the low word of the pc as an integer (wasm: i64.trunc_sat_f64_s, wrap). */
+export function jcacheIndex(pc: number): number {
+  return ((pc | 0) >>> 1) & (JCACHE_ENTRIES - 1);
+}

@@ -11,9 +11,11 @@
  * relative to the block's entry), and the register file lives in memory, so nothing is lost
  * when a helper throws a trap through the wasm frames.
  *
- * Only integer RV64IM code is compiled; a block stops before anything else (the interpreter
- * runs it), and when no wasm block can start somewhere, or V8 rejects the module, the JS
- * block compiler is used there instead (logged under DEBUG=rvrr:jit).
+ * RV64IM is compiled to wasm; CSR accesses, atomics, F/D and the instructions that end a
+ * block with a trap or an xRET call their interpreter handlers (as the JS block compiler
+ * does), so a kernel's blocks run on through them; wfi and fence.i end a block before them
+ * (the interpreter runs them). When V8 rejects a module, the JS block compiler is used there
+ * instead (logged under DEBUG=rvrr:jit).
  */
 import createDebug from 'debug';
 import './types.js';
@@ -22,8 +24,8 @@ import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, wasmCompilable, mulhuBody, FN_MULHU, TYPE_LOAD, TYPE_STORE, TYPE_MULHU } from './gen.js';
-import { WASM_CHAIN, WASM_NPC, WASM_STOP } from './area.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK } from './gen.js';
+import { WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_NPC, WASM_STOP, WASM_TLB, JCACHE_ENTRIES } from './area.js';
 
 const log = createDebug('rvrr:jit');
 
@@ -33,16 +35,78 @@ const MAX_INSNS = 64;
 const MAX_BUDGET = 1 << 30;
 
 /**
- * Blocks compiled to wasm, the modules holding them, fallbacks to the JS compiler, and loads/stores that missed the
- * inline probe (called the JS helper), for tests and the benchmark.
+ * Blocks compiled to wasm, the modules holding them (and how many V8 compiled: harts share them), fallbacks to the JS compiler, and loads/stores that missed the
+ * inline probe (called the JS helper), and instructions run through their handlers (calls), for tests and the benchmark.
  */
-export const wasmStats = { blocks: 0, modules: 0, fallbacks: 0, failures: 0, misses: 0 };
+export const wasmStats = { blocks: 0, modules: 0, compiles: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
 
 type Imports = Record<string, WebAssembly.ImportValue>;
 const hartImports = new WeakMap<Hart, Imports>();
+
+
+/**
+ * The elements of a hart's function table holding blocks (after the helpers): the jump cache
+ * names blocks by them. A dropped block's element is emptied and reused; the jump cache
+ * cannot name it meanwhile (dropping code renews every epoch, Memory.codeChanged).
+ */
+interface Slots { tbl: WebAssembly.Table; free: number[]; size: number }
+const hartSlots = new WeakMap<Hart, Slots>();
+
+function takeSlot(h: Hart, fn: unknown): number {
+  const s = hartSlots.get(h)!;
+  let k = s.free.pop();
+  if (k === undefined) {
+    if (s.size === s.tbl.length) s.tbl.grow(Math.max(64, s.size));
+    k = s.size++;
+  }
+  s.tbl.set(k, fn);
+  return k;
+}
+
+function freeSlot(h: Hart, k: number): void {
+  const s = hartSlots.get(h)!;
+  s.tbl.set(k, null);
+  s.free.push(k);
+}
+/**
+ * The ops blocks run through their handlers, by the number a block passes to the exec helper.
+ * An op is a pure function of its encoding, so one number serves every copy of an instruction
+ * on every hart (the table grows with the distinct encodings compiled, not with code pages
+ * decoded again), and harts compiling the same code make the same module.
+ */
+const opIds = new Map<number, number>();
+const opList: Op[] = [];
+
+function opId(op: Op): number {
+  const key = (op.raw >>> 0) + op.len * 2 ** 32;
+  let id = opIds.get(key);
+  if (id === undefined) { id = opList.length; opList.push(op); opIds.set(key, id); }
+  return id;
+}
+
+/**
+ * Compiled modules by their bytes. A module names its hart's wasm area only through its
+ * imported global 0, so the harts of an SMP guest running the same kernel code share one
+ * compilation (V8's fixed cost per module is most of what a block costs) and only
+ * instantiate it each. Bounded: the least recently used go first.
+ */
+const modules = new Map<string, WebAssembly.Module>();
+const MAX_MODULES = 4096;
+
+function compiled(bytes: Uint8Array): WebAssembly.Module {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  let mod = modules.get(key);
+  if (mod === undefined) {
+    mod = new WebAssembly.Module(bytes);
+    if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!);
+    wasmStats.compiles++;
+  } else modules.delete(key);
+  modules.set(key, mod);
+  return mod;
+}
 
 /** The memory and helpers a hart's wasm blocks import (made once per hart). */
 function importsFor(h: Hart): Imports {
@@ -51,8 +115,12 @@ function importsFor(h: Hart): Imports {
   const x = h.x;
   // A helper finding the hart asking to leave also stops the module's chaining (WASM_STOP).
   const stop = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_STOP, 1);
+  const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
+  const tlbSet = new Int32Array(h.wasmMem.buffer, h.wasmBase + WASM_TLB, 1);
   const flag = () => (h.irqCheck ? (stop[0] = 1) : 0);
   const st = wasmStats;
+  const ops = opList;
+  const clock = h.clock;
   const sx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; } return flag(); };
   const zx = (rd: number, v: number) => { if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = 0; } return flag(); };
   im = {
@@ -73,9 +141,27 @@ function importsFor(h: Hart): Imports {
     sh: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SH(h, va, lo, pc, entryIcount + k); return flag(); },
     sw: (va: number, lo: number, _hi: number, pc: number, k: number) => { st.misses++; SW(h, va, lo, pc, entryIcount + k); return flag(); },
     sd: (va: number, lo: number, hi: number, pc: number, k: number) => { st.misses++; SD(h, va, lo, hi, pc, entryIcount + k); return flag(); },
+    // A handler that switched the translation context (an mstatus write of MPRV, SUM or MXR)
+    // also ends the block: its code read the old context's TLB mirror into a local.
+    ex: (id: number, pc: number, k: number) => {
+      const op = ops[id], t = tlbSet[0];
+      st.calls++;
+      h.pc = pc; clock.icount = entryIcount + k;
+      op.fn(h, op);
+      return tlbSet[0] !== t ? (stop[0] = 1) : flag();
+    },
+    tail: (id: number, pc: number, k: number) => {
+      const op = ops[id];
+      h.pc = pc; clock.icount = entryIcount + k; h.npc = pc + op.len;
+      op.fn(h, op);
+      npc[0] = h.npc;
+      return (stop[0] = 1);
+    },
   };
-  im = helperModule(im);
+  im = { ...helperModule(im), base: h.wasmBase };
   hartImports.set(h, im);
+  const tbl = im.tbl as WebAssembly.Table;
+  hartSlots.set(h, { tbl, free: [], size: tbl.length });
   return im;
 }
 
@@ -112,12 +198,12 @@ export function compileWasmBlock(h: Hart, pc: number, first: Op): Block | null {
     }
     let blocks: Block[];
     try {
-      bytes = moduleOf(h.wasmBase, bodies);
+      bytes = moduleOf(bodies);
       blocks = instantiate(h, bytes, bodies);
     } catch (e) {
       if (bodies.length === 1) throw e;
       log('wasm module of %d blocks at 0x%s failed: %s; compiling the block alone', bodies.length, hex(pc), e);
-      bytes = moduleOf(h.wasmBase, bodies.slice(0, 1));
+      bytes = moduleOf(bodies.slice(0, 1));
       blocks = instantiate(h, bytes, bodies.slice(0, 1));
     }
     for (const b of blocks.slice(1)) { b.op.block = b; h.addBlock(b); h.blocksCompiled++; }
@@ -139,13 +225,16 @@ function hex(pc: number): string {
 interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; exits: number[] }
 
 /** A module of the blocks' functions and their dispatcher, exported as `run(budget, block)`. */
-function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
+function moduleOf(bodies: readonly BlockBody[]): Uint8Array {
   const m = new ModuleBuilder();
-  if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU) throw new Error('wasm block: type indices');
-  m.importTable(FN_MULHU + 1);
+  if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU ||
+    m.typeIndex(EXEC_TYPE) !== TYPE_EXEC) throw new Error('wasm block: type indices');
+  m.importTable(HELPERS);
+  m.importBase();
   const first = m.nextFunc;
-  for (const b of bodies) m.func({ params: [I32, I32], results: [I32] }, b.code);
-  m.func({ params: [I32, I32], results: [I32] }, dispatcher(base, bodies, first), 'run');
+  bodies.forEach((b, j) => m.func(BLOCK_TYPE, b.code, `b${j}`));
+  if (m.typeIndex(BLOCK_TYPE) !== TYPE_BLOCK) throw new Error('wasm block: type indices');
+  m.func(BLOCK_TYPE, dispatcher(bodies, first), 'run');
   return m.encode();
 }
 
@@ -158,13 +247,13 @@ function moduleOf(base: number, bodies: readonly BlockBody[]): Uint8Array {
  * The blocks of a module share their page and are dropped together (Memory.invalidateSlots),
  * so one that runs can only chain to blocks still valid.
  */
-function dispatcher(base: number, bodies: readonly BlockBody[], first: number): Code {
+function dispatcher(bodies: readonly BlockBody[], first: number): Code {
   const c = new Code(2);
   const budget = 0, cur = 1;
   const total = c.local(I32), next = c.local(I32);
   const k = bodies.length;
   const index = new Map(bodies.map((b, i) => [b.pc, i]));
-  c.i32(0).i32(0).mem(OP.i32Store, 2, base + WASM_STOP);
+  c.base().i32(0).mem(OP.i32Store, 2, WASM_STOP);
   c.loop();
   c.block();
   for (let j = 0; j < k; j++) c.block();
@@ -174,11 +263,11 @@ function dispatcher(base: number, bodies: readonly BlockBody[], first: number): 
     // Here for block j, inside the blocks of j + 1 .. k - 1 and the one all leave by.
     c.get(budget).get(total).op(OP.i32Sub).get(total).call(first + j).get(total).op(OP.i32Add).set(total);
     c.i32(-1).set(next);
-    c.i32(0).mem(OP.i32Load, 2, base + WASM_CHAIN).i32(0).mem(OP.i32Load, 2, base + WASM_STOP).op(OP.i32Eqz, OP.i32And).if();
+    c.base().mem(OP.i32Load, 2, WASM_CHAIN).base().mem(OP.i32Load, 2, WASM_STOP).op(OP.i32Eqz, OP.i32And).if();
     for (const pc of new Set(bodies[j].exits)) {
       const t = index.get(pc);
       if (t === undefined) continue;
-      c.i32(0).mem(OP.f64Load, 3, base + WASM_NPC).f64(pc).op(OP.f64Eq);
+      c.base().mem(OP.f64Load, 3, WASM_NPC).f64(pc).op(OP.f64Eq);
       c.get(total).i32(bodies[t].n).op(OP.i32Add).get(budget).op(OP.i32LeU, OP.i32And);
       c.if().i32(t).set(next).end();
     }
@@ -188,13 +277,38 @@ function dispatcher(base: number, bodies: readonly BlockBody[], first: number): 
   c.end();
   c.get(next).i32(0).op(OP.i32GeS).if().get(next).set(cur).br(1).end();
   c.end();
+  jumpCache(c, budget, total);
   c.get(total);
   return c;
 }
 
+/**
+ * Where the blocks of the module exit elsewhere: on into blocks of other modules, while the
+ * jump cache has one for the pc left at (made under the current fetchEpoch, so for the
+ * current translations and code), chaining is allowed, nothing asked to leave and it fits
+ * the budget. Each is called through the hart's table like a block of this module.
+ */
+function jumpCache(c: Code, budget: number, total: number): void {
+  const pc = c.local(F64), e = c.local(I32), w = c.local(I32);
+  c.block().loop();
+  c.base().mem(OP.i32Load, 2, WASM_CHAIN).base().mem(OP.i32Load, 2, WASM_STOP).op(OP.i32Eqz, OP.i32And, OP.i32Eqz).brIf(1);
+  c.base().mem(OP.f64Load, 3, WASM_NPC).tee(pc);
+  // jcacheIndex: the low word of the pc as an integer (saturating: never a wasm trap).
+  c.op(0xfc, 0x06, OP.i32WrapI64).i32(1).op(OP.i32ShrU).i32(JCACHE_ENTRIES - 1).op(OP.i32And).i32(4).op(OP.i32Shl).base().op(OP.i32Add).set(e);
+  c.get(e).mem(OP.f64Load, 3, WASM_JCACHE).get(pc).op(OP.f64Eq);
+  c.get(e).mem(OP.i32Load, 2, WASM_JCACHE + 8).base().mem(OP.i32Load, 2, WASM_EPOCH).op(OP.i32Eq, OP.i32And, OP.i32Eqz).brIf(1);
+  c.get(e).mem(OP.i32Load, 2, WASM_JCACHE + 12).set(w);
+  c.get(total).get(w).i32(255).op(OP.i32And, OP.i32Add).get(budget).op(OP.i32GtU).brIf(1);
+  c.get(budget).get(total).op(OP.i32Sub).get(total).get(w).i32(8).op(OP.i32ShrU).callIndirect(TYPE_BLOCK);
+  c.get(total).op(OP.i32Add).set(total);
+  c.br(0);
+  c.end().end();
+}
+
 /** Instantiate a module of `bodies` and wrap each of its blocks as a Block (one group). */
 function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): Block[] {
-  const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: importsFor(h) }).exports.run as (budget: number, block: number) => number;
+  const exports = new WebAssembly.Instance(compiled(bytes), { env: importsFor(h) }).exports;
+  const run = exports.run as (budget: number, block: number) => number;
   const npc = new Float64Array(h.wasmMem.buffer, h.wasmBase + WASM_NPC, 1);
   const clock = h.clock;
   const group: Block[] = [];
@@ -207,14 +321,24 @@ function instantiate(h: Hart, bytes: Uint8Array, bodies: readonly BlockBody[]): 
       clock.icount = ic + ran;
       hh.pc = npc[0];
     };
-    group.push({ pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1, group });
+    const slot = takeSlot(h, exports[`b${k}`]);
+    let live = true;
+    const release = () => { if (live) { live = false; freeSlot(h, slot); } };
+    group.push({ pc: b.pc, n: b.n, start: b.pc & 4095, bytes: b.end - b.pc, op: b.op, fn, s0: null, s1: null, s2: null, s3: null, epoch: -1, group, slot, release });
   }
   return group;
 }
 
-/** The function of one block. */
+/**
+ * The function of one block: emitted twice, the first time only to learn which registers it
+ * writes (those its calls to JavaScript must find in memory).
+ */
 function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
-  const e = new BlockEmitter(h.wasmBase);
+  return emitPass(h, pc, first, emitPass(h, pc, first, new Set()).written);
+}
+
+function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): BlockBody & { written: ReadonlySet<number> } {
+  const e = new BlockEmitter(dirty);
   const c = e.c;
   const page = pc - (pc & 4095);
   const exits: number[] = [];
@@ -224,6 +348,12 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
   for (;;) {
     const k = n;
     n++;
+    if (WASM_TAILS.has(op.name)) {
+      e.tail(at, k, n, opId(op));
+      at += op.len;
+      ended = true;
+      break;
+    }
     if (op.name === 'jal' || op.name === 'jalr') {
       e.jump(op, at);
       if (op.name === 'jal' && at + op.imm === pc) loopBack(e, n, pc, () => c.i32(1));
@@ -249,6 +379,12 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
       e.memory(op, at, k, 1);
       at += op.len;
+    } else if (op.name.startsWith('amo')) {
+      e.amo(op, at, k, 1, opId(op));
+      at += op.len;
+    } else if (WASM_CALLS.has(op.name)) {
+      e.exec(op, at, k, 1, opId(op));
+      at += op.len;
     } else {
       e.alu(op, at);
       at += op.len;
@@ -260,13 +396,18 @@ function emitBlock(h: Hart, pc: number, first: Op): BlockBody {
   }
   if (!ended) { e.setNpc(at); c.i32(n).set(e.nk); exits.push(at); }
   c.end().end();
+  e.epilogue();
   c.get(e.done).get(e.nk).op(OP.i32Add);
-  return { code: c, pc, op: first, n, end: at, exits };
+  e.prologue();
+  return { code: c, pc, op: first, n, end: at, exits, written: e.written };
 }
 
 const LOAD_TYPE = { params: [F64, F64, I32, I32], results: [I32] };
 const STORE_TYPE = { params: [F64, I32, I32, F64, I32], results: [I32] };
 const MULHU_TYPE = { params: [I64, I64], results: [I64] };
+const EXEC_TYPE = { params: [I32, F64, I32], results: [I32] };
+/** A block's function (and a module's dispatcher): (budget, instructions run before it) -> instructions run. */
+const BLOCK_TYPE = { params: [I32, I32], results: [I32] };
 
 /**
  * The helpers as a table of wasm functions, from one module per hart that imports the JS ones
@@ -276,10 +417,11 @@ const MULHU_TYPE = { params: [I64, I64], results: [I64] };
  */
 function helperModule(js: Imports): Imports {
   const m = new ModuleBuilder();
-  const names = [...LOADS, ...STORES];
-  names.forEach((name, k) => m.importFunc(name, k < LOADS.length ? LOAD_TYPE : STORE_TYPE));
+  const names = [...LOADS, ...STORES, 'ex', 'tail'];
+  const typeOf = (k: number) => (k < LOADS.length ? LOAD_TYPE : k < LOADS.length + STORES.length ? STORE_TYPE : EXEC_TYPE);
+  names.forEach((name, k) => m.importFunc(name, typeOf(k)));
   names.forEach((name, k) => {
-    const t = k < LOADS.length ? LOAD_TYPE : STORE_TYPE;
+    const t = typeOf(k);
     const c = new Code(t.params.length);
     for (let p = 0; p < t.params.length; p++) c.get(p);
     c.call(k);
@@ -287,8 +429,9 @@ function helperModule(js: Imports): Imports {
   });
   m.func(MULHU_TYPE, mulhuBody(), 'mulhu');
   const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: js }).exports;
-  const tbl = new WebAssembly.Table({ initial: FN_MULHU + 1, element: 'anyfunc' });
-  [...names, 'mulhu'].forEach((name, k) => tbl.set(k, ex[name]));
+  const tbl = new WebAssembly.Table({ initial: HELPERS, element: 'anyfunc' });
+  // Table order (gen.ts): loads, stores, mulhu, then the handlers' helpers.
+  [...LOADS, ...STORES, 'mulhu', 'ex', 'tail'].forEach((name, k) => tbl.set(k, ex[name]));
   return { mem: js.mem, tbl };
 }
 

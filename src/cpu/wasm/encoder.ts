@@ -80,6 +80,8 @@ export class Code {
   set(i: number): this { this.bytes.push(OP.localSet); uleb(this.bytes, i); return this; }
   tee(i: number): this { this.bytes.push(OP.localTee); uleb(this.bytes, i); return this; }
   i32(v: number): this { this.bytes.push(OP.i32Const); sleb32(this.bytes, v); return this; }
+  /** Push global 0: the hart's wasm area (a module importing it with `importBase`). */
+  base(): this { this.bytes.push(0x23, 0x00); return this; }
   i64(v: bigint): this { this.bytes.push(OP.i64Const); slebBig(this.bytes, BigInt.asIntN(64, v)); return this; }
   f64(v: number): this {
     this.bytes.push(OP.f64Const);
@@ -129,6 +131,14 @@ export class ModuleBuilder {
     this.table = min;
   }
 
+  /** Whether the module imports the immutable i32 global `env.base` (global 0). */
+  private base = false;
+
+  /** Import `env.base`, an immutable i32 (read with `Code.base()`). */
+  importBase(): void {
+    this.base = true;
+  }
+
   /** The index of function type `t` (added if new): call it first to fix the indices `callIndirect` uses. */
   typeIndex(t: FuncType): number {
     const k = this.types.findIndex((u) => u.params.join() === t.params.join() && u.results.join() === t.results.join());
@@ -171,9 +181,10 @@ export class ModuleBuilder {
     section(1, ty);
 
     const im: number[] = [];
-    uleb(im, this.imports.length + 1 + (this.table > 0 ? 1 : 0));
+    uleb(im, this.imports.length + 1 + (this.table > 0 ? 1 : 0) + (this.base ? 1 : 0));
     name(im, 'env'); name(im, 'mem'); im.push(0x02, 0x00, 0x01); // memory, min 1 page, no max
     if (this.table > 0) { name(im, 'env'); name(im, 'tbl'); im.push(0x01, 0x70, 0x00); uleb(im, this.table); } // funcref, min, no max
+    if (this.base) { name(im, 'env'); name(im, 'base'); im.push(0x03, 0x7f, 0x00); } // global i32, immutable
     for (const i of this.imports) { name(im, 'env'); name(im, i.name); im.push(0x00); uleb(im, i.type); }
     section(2, im);
 

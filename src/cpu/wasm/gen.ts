@@ -1,8 +1,9 @@
 /**
  * WebAssembly for one instruction of a wasm block (compile.ts). Guest registers are i64 slots
  * of the hart's wasm area (memory.ts; the hart's `x` Int32Array is a view of it, lo/hi words
- * of a little-endian i64), read and written in place, so a trap thrown by a memory helper
- * leaves the register file exact without any spill code. Arithmetic, including mul/mulh* and
+ * of a little-endian i64), cached in i64 locals while the block runs: loaded at its entry,
+ * stored at its exit and before every call to JavaScript (a helper may read them, or throw a
+ * trap that must find the register file exact), reloaded after one that writes rd. Arithmetic, including mul/mulh* and
  * div/rem, is native i64. Loads and stores probe the current TLB set's mirror (tlb.ts) inline
  * and access the guest page where it lies in the same memory; on a miss they call the JS
  * helpers of block-mem.ts through imports, which take the JS fast path or the slow path.
@@ -11,6 +12,7 @@ import type { Op } from '../op.js';
 import { Code, OP, I64 } from './encoder.js';
 import { WASM_NPC, WASM_TLB } from './area.js';
 import { TLB_MASK, MIRROR_WRITE } from '../tlb.js';
+import { CSR_CALLS, SYSTEM_TAILS, TRAP_CALLS } from '../block-gen.js';
 
 /** Bytes, and the wasm opcode accessing them, of each load and store. */
 const ACCESS: Record<string, [number, number]> = {
@@ -22,12 +24,16 @@ const ACCESS: Record<string, [number, number]> = {
 export const LOADS = ['lb', 'lh', 'lw', 'lbu', 'lhu', 'lwu', 'ld'] as const;
 export const STORES = ['sb', 'sh', 'sw', 'sd'] as const;
 export const FN_MULHU = LOADS.length + STORES.length;
+/** The interpreter handler of an instruction inside a block (CSR, atomic, F/D), then of one ending it (SYSTEM_TAILS). */
+export const FN_EXEC = FN_MULHU + 1, FN_TAIL = FN_MULHU + 2;
+/** Table elements a block module's helper table has. */
+export const HELPERS = FN_TAIL + 1;
 /**
  * The helpers are called through the hart's table (compile.ts), at these elements: loads,
  * stores, then mulhu; with these type indices (a block module declares them first). A module
  * importing functions costs V8 some 200 us more to compile than one importing a table.
  */
-export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2;
+export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2, TYPE_EXEC = 3, TYPE_BLOCK = 4;
 
 /** Conditional branches (side exits or a loop back to the start). */
 export const WASM_BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
@@ -37,10 +43,19 @@ const ALU = new Set([
   'mul', 'mulh', 'mulhsu', 'mulhu', 'mulw', 'div', 'divu', 'rem', 'remu', 'divw', 'divuw', 'remw', 'remuw', 'fence',
 ]);
 
+/**
+ * Instructions a block runs through their interpreter handler, as the JS block compiler does
+ * (block-gen.ts): CSR accesses, atomics and F/D, with pc and icount exact, leaving the block
+ * when the handler asks (an interrupt to look at, another translation context).
+ */
+export const WASM_CALLS = new Set([...CSR_CALLS, ...TRAP_CALLS]);
+export { SYSTEM_TAILS as WASM_TAILS };
+
 /** Whether the wasm tier compiles `name` (anything else ends the block before it). */
 export function wasmCompilable(name: string): boolean {
   return ALU.has(name) || WASM_BRANCHES.has(name) || name === 'jal' || name === 'jalr' ||
-    (LOADS as readonly string[]).includes(name) || (STORES as readonly string[]).includes(name);
+    (LOADS as readonly string[]).includes(name) || (STORES as readonly string[]).includes(name) ||
+    WASM_CALLS.has(name) || SYSTEM_TAILS.has(name);
 }
 
 /** The i64 bit pattern of a JS number holding a 64-bit value (either interpretation). */
@@ -54,8 +69,8 @@ const MIN64 = -(1n << 63n);
  * Emits the instructions of one block into a function whose locals are fixed: param 0 the
  * budget, param 1 the instructions run in this call before the block (by the blocks chained
  * before it, compile.ts), then `done` (instructions of earlier loop passes), `nk` (of this
- * pass at an exit), two i64 temporaries and those of memory accesses. `base` is the hart's
- * wasm area.
+ * pass at an exit), two i64 temporaries and those of memory accesses. The hart's wasm area
+ * is the module's global 0 (compile.ts), so that harts share compiled modules.
  */
 export class BlockEmitter {
   readonly c = new Code(2);
@@ -71,8 +86,41 @@ export class BlockEmitter {
   private readonly ent = this.c.local(0x7f);
   /** The current TLB set's mirror, read once at entry (see `start`). */
   private readonly tlb = this.c.local(0x7f);
+  /** The i64 local caching each guest register the block touches. */
+  private readonly regs = new Map<number, number>();
+  /** Registers the block writes (stored at its exit). */
+  readonly written = new Set<number>();
 
-  constructor(readonly base: number) {}
+  /**
+   * `dirty`: the registers to store before a call to JavaScript: every register the block
+   * writes, found by emitting it once before (in a loop, a later instruction of the pass
+   * before may have written one).
+   */
+  constructor(private readonly dirty: ReadonlySet<number> = new Set()) {}
+
+  private loc(r: number): number {
+    let l = this.regs.get(r);
+    if (l === undefined) { l = this.c.local(I64); this.regs.set(r, l); }
+    return l;
+  }
+  /** Before a call to JavaScript: the register file in memory as the instructions so far left it. */
+  private spill(): void {
+    for (const r of this.dirty) this.c.base().get(this.loc(r)).mem(OP.i64Store, 3, 8 * r);
+  }
+  /** After a helper that may have written xr in memory. */
+  private reload(r: number): void {
+    if (r !== 0) this.c.base().mem(OP.i64Load, 3, 8 * r).set(this.loc(r));
+  }
+  /** At the end of the function (every exit leads there): the registers written, to memory. */
+  epilogue(): void {
+    for (const r of this.written) this.c.base().get(this.loc(r)).mem(OP.i64Store, 3, 8 * r);
+  }
+  /** Once the body is complete: load every register it refers to at the function's entry. */
+  prologue(): void {
+    const p = new Code(0);
+    for (const [r, l] of this.regs) p.base().mem(OP.i64Load, 3, 8 * r).set(l);
+    this.c.bytes.unshift(...p.bytes);
+  }
 
   /**
    * The function's first instructions: the current set's mirror offset into a local. The set
@@ -80,25 +128,48 @@ export class BlockEmitter {
    * a trap (that leaves the function by throwing) or in a helper that then asks to leave.
    */
   start(): void {
-    this.c.i32(0).mem(OP.i32Load, 2, this.base + WASM_TLB).set(this.tlb);
+    this.c.base().mem(OP.i32Load, 2, WASM_TLB).set(this.tlb);
+  }
+
+  /**
+   * The k-th instruction, at `pc`, through its handler (WASM_CALLS): `id` names its op to the
+   * exec helper (compile.ts). Registers live in memory, so the handler reads and writes them
+   * in place; it returns whether the block must end after it.
+   */
+  exec(op: Op, pc: number, k: number, depth: number, id: number): void {
+    this.spill();
+    this.c.i32(id).f64(pc); this.icount(k); this.c.i32(FN_EXEC).callIndirect(TYPE_EXEC);
+    // rd (for an F/D op writing an f register, an x register reloaded unchanged).
+    this.reload(op.d >> 1);
+    this.exitIfAsked(pc + op.len, k, depth);
+  }
+
+  /**
+   * The n-th and last instruction, k = n - 1, through its handler (WASM_TAILS: a trap, an
+   * xRET, sfence.vma): the helper leaves the pc the handler chose and stops chaining.
+   */
+  tail(pc: number, k: number, n: number, id: number): void {
+    this.spill();
+    this.c.i32(id).f64(pc); this.icount(k); this.c.i32(FN_TAIL).callIndirect(TYPE_EXEC).op(OP.drop);
+    this.c.i32(n).set(this.nk).br(1);
   }
 
   /** Push xr as i64. */
   reg(r: number): void {
     if (r === 0) this.c.i64(0n);
-    else this.c.i32(0).mem(OP.i64Load, 3, this.base + 8 * r);
+    else this.c.get(this.loc(r));
   }
   /** Push xr's low word as i32. */
   reg32(r: number): void {
     if (r === 0) this.c.i32(0);
-    else this.c.i32(0).mem(OP.i32Load, 2, this.base + 8 * r);
+    else this.c.get(this.loc(r)).op(OP.i32WrapI64);
   }
   /** xr = the i64 `value` pushes (nothing, the value not even computed, for x0). */
   setReg(r: number, value: () => void): void {
     if (r === 0) return;
-    this.c.i32(0);
     value();
-    this.c.mem(OP.i64Store, 3, this.base + 8 * r);
+    this.c.set(this.loc(r));
+    this.written.add(r);
   }
   /** xr = sign-extended i32 `value`. */
   setReg32(r: number, value: () => void): void {
@@ -106,7 +177,7 @@ export class BlockEmitter {
   }
   /** Leave the pc to continue at. */
   setNpc(pc: number): void {
-    this.c.i32(0).f64(pc).mem(OP.f64Store, 3, this.base + WASM_NPC);
+    this.c.base().f64(pc).mem(OP.f64Store, 3, WASM_NPC);
   }
   /** rs1 + imm as a virtual address (f64), computed as the interpreter does. */
   address(op: Op): void {
@@ -162,12 +233,62 @@ export class BlockEmitter {
     c.end();
   }
 
+  /**
+   * An AMO (not LR/SC), the k-th instruction, at `pc`: inline, as the handler's own fast path
+   * (exec/rv64a.ts), when the current set's write mirror has the page and the address is
+   * aligned (a write entry is a private, readable, writable RAM page without decoded code,
+   * and there is none while watchpoints or data triggers are armed): a plain read-modify-write
+   * of the word. Otherwise through the handler (misalignment, faults, MMIO, watchpoints).
+   * Operands of the .w forms are sign-extended to i64, which keeps their signed and unsigned
+   * order; the low word is stored.
+   */
+  amo(op: Op, pc: number, k: number, depth: number, id: number): void {
+    const c = this.c;
+    const wide = op.name.endsWith('.d');
+    const size = wide ? 8 : 4;
+    const f = op.name.slice(3, op.name.length - 2);
+    this.reg(op.s1 >> 1);
+    c.tee(this.va).op(OP.i32WrapI64).tee(this.vlo);
+    c.i32(12).op(OP.i32ShrU).i32(TLB_MASK).op(OP.i32And).i32(4).op(OP.i32Shl);
+    c.get(this.tlb).op(OP.i32Add).tee(this.ent);
+    c.mem(OP.i64Load, 3, MIRROR_WRITE);
+    c.get(this.va).i64(-4096n).op(OP.i64And).i64(1n).op(OP.i64Or, OP.i64Eq);
+    c.get(this.vlo).i32(size - 1).op(OP.i32And, OP.i32Eqz, OP.i32And);
+    c.if();
+    c.get(this.ent).mem(OP.i32Load, 2, MIRROR_WRITE + 8).get(this.vlo).i32(4095).op(OP.i32And, OP.i32Add).set(this.ent);
+    // old -> ta, the operand -> tb (rd may be rs1 or rs2: both read before rd is written).
+    c.get(this.ent).mem(wide ? OP.i64Load : 0x34, wide ? 3 : 2, 0).set(this.ta);
+    if (wide) this.reg(op.s2 >> 1); else { this.reg32(op.s2 >> 1); c.op(OP.i64ExtendI32S); }
+    c.set(this.tb);
+    c.get(this.ent);
+    const ta = () => c.get(this.ta), tb = () => c.get(this.tb);
+    switch (f) {
+      case 'swap': tb(); break;
+      case 'add': ta(); tb(); c.op(0x7c); break;
+      case 'xor': ta(); tb(); c.op(OP.i64Xor); break;
+      case 'and': ta(); tb(); c.op(OP.i64And); break;
+      case 'or': ta(); tb(); c.op(OP.i64Or); break;
+      case 'min': ta(); tb(); ta(); tb(); c.op(OP.i64LtS, OP.select); break;
+      case 'max': ta(); tb(); tb(); ta(); c.op(OP.i64LtS, OP.select); break;
+      case 'minu': ta(); tb(); ta(); tb(); c.op(OP.i64LtU, OP.select); break;
+      case 'maxu': ta(); tb(); tb(); ta(); c.op(OP.i64LtU, OP.select); break;
+      default: throw new Error(`wasm block: ${op.name} is not an AMO`);
+    }
+    c.mem(wide ? OP.i64Store : 0x3e, wide ? 3 : 2, 0);
+    this.setReg(op.d >> 1, ta);
+    c.else();
+    this.exec(op, pc, k, depth + 1, id);
+    c.end();
+  }
+
   /** A load or store through its JS helper (the TLB fast path or the slow path). */
   private helper(op: Op, pc: number, k: number, depth: number): void {
     const li = (LOADS as readonly string[]).indexOf(op.name);
+    this.spill();
     this.address(op);
     if (li >= 0) {
       this.c.f64(pc); this.icount(k); this.c.i32(op.d >> 1).i32(li).callIndirect(TYPE_LOAD);
+      this.reload(op.d >> 1);
     } else {
       const b = op.s2 >> 1;
       this.reg32(b);
@@ -194,10 +315,10 @@ export class BlockEmitter {
       this.setNpc(pc + op.imm);
     } else {
       // Target first (rd may be rs1): t - ((lo + imm) & 1), as the interpreter computes it.
-      this.c.i32(0);
+      this.c.base();
       this.address(op);
       this.reg32(a); this.c.i32(op.imm).op(OP.i32Add).i32(1).op(OP.i32And, OP.f64ConvertI32S, OP.f64Sub);
-      this.c.mem(OP.f64Store, 3, this.base + WASM_NPC);
+      this.c.mem(OP.f64Store, 3, WASM_NPC);
     }
     this.setReg(d, () => this.c.i64(bits(pc + op.len)));
   }

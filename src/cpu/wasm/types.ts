@@ -18,8 +18,10 @@ declare global {
     class Table {
       constructor(d: { initial: number; element: 'anyfunc' });
       set(i: number, f: unknown): void;
+      grow(delta: number): number;
+      readonly length: number;
     }
-    type ImportValue = Memory | Table | ((...args: number[]) => number | void);
+    type ImportValue = Memory | Table | number | ((...args: number[]) => number | void);
   }
 }
 export {};
