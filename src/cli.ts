@@ -21,17 +21,17 @@ function common<T>(y: Argv<T>): Argv<T & CommonArgs> {
     })
     .option('jit', {
       type: 'string',
-      default: 'js',
+      default: 'wasm',
       coerce: jitTier,
-      describe: 'compile hot guest code to JavaScript (js) or, integer code, to WebAssembly (wasm); --no-jit interprets every instruction (same results, slower)',
+      describe: 'compile hot guest code to WebAssembly (wasm, the default) or to JavaScript (js); --no-jit interprets every instruction (same results, slower)',
     }) as Argv<T & CommonArgs>;
 }
 
 /** --jit's value: 'js', 'wasm', or false for --no-jit. */
 function jitTier(v: unknown): 'js' | 'wasm' | false {
   if (v === false || v === 'false' || v === 'off') return false;
-  if (v === true || v === 'true' || v === 'js' || v === '') return 'js';
-  if (v === 'wasm') return 'wasm';
+  if (v === 'js') return 'js';
+  if (v === true || v === 'true' || v === 'wasm' || v === '') return 'wasm';
   throw new Error(`--jit ${String(v)}: expected js or wasm (or --no-jit)`);
 }
 

@@ -54,8 +54,11 @@ export interface MachineOptions {
   historyFile?: string;
   /** Called with each piece of console output the first time the guest prints it. */
   onConsole?: (text: string) => void;
-  /** Compile hot guest code to JavaScript (default true); false interprets every instruction. */
-  jit?: boolean;
+  /**
+   * Compile hot guest code: to WebAssembly (true or 'wasm', the default) or to JavaScript
+   * ('js'); false interprets every instruction. Every way computes the same states.
+   */
+  jit?: boolean | 'js' | 'wasm';
 }
 
 /** `Machine.fromFiles`: images named by path, as on the command line. */
@@ -242,7 +245,7 @@ export class Machine {
     });
     // Its keyframes seed the history, so seeks start near their target; an unusable one is
     // skipped (DEBUG=rvrr:replay says why).
-    const seeded = await seedKeyframes(m.engine, rec, { ramPages: m.config.memoryBytes / 4096, harts: m.config.smp }, (msg) => replayLog('%s: %s', file, msg), () => replaySessionOf(rec, o.jit === false ? { jit: false } : {}).timeline);
+    const seeded = await seedKeyframes(m.engine, rec, { ramPages: m.config.memoryBytes / 4096, harts: m.config.smp }, (msg) => replayLog('%s: %s', file, msg), () => replaySessionOf(rec, o.jit === false ? { jit: false } : o.jit === 'js' ? { jitWasm: false } : {}).timeline);
     m.keyframeProblems = seeded.problems;
     return m;
   }
@@ -274,6 +277,7 @@ export class Machine {
       ...(config.append !== undefined ? { append: config.append } : {}),
       onConsoleOutput: (bytes) => this.capture.output(this.board.icount, bytes),
       ...(o.jit === false ? { jit: false } : {}),
+      ...(o.jit === 'js' ? { jitWasm: false } : {}),
     });
     this.recorded = new RecordedBoard(this.board);
     const snapMem = o.snapshotMemory;

@@ -88,10 +88,10 @@ export interface ForwardRow {
   /** rvrr (recording) / QEMU plain TCG, and / QEMU -icount shift=0. */
   ratioVsQemu: number | null;
   ratioVsQemuIcount: number | null;
-  /** Recording with the wasm tier (`--jit=wasm`), its ratio to -icount, and whether it printed the same. */
-  wasmRecordMips: number;
-  wasmRatioVsQemuIcount: number | null;
-  wasmOutputMatches: boolean;
+  /** Recording with the JS block compiler (`--jit=js`), its ratio to -icount, and whether it printed the same. */
+  jsRecordMips: number;
+  jsRatioVsQemuIcount: number | null;
+  jsOutputMatches: boolean;
   /** The same figures by CPU time (user + system) instead of wall clock: steadier on a busy machine. */
   cpu: {
     rvrrRecordMips: number;
@@ -101,8 +101,8 @@ export interface ForwardRow {
     qemuIcountMips: number | null;
     ratioVsQemu: number | null;
     ratioVsQemuIcount: number | null;
-    wasmRecordMips: number;
-    wasmRatioVsQemuIcount: number | null;
+    jsRecordMips: number;
+    jsRatioVsQemuIcount: number | null;
   };
   snapshotCount: number;
   snapshotBytes: number;
@@ -138,7 +138,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
   }
   if (!args.quick) {
     // Warm V8 up on the small variants first (both ways), so the first timed guest is not charged for it.
-    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) await runPaired(loadGuest(forwardElfs(g, true).timed), undefined, false, g.harts);
+    for (const g of FORWARD_GUESTS) if (!args.only || args.only.includes(g.name)) for (const wasm of [true, false]) await runPaired(loadGuest(forwardElfs(g, true).timed), undefined, wasm, g.harts);
     log('warm-up done');
   }
   const rows: ForwardRow[] = [];
@@ -156,7 +156,7 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     const pairsFrom = performance.now();
     const [minPairs, maxPairs] = args.quick ? [2, 2] : [3, 5];
     for (let k = 0; k < maxPairs && (k < minPairs || performance.now() - pairsFrom < PAIR_SECONDS * 1000); k++) {
-      const p = await runPaired(elf, undefined, false, g.harts);
+      const p = await runPaired(elf, undefined, true, g.harts);
       raws.push(p.raw);
       recs.push(p.rec);
       ratios.push(p.rec.mips / p.raw.mips);
@@ -165,11 +165,11 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
     }
     const raw = fastest(raws);
     const rec = fastest(recs);
-    // The wasm tier, recording: fewer pairs (its own raw/rec ratio is not reported).
-    const wasmRecs: RecordRun[] = [];
-    for (let k = 0; k < (args.quick ? 1 : 2); k++) wasmRecs.push((await runPaired(elf, undefined, true, g.harts)).rec);
-    const wasmRec = fastest(wasmRecs);
-    log(`${g.name}: wasm tier ${wasmRec.mips.toFixed(1)} MIPS recording`);
+    // The JS block compiler (--jit=js), recording: fewer pairs (its own raw/rec ratio is not reported).
+    const jsRecs: RecordRun[] = [];
+    for (let k = 0; k < (args.quick ? 1 : 2); k++) jsRecs.push((await runPaired(elf, undefined, false, g.harts)).rec);
+    const jsRec = fastest(jsRecs);
+    log(`${g.name}: JS block compiler ${jsRec.mips.toFixed(1)} MIPS recording`);
     log(`${g.name}: ${raw.instructions} instructions, ${raw.mips.toFixed(1)} MIPS without recording, ${rec.mips.toFixed(1)} recording, recording/not ${ratios.map((r) => pct(r)).join(' ')}`);
     // One pass, counted (not timed): with the two-pass count, the exact count of any number of passes.
     const one = runNoRecord(loadGuest(files.onePass), undefined, g.harts);
@@ -217,9 +217,9 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
       qemuIcountMips,
       ratioVsQemu: qemuMips ? rec.mips / qemuMips : null,
       ratioVsQemuIcount: qemuIcountMips ? rec.mips / qemuIcountMips : null,
-      wasmRecordMips: wasmRec.mips,
-      wasmRatioVsQemuIcount: qemuIcountMips ? wasmRec.mips / qemuIcountMips : null,
-      wasmOutputMatches: wasmRec.output === rec.output && wasmRec.instructions === rec.instructions && wasmRec.exitCode === rec.exitCode,
+      jsRecordMips: jsRec.mips,
+      jsRatioVsQemuIcount: qemuIcountMips ? jsRec.mips / qemuIcountMips : null,
+      jsOutputMatches: jsRec.output === rec.output && jsRec.instructions === rec.instructions && jsRec.exitCode === rec.exitCode,
       cpu: {
         rvrrRecordMips: rec.cpuMips,
         rvrrNoRecordMips: raw.cpuMips,
@@ -228,8 +228,8 @@ async function forwardRows(args: BenchArgs, qemu: string | null): Promise<{ rows
         qemuIcountMips: qemuIcountCpuMips,
         ratioVsQemu: qemuCpuMips ? rec.cpuMips / qemuCpuMips : null,
         ratioVsQemuIcount: qemuIcountCpuMips ? rec.cpuMips / qemuIcountCpuMips : null,
-        wasmRecordMips: wasmRec.cpuMips,
-        wasmRatioVsQemuIcount: qemuIcountCpuMips ? wasmRec.cpuMips / qemuIcountCpuMips : null,
+        jsRecordMips: jsRec.cpuMips,
+        jsRatioVsQemuIcount: qemuIcountCpuMips ? jsRec.cpuMips / qemuIcountCpuMips : null,
       },
       snapshotCount: rec.snapshotCount,
       snapshotBytes: rec.snapshotBytes,
@@ -254,7 +254,7 @@ function pct(v: number | null): string {
 
 function printForward(rows: ForwardRow[]): string {
   return table(
-    ['guest', 'Minsn', 'QEMU Minsn', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'wasm rec', 'wasm/QEMU-ic', 'snapshots', 'log B/s', 'output'],
+    ['guest', 'Minsn', 'QEMU Minsn', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'JS rec', 'JS/QEMU-ic', 'snapshots', 'log B/s', 'output'],
     rows.map((r) => [
       r.guest,
       fmt(r.instructions / 1e6, 1),
@@ -266,18 +266,18 @@ function printForward(rows: ForwardRow[]): string {
       fmt(r.qemuIcountMips, 0),
       pct(r.ratioVsQemu),
       pct(r.ratioVsQemuIcount),
-      fmt(r.wasmRecordMips, 2),
-      pct(r.wasmRatioVsQemuIcount),
+      fmt(r.jsRecordMips, 2),
+      pct(r.jsRatioVsQemuIcount),
       `${r.snapshotCount} / ${fmtBytes(r.snapshotBytes)}`,
       fmt(r.logBytesPerSecond, 0),
-      r.outputMatches && r.wasmOutputMatches ? 'same' : 'DIFFERS',
+      r.outputMatches && r.jsOutputMatches ? 'same' : 'DIFFERS',
     ]),
   );
 }
 
 function printForwardCpu(rows: ForwardRow[]): string {
   return table(
-    ['guest', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'wasm rec', 'wasm/QEMU-ic'],
+    ['guest', 'rvrr rec', 'rvrr raw', 'rec/raw', 'QEMU', 'QEMU icount', 'rec/QEMU', 'rec/QEMU-ic', 'JS rec', 'JS/QEMU-ic'],
     rows.map((r) => [
       r.guest,
       fmt(r.cpu.rvrrRecordMips, 2),
@@ -287,8 +287,8 @@ function printForwardCpu(rows: ForwardRow[]): string {
       fmt(r.cpu.qemuIcountMips, 0),
       pct(r.cpu.ratioVsQemu),
       pct(r.cpu.ratioVsQemuIcount),
-      fmt(r.cpu.wasmRecordMips, 2),
-      pct(r.cpu.wasmRatioVsQemuIcount),
+      fmt(r.cpu.jsRecordMips, 2),
+      pct(r.cpu.jsRatioVsQemuIcount),
     ]),
   );
 }
@@ -400,7 +400,7 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push(`rvrr benchmark${args.quick ? ' (--quick: small guests, numbers are a smoke test)' : ''} — node ${process.version}, ${qemu ?? 'QEMU not installed'}`);
   out.push('');
-  out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording)');
+  out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording; rvrr = the default wasm tier, JS = --jit=js)');
   out.push(printForward(fwd.rows));
   out.push(`rvrr: each guest run ${args.quick ? '2 times' : `3 to 5 times (a 4th and 5th while under ${PAIR_SECONDS} s)`} recording and not recording side by side,`);
   out.push('in alternating chunks of 4M instructions; the speeds are the fastest runs, rec/raw the median of their ratios.');

@@ -118,7 +118,7 @@ export async function runCommand(a: MachineArgs & CommonArgs, opts: { output?: s
     s?.timeline.interrupt();
   };
   s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), ...historyFileOption(a), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), ...historyFileOption(a), jit: a.jit !== false, jitWasm: a.jit !== 'js' },
     a,
     onQuit,
   );
@@ -198,7 +198,7 @@ export async function serveCommand(a: MachineArgs & CommonArgs & ServeArgs): Pro
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
   const s = await openLiveSession(
-    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), ...historyFileOption(a), jit: a.jit !== false, jitWasm: a.jit === 'wasm' },
+    { config, clockMode: clockMode(a), snapshotMemory: parseSize(a['snapshot-memory']), ...historyFileOption(a), jit: a.jit !== false, jitWasm: a.jit !== 'js' },
     a,
     () => finish(0),
   );
@@ -230,7 +230,7 @@ export async function replayCommand(file: string, a: CommonArgs & ServeArgs): Pr
       ...historyFileOption(a),
       clockMode: 'virtual',
       jit: a.jit !== false,
-      jitWasm: a.jit === 'wasm',
+      jitWasm: a.jit !== 'js',
     },
     a,
     () => finish(0),

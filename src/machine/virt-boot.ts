@@ -47,8 +47,8 @@ export interface VirtOptions {
    */
   jit?: boolean;
   /**
-   * With `jit`, compile hot blocks to WebAssembly instead of JavaScript (`--jit=wasm`; default
-   * false): integer RV64IM code in native i64, anything else as before. Same states either way.
+   * With `jit`, compile hot blocks to WebAssembly (default true, `--jit=wasm`) rather than to
+   * JavaScript (false, `--jit=js`). Same states either way.
    */
   jitWasm?: boolean;
   /**

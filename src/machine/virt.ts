@@ -165,7 +165,7 @@ export class VirtMachine implements ReplayableMachine {
       const hart = new Hart(h, this.bus, this.clock);
       hart.breakpoints = this.breakpoints;
       hart.jit = opts.jit ?? true;
-      hart.jitWasm = opts.jitWasm ?? false;
+      hart.jitWasm = opts.jitWasm ?? true;
       if (opts.jitThreshold !== undefined) hart.jitThreshold = opts.jitThreshold;
       hart.watchpoints = this.watchpoints;
       this.harts.push(hart);

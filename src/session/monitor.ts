@@ -97,7 +97,7 @@ export function monitorCommands(t: MachineTarget): MonitorCommand[] {
           lines.push(`hart ${h.hartid}: pc ${hex(h.getPC())} priv ${PRIV_NAME[h.priv] ?? h.priv} satp ${mode}${h.wfi ? ' (wfi)' : ''}`);
         }
         const h0 = m.harts[0];
-        lines.push(h0.jit ? `block compiler${h0.jitWasm ? ' (wasm tier)' : ''}: ${m.harts.reduce((n, h) => n + h.blocksCompiled, 0)} blocks compiled (after ${h0.jitThreshold} executions)` : 'block compiler: off (--no-jit), every instruction interpreted');
+        lines.push(h0.jit ? `block compiler: ${m.harts.reduce((n, h) => n + h.blocksCompiled, 0)} blocks compiled to ${h0.jitWasm ? 'WebAssembly' : 'JavaScript (--jit=js)'} (after ${h0.jitThreshold} executions)` : 'block compiler: off (--no-jit), every instruction interpreted');
         lines.push('devices:');
         for (const d of m.bus.devices) lines.push(`  ${hex(d.base).padEnd(12)} ${d.device.name}`);
         out.print(lines.join('\n') + '\n');

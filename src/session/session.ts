@@ -37,7 +37,7 @@ export interface SessionOptions {
   clockMode?: 'realtime' | 'virtual';
   /** Compile hot guest code (default); false interprets every instruction. Results are the same. */
   jit?: boolean;
-  /** With `jit`, compile integer code to WebAssembly (`--jit=wasm`, cpu/wasm). */
+  /** With `jit`: WebAssembly (true, the default: `--jit=wasm`, cpu/wasm) or JavaScript (false, `--jit=js`). */
   jitWasm?: boolean;
   onConsoleOutput?: (bytes: Uint8Array) => void;
   /** Frames the guest sends on a `--net udp` link (never called for `--net user`). */
@@ -83,7 +83,7 @@ export function createSession(o: SessionOptions): Session {
     ...netBoardOptions(c),
     ...(o.onNetTransmit ? { onNetTransmit: o.onNetTransmit } : {}),
     ...(o.jit === false ? { jit: false } : {}),
-    ...(o.jitWasm === true ? { jitWasm: true } : {}),
+    ...(o.jitWasm !== undefined ? { jitWasm: o.jitWasm } : {}),
   });
   const history = o.historyFile !== undefined
     ? new HistoryFile({ path: o.historyFile, target: { ramPages: c.memoryBytes / 4096, harts: c.smp } })

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
-import { CLI, ROOT } from './harness.js';
+import { CLI, ROOT, cliArgs } from './harness.js';
 
 /** A console connection: everything the guest printed, and waits on it. */
 export class ConsoleSession {
@@ -60,7 +60,7 @@ export interface ConsoleRun {
 
 /** Start `rvrr <args> --console tcp:0` and connect to its console. */
 export async function startConsoleRun(args: string[], prompt: RegExp, eol = '\r'): Promise<ConsoleRun> {
-  const proc = spawn(process.execPath, [CLI, ...args, '--console', 'tcp:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...cliArgs(args), '--console', 'tcp:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -96,7 +96,7 @@ export async function startConsoleRun(args: string[], prompt: RegExp, eol = '\r'
  * with the Ctrl-A escapes). Needs util-linux `script`.
  */
 export function startTerminalRun(args: string[], prompt: RegExp): ConsoleRun {
-  const cmd = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const cmd = [process.execPath, CLI, ...cliArgs(args)].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const proc = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));

@@ -15,9 +15,23 @@ export function haveGdb(): boolean {
   return spawnSync('gdb-multiarch', ['--version']).status === 0;
 }
 
+/**
+ * The arguments of a CLI command as the tests start it: with RVRR_TEST_JIT=js|wasm|off in the
+ * environment, the commands that execute a guest get that --jit tier (or --no-jit), so the
+ * whole e2e and gdb suite can be run against each execution tier (issue 13: every tier
+ * computes the same states, so every test must pass with each). Unset: the default tier.
+ */
+export function cliArgs(args: readonly string[]): string[] {
+  const tier = process.env.RVRR_TEST_JIT;
+  if (tier === undefined || tier === '' || !['run', 'serve', 'record', 'replay'].includes(args[0] ?? '')) return [...args];
+  if (!['js', 'wasm', 'off'].includes(tier)) throw new Error(`RVRR_TEST_JIT=${tier}: expected js, wasm or off`);
+  if (args.some((a) => a === '--no-jit' || a.startsWith('--jit'))) return [...args];
+  return [...args, tier === 'off' ? '--no-jit' : `--jit=${tier}`];
+}
+
 /** Run the CLI to completion. */
 export function runCli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(process.execPath, [CLI, ...cliArgs(args)], {
     cwd: ROOT,
     input: opts.input ?? '',
     timeout: opts.timeoutMs ?? 120_000,
@@ -38,7 +52,7 @@ export interface Server {
 
 /** Start `rvrr <args> --port 0` and wait for its listening line. */
 export function startServer(args: string[]): Promise<Server> {
-  const proc = spawn(process.execPath, [CLI, ...args, '--port', '0'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...cliArgs(args), '--port', '0'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));

@@ -10,8 +10,8 @@ import { CLI, ROOT } from './harness.js';
 /** samples/bench/long.elf: marker() runs once at the start, then a loop runs for ages. */
 const LONG = 'samples/bench/long.elf';
 const MARKER = 0x80000054;
-/** Long enough to take well over a second, even with compiled blocks (~250 MIPS here). */
-const FAR = 1_000_000_000;
+/** Long enough to take well over a second, even with wasm blocks (over 1,000 MIPS on this loop). */
+const FAR = 4_000_000_000;
 
 describe('progress of long seeks and reverse-continues', function () {
   this.timeout(240_000);
