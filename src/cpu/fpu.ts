@@ -9,6 +9,7 @@ import { f32FromBits, f64FromBits, isNaN32, isSNaN32, isNaN64, isSNaN64 } from '
 import { Fmt, F32, F64, NV, out, packNaN, packZero, packInfOrMax } from './float/round.js';
 import { fadd, fmul, fdiv, fsqrt, ffma, roundValue, signBit } from './float/arith.js';
 import { floatToInt, intToFloat } from './float/convert.js';
+import { fpFast } from './fpfast.js';
 
 /** The architectural state fpExecute works on (the Hart satisfies it). */
 export interface FpState {
@@ -163,8 +164,10 @@ export function fpExecute(insn: number, st: FpState): boolean {
   const fmtField = (insn >>> 25) & 3;
   if (fmtField > 1) return false;
   const fmt = fmtField ? F64 : F32;
-  out.flags = 0;
   bindViews(st);
+  // Round-to-nearest on ordinary operands: host arithmetic, bit-identical (fpfast.ts).
+  if (f64v !== undefined && fpFast(insn, st, f64v, f32v!)) return true;
+  out.flags = 0;
 
   if (opcode === 0x43 || opcode === 0x47 || opcode === 0x4b || opcode === 0x4f) {
     const rm = roundingMode(funct3, st.fcsr);
