@@ -24,7 +24,7 @@
 import { pow2, twoSum, twoSumErr, twoProductErr } from './float/bits.js';
 
 /** Subset of FpState (fpu.ts) the fast path needs. */
-interface State { x: Int32Array; f: Uint32Array; fcsr: number }
+export interface State { x: Int32Array; f: Uint32Array; fcsr: number }
 
 const NX = 1;
 const MIN64 = pow2(-1022), MAX64 = Number.MAX_VALUE;
@@ -48,8 +48,8 @@ export function setFpFastPath(on: boolean): void { enabled = on; }
 /** Whether the fast path is on. */
 export function fpFastPathOn(): boolean { return enabled; }
 
-/** Value of single register r, or NaN when it is not properly NaN-boxed (the software path decides). */
-function s32(st: State, f32: Float32Array, r: number): number {
+/** Value of binary32 register r, or NaN when it is not properly NaN-boxed (the software path decides). */
+export function s32(st: State, f32: Float32Array, r: number): number {
   return st.f[2 * r + 1] === 0xffffffff ? f32[2 * r] : NaN;
 }
 
@@ -100,31 +100,22 @@ export function fpFast(insn: number, st: State, f64: Float64Array, f32: Float32A
   if (funct3 !== 0 && (funct3 !== 7 || (st.fcsr & 0xe0) !== 0)) return false;
   if (opcode !== 0x53) {
     if (opcode !== 0x43 && opcode !== 0x47 && opcode !== 0x4b && opcode !== 0x4f) return false;
+    // Negate the product (bit 0: FNMSUB, FNMADD) and/or the addend (bit 1: FMSUB, FNMADD).
     const op = (insn >>> 2) & 3; // 0 FMADD, 1 FMSUB, 2 FNMSUB, 3 FNMADD
-    const rs3 = insn >>> 27;
-    if (dbl) {
-      let a = f64[rs1]; const b = f64[rs2]; let c = f64[rs3];
-      if (op >= 2) a = -a;
-      if (op === 1 || op === 3) c = -c;
-      return fma64(st, f64, rd, a, b, c);
-    }
-    let a = s32(st, f32, rs1); const b = s32(st, f32, rs2); let c = s32(st, f32, rs3);
-    if (op >= 2) a = -a;
-    if (op === 1 || op === 3) c = -c;
-    return fma32(st, f32, rd, a, b, c);
+    const neg = (op >= 2 ? 1 : 0) | (op === 1 || op === 3 ? 2 : 0);
+    return dbl ? fma64(st, f64, rd, rs1, rs2, insn >>> 27, neg) : fma32(st, f32, rd, rs1, rs2, insn >>> 27, neg);
   }
   const funct5 = insn >>> 27;
   switch (funct5) {
     case 0x00: case 0x01: // FADD, FSUB
-      if (dbl) return add64(st, f64, rd, f64[rs1], funct5 ? -f64[rs2] : f64[rs2]);
-      return add32(st, f32, rd, s32(st, f32, rs1), funct5 ? -s32(st, f32, rs2) : s32(st, f32, rs2));
+      return dbl ? add64(st, f64, rd, rs1, rs2, funct5) : add32(st, f32, rd, rs1, rs2, funct5);
     case 0x02: // FMUL
-      return dbl ? mul64(st, f64, rd, f64[rs1], f64[rs2]) : mul32(st, f32, rd, s32(st, f32, rs1), s32(st, f32, rs2));
+      return dbl ? mul64(st, f64, rd, rs1, rs2) : mul32(st, f32, rd, rs1, rs2);
     case 0x03: // FDIV
-      return dbl ? div64(st, f64, rd, f64[rs1], f64[rs2]) : div32(st, f32, rd, s32(st, f32, rs1), s32(st, f32, rs2));
+      return dbl ? div64(st, f64, rd, rs1, rs2) : div32(st, f32, rd, rs1, rs2);
     case 0x0b: // FSQRT
       if (rs2 !== 0) return false;
-      return dbl ? sqrt64(st, f64, rd, f64[rs1]) : sqrt32(st, f32, rd, s32(st, f32, rs1));
+      return dbl ? sqrt64(st, f64, rd, rs1) : sqrt32(st, f32, rd, rs1);
     case 0x08: // FCVT.S.D (fmt S, rs2 1), FCVT.D.S (fmt D, rs2 0)
       if (dbl) {
         if (rs2 !== 0) return false;
@@ -161,7 +152,13 @@ export function fpFast(insn: number, st: State, f64: Float64Array, f32: Float32A
   }
 }
 
-function add64(st: State, f64: Float64Array, rd: number, a: number, b: number): boolean {
+/**
+ * Kernel (as the others below): f[rd] = f[r1] + f[r2] (minus if sub) for binary64; true after
+ * writing rd and accruing NX, false with nothing changed. Kernels take register numbers, not
+ * values: a double passed to a call that V8 does not inline is boxed on the heap.
+ */
+export function add64(st: State, f64: Float64Array, rd: number, r1: number, r2: number, sub: number): boolean {
+  const a = f64[r1], b = sub ? -f64[r2] : f64[r2];
   if (!(Math.abs(a) <= B1020 && Math.abs(b) <= B1020)) return false; // NaN, inf, huge
   const r = twoSum(a, b);
   // An exact zero: x + -x is +0 in RNE and -0 + -0 is -0, as the host computes it.
@@ -172,7 +169,9 @@ function add64(st: State, f64: Float64Array, rd: number, a: number, b: number): 
   return true;
 }
 
-function mul64(st: State, f64: Float64Array, rd: number, a: number, b: number): boolean {
+/** f[rd] = f[r1] * f[r2], binary64. */
+export function mul64(st: State, f64: Float64Array, rd: number, r1: number, r2: number): boolean {
+  const a = f64[r1], b = f64[r2];
   const p = a * b;
   if (p === 0) {
     // Exact only if an operand is zero (not an underflow); the host's sign is the XOR.
@@ -187,7 +186,9 @@ function mul64(st: State, f64: Float64Array, rd: number, a: number, b: number): 
   return true;
 }
 
-function div64(st: State, f64: Float64Array, rd: number, a: number, b: number): boolean {
+/** f[rd] = f[r1] / f[r2], binary64. */
+export function div64(st: State, f64: Float64Array, rd: number, r1: number, r2: number): boolean {
+  const a = f64[r1], b = f64[r2];
   const q = a / b;
   if (a === 0) {
     // 0 / finite non-zero or 0 / inf: an exact signed zero. 0/0 and 0/NaN give NaN.
@@ -205,7 +206,9 @@ function div64(st: State, f64: Float64Array, rd: number, a: number, b: number): 
   return true;
 }
 
-function sqrt64(st: State, f64: Float64Array, rd: number, a: number): boolean {
+/** f[rd] = sqrt(f[r1]), binary64. */
+export function sqrt64(st: State, f64: Float64Array, rd: number, r1: number): boolean {
+  const a = f64[r1];
   if (a === 0) { f64[rd] = a; return true; } // sqrt(-0) = -0
   if (!(a >= L900 && a <= B1000)) return false; // negative, NaN, inf, tiny, huge
   const s = Math.sqrt(a);
@@ -216,13 +219,15 @@ function sqrt64(st: State, f64: Float64Array, rd: number, a: number): boolean {
 }
 
 /**
- * a * b + c for binary64 (signs already applied). With P + pe = a*b exactly (Dekker), three
+ * f[rd] = a * b + c for binary64, a = f[r1] and c = f[r3] negated as neg says (bit 0, bit 1),
+ * b = f[r2]. With P + pe = a*b exactly (Dekker), three
  * TwoSums give x = r + w + v exactly with r = RN(s + u) and s + u = x - v. If v = 0, r = RN(x)
  * and the error is w. Otherwise r = RN(x) when r is not a power of two and |w + v| < ulp(r)/2;
  * RN(w + v) decides that (monotone, 2^(E-53) compared after exact scaling) and is zero only if
  * w + v is. Anything else goes to the exact path.
  */
-function fma64(st: State, f64: Float64Array, rd: number, a: number, b: number, c: number): boolean {
+export function fma64(st: State, f64: Float64Array, rd: number, r1: number, r2: number, r3: number, neg: number): boolean {
+  const a = neg & 1 ? -f64[r1] : f64[r1], b = f64[r2], c = neg & 2 ? -f64[r3] : f64[r3];
   if (!(Math.abs(a) <= B500 && Math.abs(b) <= B500 && Math.abs(c) <= B1000)) return false;
   const P = a * b;
   if (P === 0) {
@@ -256,7 +261,9 @@ function fma64(st: State, f64: Float64Array, rd: number, a: number, b: number, c
   return true;
 }
 
-function add32(st: State, f32: Float32Array, rd: number, a: number, b: number): boolean {
+/** f[rd] = f[r1] + f[r2] (minus if sub) for binary32 (unboxed operands decline; rd written NaN-boxed). */
+export function add32(st: State, f32: Float32Array, rd: number, r1: number, r2: number, sub: number): boolean {
+  const a = s32(st, f32, r1), b = sub ? -s32(st, f32, r2) : s32(st, f32, r2);
   const s = twoSum(a, b); // binary32 operands: no overflow in double
   const r = Math.fround(s);
   if (r === 0) { if (s !== 0) return false; putS(st, f32, rd, r); return true; }
@@ -266,7 +273,9 @@ function add32(st: State, f32: Float32Array, rd: number, a: number, b: number): 
   return true;
 }
 
-function mul32(st: State, f32: Float32Array, rd: number, a: number, b: number): boolean {
+/** f[rd] = f[r1] * f[r2], binary32. */
+export function mul32(st: State, f32: Float32Array, rd: number, r1: number, r2: number): boolean {
+  const a = s32(st, f32, r1), b = s32(st, f32, r2);
   const p = a * b; // exact: 24 x 24 bits, far inside the double range
   const r = Math.fround(p);
   if (r === 0) { if (p !== 0) return false; putS(st, f32, rd, r); return true; }
@@ -276,7 +285,9 @@ function mul32(st: State, f32: Float32Array, rd: number, a: number, b: number): 
   return true;
 }
 
-function div32(st: State, f32: Float32Array, rd: number, a: number, b: number): boolean {
+/** f[rd] = f[r1] / f[r2], binary32. */
+export function div32(st: State, f32: Float32Array, rd: number, r1: number, r2: number): boolean {
+  const a = s32(st, f32, r1), b = s32(st, f32, r2);
   const q = a / b;
   // For binary32 operands q is 0 only for 0 / non-zero or finite / inf: exact zeros.
   if (q === 0) { putS(st, f32, rd, q); return true; }
@@ -287,7 +298,9 @@ function div32(st: State, f32: Float32Array, rd: number, a: number, b: number): 
   return true;
 }
 
-function sqrt32(st: State, f32: Float32Array, rd: number, a: number): boolean {
+/** f[rd] = sqrt(f[r1]), binary32. */
+export function sqrt32(st: State, f32: Float32Array, rd: number, r1: number): boolean {
+  const a = s32(st, f32, r1);
   if (a === 0) { putS(st, f32, rd, a); return true; }
   const r = Math.fround(Math.sqrt(a));
   if (!ok32(r)) return false; // negative, NaN, inf
@@ -296,8 +309,9 @@ function sqrt32(st: State, f32: Float32Array, rd: number, a: number): boolean {
   return true;
 }
 
-/** a * b + c for binary32 (signs applied): the product is exact in double, the sum is one TwoSum. */
-function fma32(st: State, f32: Float32Array, rd: number, a: number, b: number, c: number): boolean {
+/** f[rd] = a * b + c for binary32 (operands as for fma64): the product is exact in double, the sum is one TwoSum. */
+export function fma32(st: State, f32: Float32Array, rd: number, r1: number, r2: number, r3: number, neg: number): boolean {
+  const a = neg & 1 ? -s32(st, f32, r1) : s32(st, f32, r1), b = s32(st, f32, r2), c = neg & 2 ? -s32(st, f32, r3) : s32(st, f32, r3);
   const s = twoSum(a * b, c), t = twoSumErr();
   const r = Math.fround(s);
   if (r === 0) {

@@ -10,14 +10,21 @@
 import { expect } from 'chai';
 import { fpExecute, FpState } from '../../dist/cpu/fpu.js';
 import { fpFast, setFpFastPath } from '../../dist/cpu/fpfast.js';
+import { decode32 } from '../../dist/cpu/decode.js';
+import type { Hart } from '../../dist/cpu/hart.js';
 import { opfp, r4, Rng } from './harness.js';
 
 const N = Number(process.env.FPU_FAST_N ?? 1e6);
 
-interface St extends FpState { f64: Float64Array; f32: Float32Array }
+/** Register state with float views; mstatus and raise make it enough of a hart for the decoded handlers. */
+interface St extends FpState { f64: Float64Array; f32: Float32Array; mstatus: number; raise(): never }
+const MSTATUS_FS = 3 << 13;
 function mk(): St {
   const f = new Uint32Array(64);
-  return { x: new Int32Array(64), f, fcsr: 0, f64: new Float64Array(f.buffer), f32: new Float32Array(f.buffer) };
+  return {
+    x: new Int32Array(64), f, fcsr: 0, f64: new Float64Array(f.buffer), f32: new Float32Array(f.buffer), mstatus: MSTATUS_FS,
+    raise(): never { throw new Error('illegal instruction'); },
+  };
 }
 
 const cv = new Float64Array(1), cu = new Uint32Array(cv.buffer);
@@ -222,7 +229,7 @@ describe('fpu fast path: bit-identical to the software path', function () {
       it(`${dbl ? 'D' : 'S'} ${cls.name}: ${N} random instructions`, () => {
         const rng = new Rng(0x5eed + CLASSES.indexOf(cls) * 17 + dbl);
         const g = new Gen(rng, !!dbl);
-        const init = mk(), fast = mk(), soft = mk();
+        const init = mk(), fast = mk(), soft = mk(), dec = mk();
         let taken = 0, inexact = 0;
         for (let i = 0; i < N; i++) {
           init.f.fill(0); init.x.fill(0);
@@ -242,6 +249,12 @@ describe('fpu fast path: bit-identical to the software path', function () {
           }
           taken++;
           if (fast.fcsr & 1) inexact++;
+          // The handler the decoder binds (exec/fparith.ts for hot arithmetic), fast path on.
+          copy(dec, init);
+          setFpFastPath(true);
+          const op = decode32(c.insn, 4);
+          op.fn(dec as unknown as Hart, op);
+          if (!same(dec, soft)) expect.fail(`decoded ${op.name} ${c.insn.toString(16)} from ${dump(init)}\n  got  ${dump(dec)}\n  soft ${dump(soft)}`);
         }
         // The generator must exercise the fast path, with both exact and inexact results where they exist.
         expect(taken, 'instructions taken by the fast path').to.be.greaterThan(N * 0.2);
