@@ -33,6 +33,7 @@ const MIN32 = pow2(-126), MAX32 = (2 - pow2(-23)) * pow2(127);
 // split or the partial products, error term on the subnormal-free grid: ea + eb >= -970).
 const B500 = pow2(500), B990 = pow2(990), B1000 = pow2(1000), B1020 = pow2(1020), L900 = pow2(-900);
 const T53 = pow2(53);
+const SPLITTER = 134217729; // 2^27 + 1, as twoProductErr's
 
 // Scratch for reading a double's bits.
 const sF = new Float64Array(1);
@@ -240,10 +241,22 @@ export function fma64(st: State, f64: Float64Array, rd: number, r1: number, r2: 
     return true;
   }
   if (!(Math.abs(P) >= L900)) return false;
-  const pe = twoProductErr(a, b, P);
-  const s = twoSum(P, c), t = twoSumErr();
-  const u = twoSum(t, pe), v = twoSumErr();
-  const r = twoSum(s, u), w = twoSumErr();
+  // twoProductErr(a, b, P) and three twoSums (bits.ts), written out: the hottest F/D code
+  // (matrix products) runs about a fifth faster without the calls and the error slot.
+  let q = SPLITTER * a;
+  const ah = q - (q - a), al = a - ah;
+  q = SPLITTER * b;
+  const bh = q - (q - b), bl = b - bh;
+  const pe = ((ah * bh - P) + ah * bl + al * bh) + al * bl;
+  const s = P + c;
+  let z = s - P;
+  const t = (P - (s - z)) + (c - z);
+  const u = t + pe;
+  z = u - t;
+  const v = (t - (u - z)) + (pe - z);
+  const r = s + u;
+  z = r - s;
+  const w = (s - (r - z)) + (u - z);
   if (!(Math.abs(r) > MIN64 && Math.abs(r) <= MAX64)) return false;
   let inexact: boolean;
   if (v === 0) inexact = w !== 0;

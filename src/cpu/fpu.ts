@@ -19,6 +19,9 @@ export interface FpState {
   f: Uint32Array;
   /** fflags in bits 4:0, frm in bits 7:5. */
   fcsr: number;
+  /** Optional float views over f (binary64 f64[i], binary32 f32[2 * i]); made here if absent. */
+  readonly f64?: Float64Array;
+  readonly f32?: Float32Array;
 }
 
 const CANON32 = 0x7fc00000;
@@ -46,6 +49,8 @@ let f32v: Float32Array | undefined;
 
 function bindViews(st: FpState): void {
   const f = st.f;
+  // A hart brings its own views: harts taking turns do not rebuild them.
+  if (st.f64 !== undefined && st.f32 !== undefined) { viewOf = undefined; f64v = st.f64; f32v = st.f32; return; }
   // The same register file as last time (identity: reading .buffer each call is not free).
   if (f === viewOf) return;
   viewOf = f;
