@@ -29,6 +29,10 @@ export const TRAP_CALLS = new Set([
   'lr.w', 'sc.w', 'lr.d', 'sc.d',
   ...['amoswap', 'amoadd', 'amoxor', 'amoand', 'amoor', 'amomin', 'amomax', 'amominu', 'amomaxu'].flatMap((n) => [`${n}.w`, `${n}.d`]),
 ]);
+/** OP-FP and the fused multiply-adds (a subset of TRAP_CALLS): integer registers as the encoding says. */
+const FP_OPS = new Set(['op-fp', 'fmadd', 'fmsub', 'fnmsub', 'fnmadd']);
+/** F/D loads and stores (a subset of TRAP_CALLS): block-mem.ts helpers with the TLB fast path. */
+const FP_MEM = new Set(['flw', 'fld', 'fsw', 'fsd']);
 /**
  * CSR instructions, run through their handler with pc and icount exact (counters, traps). A
  * write that may make an interrupt deliverable or change translations (zicsr.ts decides: not
@@ -164,6 +168,15 @@ export class BlockSource {
           // The immediate forms hold uimm, not a register, in rs1 (and rs2 is part of the CSR number).
           s = (op.name.endsWith('i') ? '' : this.flush(a)) + this.sync(pc, k) +
             `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d) + this.exitIfAsked(npc, k);
+        } else if (FP_OPS.has(op.name)) {
+          // F/D operations touch integer registers only as listed (fmem.fp's writesX too).
+          const f5 = op.insn >>> 27, opfp = (op.insn & 0x7f) === 0x53;
+          const readsX = opfp && (f5 === 0x1a || f5 === 0x1e);
+          const writesX = opfp && (f5 === 0x14 || f5 === 0x18 || f5 === 0x1c);
+          s = (readsX ? this.flush(a) : '') + this.sync(pc, k) + `${this.konst(op.fn)}(h, ${this.konst(op)}); ` +
+            (writesX ? this.reload(d) : '') + this.exitIfAsked(npc, k);
+        } else if (FP_MEM.has(op.name)) {
+          s = `${op.name.toUpperCase()}(h, ${this.address(op)}, ${this.konst(op)}, ${pc}, ic + ${k}); ` + this.exitIfAsked(npc, k);
         } else if (TRAP_CALLS.has(op.name)) {
           s = this.flush(a) + this.flush(b) + this.flush(d) + this.sync(pc, k) +
             `${this.konst(op.fn)}(h, ${this.konst(op)}); ` + this.reload(d) + this.exitIfAsked(npc, k);

@@ -5,7 +5,10 @@
  * a hot block, while keeping the generated source short (compiling it is what costs).
  */
 import type { Hart } from './hart.js';
+import type { Op } from './op.js';
 import { TLB_MASK } from './memory.js';
+import { MSTATUS_FS } from './csr-defs.js';
+import { fmemAt } from './exec/fmem.js';
 
 export function LB(h: Hart, va: number, pc: number, ic: number): number {
   const o = va & 4095, i = (va >>> 12) & TLB_MASK;
@@ -70,5 +73,38 @@ export function SD(h: Hart, va: number, lo: number, hi: number, pc: number, ic: 
   h.store64(va, lo, hi);
 }
 
+// F/D loads and stores: the TLB fast path while mstatus.FS is not Off (loads mark it Dirty,
+// as fmem does); anything else through the interpreter's handler at the computed address.
+export function FLW(h: Hart, va: number, op: Op, pc: number, ic: number): void {
+  const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+  if (h.rTag[i] === va - o && (o & 3) === 0 && (h.mstatus & MSTATUS_FS) !== 0) {
+    h.f[op.d] = h.rI32[i][o >> 2]; h.f[op.d + 1] = 0xffffffff; h.mstatus |= MSTATUS_FS; return;
+  }
+  h.pc = pc; h.clock.icount = ic;
+  fmemAt.flw(h, op, va);
+}
+export function FLD(h: Hart, va: number, op: Op, pc: number, ic: number): void {
+  const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+  if (h.rTag[i] === va - o && (o & 7) === 0 && (h.mstatus & MSTATUS_FS) !== 0) {
+    const p = h.rI32[i], f = h.f; f[op.d] = p[o >> 2]; f[op.d + 1] = p[(o >> 2) + 1]; h.mstatus |= MSTATUS_FS; return;
+  }
+  h.pc = pc; h.clock.icount = ic;
+  fmemAt.fld(h, op, va);
+}
+export function FSW(h: Hart, va: number, op: Op, pc: number, ic: number): void {
+  const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+  if (h.wTag[i] === va - o && (o & 3) === 0 && (h.mstatus & MSTATUS_FS) !== 0) { h.wI32[i][o >> 2] = h.f[op.s2]; return; }
+  h.pc = pc; h.clock.icount = ic;
+  fmemAt.fsw(h, op, va);
+}
+export function FSD(h: Hart, va: number, op: Op, pc: number, ic: number): void {
+  const o = va & 4095, i = (va >>> 12) & TLB_MASK;
+  if (h.wTag[i] === va - o && (o & 7) === 0 && (h.mstatus & MSTATUS_FS) !== 0) {
+    const p = h.wI32[i], f = h.f; p[o >> 2] = f[op.s2]; p[(o >> 2) + 1] = f[op.s2 + 1]; return;
+  }
+  h.pc = pc; h.clock.icount = ic;
+  fmemAt.fsd(h, op, va);
+}
+
 /** The helpers by the names the generated source calls them. */
-export const BLOCK_MEM = { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD };
+export const BLOCK_MEM = { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD, FLW, FLD, FSW, FSD };

@@ -11,6 +11,7 @@ import { rv64a } from './exec/rv64a.js';
 import { zicsr } from './exec/zicsr.js';
 import { priv } from './exec/priv.js';
 import { fmem } from './exec/fmem.js';
+import { fpHandler } from './exec/fparith.js';
 
 const HANDLERS = new Map<string, Exec>();
 for (const table of [rv64i, rv64m, rv64a, zicsr, priv]) {
@@ -45,6 +46,8 @@ export function decode32(w: number, len: number, raw: number = w): Op {
   }
   let fn = HANDLERS.get(enc.name)!;
   if (rd === 0 && PURE.has(enc.name)) fn = rv64i.nop;
+  // Hot F/D arithmetic in round-to-nearest: a handler per operation (exec/fparith.ts).
+  else if (enc.format === 'FP') fn = fpHandler(w) ?? fn;
   return new Op(fn, 2 * rd, 2 * rs1, 2 * rs2, imm, w, raw >>> 0, len, enc.name);
 }
 

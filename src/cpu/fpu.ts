@@ -9,6 +9,7 @@ import { f32FromBits, f64FromBits, isNaN32, isSNaN32, isNaN64, isSNaN64 } from '
 import { Fmt, F32, F64, NV, out, packNaN, packZero, packInfOrMax } from './float/round.js';
 import { fadd, fmul, fdiv, fsqrt, ffma, roundValue, signBit } from './float/arith.js';
 import { floatToInt, intToFloat } from './float/convert.js';
+import { fpFast } from './fpfast.js';
 
 /** The architectural state fpExecute works on (the Hart satisfies it). */
 export interface FpState {
@@ -18,6 +19,9 @@ export interface FpState {
   f: Uint32Array;
   /** fflags in bits 4:0, frm in bits 7:5. */
   fcsr: number;
+  /** Optional float views over f (binary64 f64[i], binary32 f32[2 * i]); made here if absent. */
+  readonly f64?: Float64Array;
+  readonly f32?: Float32Array;
 }
 
 const CANON32 = 0x7fc00000;
@@ -45,6 +49,8 @@ let f32v: Float32Array | undefined;
 
 function bindViews(st: FpState): void {
   const f = st.f;
+  // A hart brings its own views: harts taking turns do not rebuild them.
+  if (st.f64 !== undefined && st.f32 !== undefined) { viewOf = undefined; f64v = st.f64; f32v = st.f32; return; }
   // The same register file as last time (identity: reading .buffer each call is not free).
   if (f === viewOf) return;
   viewOf = f;
@@ -163,8 +169,10 @@ export function fpExecute(insn: number, st: FpState): boolean {
   const fmtField = (insn >>> 25) & 3;
   if (fmtField > 1) return false;
   const fmt = fmtField ? F64 : F32;
-  out.flags = 0;
   bindViews(st);
+  // Round-to-nearest on ordinary operands: host arithmetic, bit-identical (fpfast.ts).
+  if (f64v !== undefined && fpFast(insn, st, f64v, f32v!)) return true;
+  out.flags = 0;
 
   if (opcode === 0x43 || opcode === 0x47 || opcode === 0x4b || opcode === 0x4f) {
     const rm = roundingMode(funct3, st.fcsr);

@@ -46,6 +46,9 @@ export class Hart extends Memory {
    */
   readonly x = new Int32Array(this.wasmMem.buffer, this.wasmBase, 64);
   readonly f = new Uint32Array(64);
+  /** The same registers as binary64 values (f64[i]) and binary32 words (f32[2 * i]), for the FP fast path. */
+  readonly f64 = new Float64Array(this.f.buffer);
+  readonly f32 = new Float32Array(this.f.buffer);
   fcsr = 0;
   /** Address of the current instruction (signed virtual address). */
   pc = 0;

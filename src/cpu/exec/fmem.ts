@@ -17,21 +17,32 @@ function ea(h: Hart, op: Op): number {
   return h.x[op.s1 + 1] * TWO32 + (h.x[op.s1] >>> 0) + op.imm;
 }
 
-export const fmem = {
-  flw(h: Hart, op: Op): void {
+/**
+ * Loads and stores at a virtual address already computed (the compiled blocks' helpers in
+ * block-mem.ts call these on a TLB miss, the interpreter handlers below always).
+ */
+export const fmemAt = {
+  flw(h: Hart, op: Op, va: number): void {
     fsOn(h, op);
-    const v = h.load32(ea(h, op));
+    const v = h.load32(va);
     h.f[op.d] = v; h.f[op.d + 1] = 0xffffffff; // NaN-boxed
     h.mstatus |= MSTATUS_FS;
   },
-  fld(h: Hart, op: Op): void {
+  fld(h: Hart, op: Op, va: number): void {
     fsOn(h, op);
-    h.load64(ea(h, op));
+    h.load64(va);
     h.f[op.d] = h.rlo; h.f[op.d + 1] = h.rhi;
     h.mstatus |= MSTATUS_FS;
   },
-  fsw(h: Hart, op: Op): void { fsOn(h, op); h.store32(ea(h, op), h.f[op.s2] | 0); },
-  fsd(h: Hart, op: Op): void { fsOn(h, op); h.store64(ea(h, op), h.f[op.s2] | 0, h.f[op.s2 + 1] | 0); },
+  fsw(h: Hart, op: Op, va: number): void { fsOn(h, op); h.store32(va, h.f[op.s2] | 0); },
+  fsd(h: Hart, op: Op, va: number): void { fsOn(h, op); h.store64(va, h.f[op.s2] | 0, h.f[op.s2 + 1] | 0); },
+};
+
+export const fmem = {
+  flw(h: Hart, op: Op): void { fmemAt.flw(h, op, ea(h, op)); },
+  fld(h: Hart, op: Op): void { fmemAt.fld(h, op, ea(h, op)); },
+  fsw(h: Hart, op: Op): void { fmemAt.fsw(h, op, ea(h, op)); },
+  fsd(h: Hart, op: Op): void { fmemAt.fsd(h, op, ea(h, op)); },
   /** OP-FP and FMA opcodes: delegated; an encoding the FPU rejects is illegal. */
   fp(h: Hart, op: Op): void {
     fsOn(h, op);
