@@ -251,6 +251,11 @@ export class Hart extends Memory {
     if (cause >= 0) this.trapEnter(cause, 0, true);
   }
 
+  /** In WFI with no enabled interrupt pending: run() would execute nothing. */
+  waiting(): boolean {
+    return this.wfi && (this.mip() & this.csr[2 * CSR.mie]) === 0;
+  }
+
   /** Stop the run loop after the current instruction (WFI). */
   stopAfterThis(reason: HartStop): void {
     this.stopReason = reason;

@@ -356,7 +356,6 @@ export class VirtMachine implements ReplayableMachine {
     let executed = 0;
     const n = this.harts.length;
     const ignorePending = new Uint8Array(n).fill(opts.ignoreFirstStop ? 1 : 0);
-    let idleSkips = 0;
     if (this.exitCode !== undefined) return { executed: 0, reason: 'poweroff', hart: this.sched.cur, exitCode: this.exitCode };
     while (executed < budget) {
       const s = this.sched;
@@ -366,6 +365,15 @@ export class VirtMachine implements ReplayableMachine {
         continue;
       }
       const hart = this.harts[s.cur];
+      if (hart.waiting()) {
+        // Every hart waits and no timer is due at this icount (it would have been updated
+        // above): only a warp of virtual time or an input can wake them. The scheduler stays
+        // as it is (the pass changes nothing), so however many runs find the board idle here,
+        // live or in replay, the state is the same.
+        if (this.allWaiting()) return { executed, reason: 'idle', hart: s.cur };
+        this.nextHart();
+        continue;
+      }
       // One hart: quanta only hand the turn back to itself, so run straight to the next
       // device event (quantumLeft is then advanced arithmetically, exactly as per-quantum).
       const single = n === 1;
@@ -377,13 +385,12 @@ export class VirtMachine implements ReplayableMachine {
       } finally {
         this.running = null;
       }
-      if (done === 0 && hart.stopReason === 'budget') throw new Error(`hart ${s.cur} made no progress with a budget of ${slice}`);
+      if (done === 0 && hart.stopReason !== 'breakpoint' && hart.stopReason !== 'watchpoint') {
+        throw new Error(`hart ${s.cur} made no progress (${hart.stopReason}) with a budget of ${slice}`);
+      }
       executed += done;
       s.quantumLeft = single ? quantumAfter(s.quantumLeft, done) : s.quantumLeft - done;
-      if (done > 0) {
-        ignorePending[s.cur] = 0;
-        idleSkips = 0;
-      }
+      if (done > 0) ignorePending[s.cur] = 0;
       if (this.action !== null) return this.finishAction(executed);
       // Update timers as soon as their icount is reached, so the state at any icount is the
       // same whichever way the run stopped there.
@@ -392,12 +399,8 @@ export class VirtMachine implements ReplayableMachine {
       if (why === 'breakpoint' || why === 'watchpoint') {
         return { executed, reason: why, hart: s.cur, watch: why === 'watchpoint' ? hart.lastWatch : undefined };
       }
-      if (why === 'wfi') {
-        // Every hart waits and no timer is due at this icount (it would have been updated
-        // above): only a warp of virtual time or an input can wake them.
-        if (done === 0 && ++idleSkips >= n) return { executed, reason: 'idle', hart: s.cur };
-        this.nextHart();
-      }
+      // The hart has just executed wfi: it gives up its turn.
+      if (why === 'wfi') this.nextHart();
     }
     // Report the hart that ran last (settling may hand the turn to the next one).
     const last = this.sched.cur;
@@ -405,16 +408,28 @@ export class VirtMachine implements ReplayableMachine {
     return { executed, reason: 'budget', hart: last };
   }
 
+  /** True when every hart waits in WFI with no enabled interrupt pending. */
+  private allWaiting(): boolean {
+    for (const h of this.harts) if (!h.waiting()) return false;
+    return true;
+  }
+
   /**
-   * Make the stopping point canonical: the hart that executes the next step has already
-   * entered any interrupt pending for it, as it would have without the stop. Then a state at
-   * icount N is the same whether execution ran through N or stopped there (a breakpoint on an
-   * interrupt handler and a seek to the same icount agree).
+   * Make the stopping point canonical, the state run() would reach here before executing the
+   * next step: timers updated, the turn passed on from a finished quantum and over harts that
+   * wait (unless all do: then it stays), and the hart that executes the next step has already
+   * entered any interrupt pending for it. Then a state at icount N is the same whether
+   * execution ran through N or stopped there, by budget, at a breakpoint (which run() reports
+   * from exactly this state) or idle, and an input logged at N is applied to that one state,
+   * live and in replay.
    */
   private settle(): void {
     const s = this.sched;
     if (this.clock.icount >= s.nextEvent) this.deviceEvent();
     if (s.quantumLeft <= 0) this.nextHart();
+    if (this.harts[s.cur].waiting() && !this.allWaiting()) {
+      while (this.harts[s.cur].waiting()) this.nextHart();
+    }
     this.harts[s.cur].takeInterrupt();
   }
 
