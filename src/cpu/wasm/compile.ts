@@ -11,11 +11,12 @@
  * relative to the block's entry), and the register file lives in memory, so nothing is lost
  * when a helper throws a trap through the wasm frames.
  *
- * RV64IM is compiled to wasm; CSR accesses, atomics, F/D and the instructions that end a
- * block with a trap or an xRET call their interpreter handlers (as the JS block compiler
+ * RV64IM and AMOs are compiled to wasm; CSR accesses, LR/SC and the instructions that end
+ * a block with a trap or an xRET call their interpreter handlers (as the JS block compiler
  * does), so a kernel's blocks run on through them; wfi and fence.i end a block before them
- * (the interpreter runs them). When V8 rejects a module, the JS block compiler is used there
- * instead (logged under DEBUG=rvrr:jit).
+ * (the interpreter runs them), F/D too: a block starting at an F/D instruction is the JS
+ * block compiler's (gen.ts, FP_NAMES), as is one where V8 rejects the module (logged
+ * under DEBUG=rvrr:jit).
  */
 import createDebug from 'debug';
 import './types.js';

@@ -44,11 +44,19 @@ const ALU = new Set([
 ]);
 
 /**
+ * F/D instructions end a wasm block before them: the JS block compiler has a TLB fast path
+ * for their loads and stores and calls their handlers directly, and ran the F/D bench guest
+ * at 1.7x the wasm tier's speed (which reaches the handlers through a wasm-to-JS call), so
+ * blocks starting at one are compiled by it (compile.ts falls back for them).
+ */
+const FP_NAMES = new Set(['flw', 'fld', 'fsw', 'fsd', 'op-fp', 'fmadd', 'fmsub', 'fnmsub', 'fnmadd']);
+
+/**
  * Instructions a block runs through their interpreter handler, as the JS block compiler does
- * (block-gen.ts): CSR accesses, atomics and F/D, with pc and icount exact, leaving the block
+ * (block-gen.ts): CSR accesses and atomics, with pc and icount exact, leaving the block
  * when the handler asks (an interrupt to look at, another translation context).
  */
-export const WASM_CALLS = new Set([...CSR_CALLS, ...TRAP_CALLS]);
+export const WASM_CALLS = new Set([...CSR_CALLS, ...TRAP_CALLS].filter((n) => !FP_NAMES.has(n)));
 export { SYSTEM_TAILS as WASM_TAILS };
 
 /** Whether the wasm tier compiles `name` (anything else ends the block before it). */
