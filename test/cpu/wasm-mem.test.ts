@@ -189,6 +189,22 @@ describe('wasm tier: inline loads and stores against the interpreter', () => {
     expect(wasmStats.blocks - b0, 'no wasm block').to.equal(0);
   });
 
+  it('harts running the same code share compiled modules (os3 on 3 harts), with the same states as the interpreter', function () {
+    this.timeout(120_000);
+    const kernel = new Uint8Array(readFileSync(join(ROOT, 'samples/bench/q-os3.elf')));
+    const board = (jit: boolean) => new VirtMachine({ kernel, bios: 'none', smp: 3, memoryBytes: 64 << 20, jit, jitWasm: jit, jitThreshold: 16, onConsoleOutput: () => {} });
+    const m0 = wasmStats.modules, c0 = wasmStats.compiles;
+    const w = board(true), i = board(false);
+    for (let k = 0; k < 6; k++) {
+      w.run(250_000); i.run(250_000);
+      expect(w.stateHash(), `after ${(k + 1) * 250_000}`).to.equal(i.stateHash());
+    }
+    const modules = wasmStats.modules - m0, compiles = wasmStats.compiles - c0;
+    expect(modules, 'modules instantiated').to.be.greaterThan(20);
+    // Each hart instantiates its own; V8 compiled most of them once for all three.
+    expect(compiles, 'modules V8 compiled').to.be.lessThan(modules * 0.6);
+  });
+
   it('a snapshot restored mid-run replays to the same state as the interpreter (q-mem, q-sv39, q-os)', function () {
     this.timeout(120_000);
     // Snapshot at `at`, then `more` instructions: both points before the guest powers off.

@@ -95,7 +95,8 @@ function opId(op: Op): number {
  * instantiate it each. Bounded: the least recently used go first.
  */
 const modules = new Map<string, WebAssembly.Module>();
-const MAX_MODULES = 4096;
+/** Harts compile the same code close together in time: a few hundred modules cover that without keeping dead code's compilations for long. */
+const MAX_MODULES = 512;
 
 function compiled(bytes: Uint8Array): WebAssembly.Module {
   const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
