@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeMachine, poke32, RAM_BASE, type TestMachine } from './harness.js';
 import { wasmStats } from '../../dist/cpu/wasm/compile.js';
+import { HELPERS } from '../../dist/cpu/wasm/gen.js';
 import { setPair } from '../../dist/cpu/hart.js';
 import { VirtMachine } from '../../dist/machine/virt.js';
 import { PagedRam } from '../../dist/bus/ram.js';
@@ -203,6 +204,34 @@ describe('wasm tier: inline loads and stores against the interpreter', () => {
     expect(modules, 'modules instantiated').to.be.greaterThan(20);
     // Each hart instantiates its own; V8 compiled most of them once for all three.
     expect(compiles, 'modules V8 compiled').to.be.lessThan(modules * 0.6);
+  });
+
+  it('block modules import only the fixed helper table, however many blocks the hart holds (V8 copies an imported table into every instance)', function () {
+    this.timeout(120_000);
+    const kernel = new Uint8Array(readFileSync(join(ROOT, 'samples/bench/q-os3.elf')));
+    const board = (jit: boolean) => new VirtMachine({ kernel, bios: 'none', smp: 3, memoryBytes: 64 << 20, jit, jitWasm: jit, jitThreshold: 4, onConsoleOutput: () => {} });
+    const Real = WebAssembly.Instance;
+    const tables: number[] = [];
+    // Every block module (the ones exporting `run`) as it is instantiated: the table it imports.
+    const exportsOf = (WebAssembly.Module as unknown as { exports(m: unknown): { name: string }[] }).exports;
+    (WebAssembly as { Instance: unknown }).Instance = function (mod: WebAssembly.Module, imports: Record<string, Record<string, unknown>>) {
+      const t = imports?.env?.tbl;
+      if (exportsOf(mod).some((e) => e.name === 'run')) tables.push(t instanceof WebAssembly.Table ? t.length : -1);
+      return new Real(mod, imports as never);
+    };
+    let w: VirtMachine, i: VirtMachine;
+    try {
+      w = board(true); i = board(false);
+      w.run(1_500_000); i.run(1_500_000);
+    } finally {
+      (WebAssembly as { Instance: unknown }).Instance = Real;
+    }
+    expect(w.stateHash()).to.equal(i.stateHash());
+    // More blocks on a hart than its block table starts with (64): it grew, and calls through
+    // the dispatch helper reached blocks in the new elements.
+    expect(Math.max(...w.harts.map((h) => h.blocksCompiled)), 'blocks on the busiest hart').to.be.greaterThan(64);
+    expect(tables.length, 'block modules instantiated').to.be.greaterThan(20);
+    expect([...new Set(tables)], 'sizes of the tables block modules import').to.deep.equal([HELPERS]);
   });
 
   it('a snapshot restored mid-run replays to the same state as the interpreter (q-mem, q-sv39, q-os)', function () {

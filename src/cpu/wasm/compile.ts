@@ -25,7 +25,7 @@ import type { Op } from '../op.js';
 import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
-import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK } from './gen.js';
+import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, FN_DISPATCH, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK, TYPE_DISPATCH } from './gen.js';
 import { WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_NPC, WASM_STOP, WASM_TLB, JCACHE_ENTRIES } from './area.js';
 
 const log = createDebug('rvrr:jit');
@@ -162,8 +162,9 @@ function importsFor(h: Hart): Imports {
   };
   im = { ...helperModule(im), base: h.wasmBase };
   hartImports.set(h, im);
-  const tbl = im.tbl as WebAssembly.Table;
-  hartSlots.set(h, { tbl, free: [], size: tbl.length });
+  const blocks = im.blocks as WebAssembly.Table;
+  hartSlots.set(h, { tbl: blocks, free: [], size: 0 });
+  delete im.blocks;
   return im;
 }
 
@@ -230,12 +231,13 @@ interface BlockBody { code: Code; pc: number; op: Op; n: number; end: number; ex
 function moduleOf(bodies: readonly BlockBody[]): Uint8Array {
   const m = new ModuleBuilder();
   if (m.typeIndex(LOAD_TYPE) !== TYPE_LOAD || m.typeIndex(STORE_TYPE) !== TYPE_STORE || m.typeIndex(MULHU_TYPE) !== TYPE_MULHU ||
-    m.typeIndex(EXEC_TYPE) !== TYPE_EXEC) throw new Error('wasm block: type indices');
+    m.typeIndex(EXEC_TYPE) !== TYPE_EXEC || m.typeIndex(BLOCK_TYPE) !== TYPE_BLOCK || m.typeIndex(DISPATCH_TYPE) !== TYPE_DISPATCH) {
+    throw new Error('wasm block: type indices');
+  }
   m.importTable(HELPERS);
   m.importBase();
   const first = m.nextFunc;
   bodies.forEach((b, j) => m.func(BLOCK_TYPE, b.code, `b${j}`));
-  if (m.typeIndex(BLOCK_TYPE) !== TYPE_BLOCK) throw new Error('wasm block: type indices');
   m.func(BLOCK_TYPE, dispatcher(bodies, first), 'run');
   return m.encode();
 }
@@ -288,7 +290,8 @@ function dispatcher(bodies: readonly BlockBody[], first: number): Code {
  * Where the blocks of the module exit elsewhere: on into blocks of other modules, while the
  * jump cache has one for the pc left at (made under the current fetchEpoch, so for the
  * current translations and code), chaining is allowed, nothing asked to leave and it fits
- * the budget. Each is called through the hart's table like a block of this module.
+ * the budget. Each is called by its slot in the hart's block table, through the dispatch
+ * helper (the one instance that imports that table: see helperModule).
  */
 function jumpCache(c: Code, budget: number, total: number): void {
   const pc = c.local(F64), e = c.local(I32), w = c.local(I32);
@@ -301,7 +304,7 @@ function jumpCache(c: Code, budget: number, total: number): void {
   c.get(e).mem(OP.i32Load, 2, WASM_JCACHE + 8).base().mem(OP.i32Load, 2, WASM_EPOCH).op(OP.i32Eq, OP.i32And, OP.i32Eqz).brIf(1);
   c.get(e).mem(OP.i32Load, 2, WASM_JCACHE + 12).set(w);
   c.get(total).get(w).i32(255).op(OP.i32And, OP.i32Add).get(budget).op(OP.i32GtU).brIf(1);
-  c.get(budget).get(total).op(OP.i32Sub).get(total).get(w).i32(8).op(OP.i32ShrU).callIndirect(TYPE_BLOCK);
+  c.get(budget).get(total).op(OP.i32Sub).get(total).get(w).i32(8).op(OP.i32ShrU).i32(FN_DISPATCH).callIndirect(TYPE_DISPATCH);
   c.get(total).op(OP.i32Add).set(total);
   c.br(0);
   c.end().end();
@@ -410,18 +413,27 @@ const MULHU_TYPE = { params: [I64, I64], results: [I64] };
 const EXEC_TYPE = { params: [I32, F64, I32], results: [I32] };
 /** A block's function (and a module's dispatcher): (budget, instructions run before it) -> instructions run. */
 const BLOCK_TYPE = { params: [I32, I32], results: [I32] };
+/** The dispatch helper: (budget, instructions run before, slot of the block) -> instructions run. */
+const DISPATCH_TYPE = { params: [I32, I32, I32], results: [I32] };
 
 /**
  * The helpers as a table of wasm functions, from one module per hart that imports the JS ones
- * and forwards to them (and defines mulhu). Block modules call them with call_indirect: a
- * module importing any function cost V8 some 200 us more to compile (measured on Node 20),
- * one importing a table nothing, and V8's fixed cost per module is what blocks pay most.
+ * and forwards to them (and defines mulhu and dispatch). Block modules call them with
+ * call_indirect: a module importing any function cost V8 some 200 us more to compile
+ * (measured on Node 20), one importing a table nothing. The helper table never changes after
+ * this. The blocks themselves are in a second table that only this module imports, and its
+ * `dispatch` calls them: V8 gives every instance importing a table its own copy of the
+ * table's entries, so instantiating a module cost time in proportion to the table's size
+ * (about 190 us at 1,024 elements against 23 us at 32) and setting an element cost time in
+ * proportion to the instances importing it (100 us and more with a few thousand blocks), when
+ * the block modules imported the blocks' table themselves.
  */
 function helperModule(js: Imports): Imports {
   const m = new ModuleBuilder();
   const names = [...LOADS, ...STORES, 'ex', 'tail'];
   const typeOf = (k: number) => (k < LOADS.length ? LOAD_TYPE : k < LOADS.length + STORES.length ? STORE_TYPE : EXEC_TYPE);
   names.forEach((name, k) => m.importFunc(name, typeOf(k)));
+  m.importTable(1);
   names.forEach((name, k) => {
     const t = typeOf(k);
     const c = new Code(t.params.length);
@@ -430,11 +442,15 @@ function helperModule(js: Imports): Imports {
     m.func(t, c, name);
   });
   m.func(MULHU_TYPE, mulhuBody(), 'mulhu');
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: js }).exports;
+  const d = new Code(3);
+  d.get(0).get(1).get(2).callIndirect(m.typeIndex(BLOCK_TYPE));
+  m.func(DISPATCH_TYPE, d, 'dispatch');
+  const blocks = new WebAssembly.Table({ initial: 64, element: 'anyfunc' });
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: { ...js, tbl: blocks } }).exports;
   const tbl = new WebAssembly.Table({ initial: HELPERS, element: 'anyfunc' });
-  // Table order (gen.ts): loads, stores, mulhu, then the handlers' helpers.
-  [...LOADS, ...STORES, 'mulhu', 'ex', 'tail'].forEach((name, k) => tbl.set(k, ex[name]));
-  return { mem: js.mem, tbl };
+  // Table order (gen.ts): loads, stores, mulhu, then the handlers' helpers and dispatch.
+  [...LOADS, ...STORES, 'mulhu', 'ex', 'tail', 'dispatch'].forEach((name, k) => tbl.set(k, ex[name]));
+  return { mem: js.mem, tbl, blocks };
 }
 
 /**

@@ -26,14 +26,16 @@ export const STORES = ['sb', 'sh', 'sw', 'sd'] as const;
 export const FN_MULHU = LOADS.length + STORES.length;
 /** The interpreter handler of an instruction inside a block (CSR, atomic, F/D), then of one ending it (SYSTEM_TAILS). */
 export const FN_EXEC = FN_MULHU + 1, FN_TAIL = FN_MULHU + 2;
+/** The jump cache's way into a block of another module: (budget, instructions run, slot). */
+export const FN_DISPATCH = FN_MULHU + 3;
 /** Table elements a block module's helper table has. */
-export const HELPERS = FN_TAIL + 1;
+export const HELPERS = FN_DISPATCH + 1;
 /**
- * The helpers are called through the hart's table (compile.ts), at these elements: loads,
- * stores, then mulhu; with these type indices (a block module declares them first). A module
- * importing functions costs V8 some 200 us more to compile than one importing a table.
+ * The helpers are called through the hart's helper table (compile.ts), at these elements:
+ * loads, stores, then mulhu; with these type indices (a block module declares them first). A
+ * module importing functions costs V8 some 200 us more to compile than one importing a table.
  */
-export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2, TYPE_EXEC = 3, TYPE_BLOCK = 4;
+export const TYPE_LOAD = 0, TYPE_STORE = 1, TYPE_MULHU = 2, TYPE_EXEC = 3, TYPE_BLOCK = 4, TYPE_DISPATCH = 5;
 
 /** Conditional branches (side exits or a loop back to the start). */
 export const WASM_BRANCHES = new Set(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
