@@ -171,7 +171,10 @@ export class KeyframeDecoder {
       if (h.icount <= base.clock.icount && this.opts.anyOrder !== true) throw new KeyframeError(`keyframe at icount ${h.icount} does not follow the one at ${base.clock.icount}`);
     }
     // Never inflate past what the header announced (a crafted file must not exhaust memory).
-    const body = inflateRawSync(Buffer.from(payload.buffer, payload.byteOffset + KF_HEADER_BYTES, payload.byteLength - KF_HEADER_BYTES), { maxOutputLength: Math.max(1, h.bodyBytes) });
+    // One output chunk of that size: zlib then returns it as is, instead of concatenating
+    // 16 KiB pieces into a second copy of the body.
+    const size = Math.max(64, h.bodyBytes);
+    const body = inflateRawSync(Buffer.from(payload.buffer, payload.byteOffset + KF_HEADER_BYTES, payload.byteLength - KF_HEADER_BYTES), { maxOutputLength: size, chunkSize: size });
     if (body.length !== h.bodyBytes) throw new KeyframeError(`body of ${body.length} bytes, header says ${h.bodyBytes}`);
     const r = new BodyReader(body);
     const stateBytes = r.u32('state');
