@@ -137,7 +137,8 @@ export async function runXv6RecordingBench(o: Xv6Options): Promise<Xv6Results> {
       if (o.cacheDir !== undefined) writeFileSync(meta, JSON.stringify(made) + '\n');
     }
     const variants: RecordingVariant[] = [];
-    for (const [name, file, rule] of [['none', none, 'no keyframes'], ['default', withKf, 'default rule']] as const) {
+    const defaultRule = `default: <= ${DEFAULT_KEYFRAME_RULE.maxCount}, <= max(${DEFAULT_KEYFRAME_RULE.minBudget >> 20} MiB, ${DEFAULT_KEYFRAME_RULE.share * 100}% of the file)`;
+    for (const [name, file, rule] of [['none', none, 'no keyframes'], ['default', withKf, defaultRule]] as const) {
       say(`xv6: ${name}: ${statSync(file).size} bytes; opening it in a fresh process`);
       let probe: RecordingVariant['probe'];
       try {
