@@ -12,6 +12,7 @@ import { CHUNK_PAGES, type RamSnapshot } from '../../dist/bus/ram.js';
 import type { DeviceState } from '../../dist/devices/device.js';
 import type { VirtSnapshot } from '../../dist/machine/virt.js';
 import { KeyframeDecoder } from '../../dist/replay/keyframe-decode.js';
+import { keyframeHeader } from '../../dist/replay/keyframe.js';
 import type { Recording } from '../../dist/replay/recording.js';
 import { createSession, replaySessionOf, toRecording } from '../../dist/session/session.js';
 import { withKeyframes, type KeyframeRule } from '../../dist/session/keyframes.js';
@@ -111,8 +112,10 @@ describe('replay/keyframe-decode', function () {
             });
           }
         });
-        // The new pages are views of the keyframe's inflated body, not copies made one by one.
+        // The new pages are views of the keyframe's inflated body (the state before them is padded
+        // so they are aligned), not copies made one by one nor a copy of the page data.
         expect(fresh.size, `buffers behind the new pages of the keyframe at ${k.icount}`).to.be.at.most(1);
+        for (const b of fresh) expect(b.byteLength, `the buffer of the new pages at ${k.icount} is the body`).to.equal(keyframeHeader(k.payload).bodyBytes);
         const [dg, pg] = [diskGroups(snap), diskGroups(prev)];
         expect(dg.length).to.equal(pg.length);
         dg.forEach((g, i) => {
