@@ -23,8 +23,8 @@
  * makes the comparison cheap; buffers that differ by identity are compared by content.
  *
  * Decoding is in keyframe-decode.ts. The section checksum (recording.ts) covers the payload;
- * the decoder also refuses anything that does not decode to a consistent state (sizes, counts, JSON), so a bad keyframe is
- * reported and skipped, never restored.
+ * the decoder also refuses anything that does not decode to a consistent state (sizes, counts,
+ * JSON), so a bad keyframe is reported and skipped, never restored.
  */
 import { deflateRawSync } from 'node:zlib';
 import { Parser } from 'binary-parser';
@@ -64,7 +64,6 @@ const headerParser = new Parser()
   .uint64('icount')
   .uint64('baseIcount')
   .uint32('bodyBytes');
-
 
 /** Parse the header of a KEYF payload; throws KeyframeError when it is not one this rvrr reads. */
 export function keyframeHeader(payload: Uint8Array): KeyframeHeader {
