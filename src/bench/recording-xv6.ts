@@ -98,8 +98,7 @@ async function makeFiles(dir: string, n: number, none: string, withKf: string, s
   return { instructions: n, recordSeconds, promptIcount, writeSeconds, keyframes: rec.keyframes?.length ?? 0, keyframeBytes, bareBytes: statSync(none).size, lastConsoleLine };
 }
 
-/** The xv6 rows: the same shape as the long.elf ones (variants 'none' and 'default'). */
-/** The xv6 rows' figures. */
+/** The xv6 rows' figures: the same shape as the long.elf ones (variants 'none' and 'default'), and more. */
 export interface Xv6Results extends RecordingResults {
   /** Instructions before usertests was typed (boot to the shell prompt). */
   promptIcount: number;
@@ -109,6 +108,7 @@ export interface Xv6Results extends RecordingResults {
   cached: boolean;
 }
 
+/** Record (or reuse from `cacheDir`) the two xv6 files and open each in a fresh process. */
 export async function runXv6RecordingBench(o: Xv6Options): Promise<Xv6Results> {
   const say = o.onPhase ?? (() => {});
   const xv6 = o.xv6Dir ?? XV6_DIR;
