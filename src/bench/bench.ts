@@ -2,12 +2,15 @@
  * `npm run bench`: rvrr's speed measured side by side with QEMU on the same guests
  * (samples/bench), printed as a table and written to bench-results.json.
  *
- *   node dist/bench/bench.js [--quick] [--no-qemu] [--only int,fp] [--no-reverse]
- *                            [--no-recording] [--recording-insns 1e10] [--no-history]
+ *   node dist/bench/bench.js [--quick] [--no-qemu] [--only int,fp] [--no-forward] [--no-reverse]
+ *                            [--no-recording] [--recording-insns 1e10] [--no-xv6] [--xv6-insns 1e10]
+ *                            [--xv6-cache DIR] [--xv6-dir DIR] [--no-history]
  *                            [--max-seconds 300] [--json bench-results.json]
  *
  * --quick runs the small guest variants and shallow histories (under a minute); the numbers
- * are then only a smoke test. The machine is shared and noisy: compare ratios from one run.
+ * are then only a smoke test. --no-forward skips the forward-speed section (to run only the
+ * recording and keyframe figures). The xv6 rows need ../shared/guests/xv6-riscv beside the
+ * clone (skipped with a message without it); --xv6-cache keeps their recordings for next time. The machine is shared and noisy: compare ratios from one run.
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +20,7 @@ import { bestQemu, qemuVersion } from './qemu.js';
 import { runReverse, type ReverseResults } from './reverse.js';
 import { runRecordingBench, type RecordingResults } from './recording.js';
 import { runHistoryBench, type HistoryResults } from './history.js';
+import { runXv6RecordingBench, XV6_DIR, xv6Missing, type Xv6Results } from './recording-xv6.js';
 import { fmt, fmtBytes, percentile, table } from './stats.js';
 
 /** Command-line options. */
@@ -27,6 +31,13 @@ export interface BenchArgs {
   /** The recording-file row (keyframes), and how long a recording it makes. */
   recording: boolean;
   recordingInsns: number;
+  /** The forward-speed section. */
+  forward: boolean;
+  /** The xv6 recording rows, their length, where their recordings are cached, where xv6 is. */
+  xv6: boolean;
+  xv6Insns: number;
+  xv6Cache: string | undefined;
+  xv6Dir: string;
   /** The history-file row (`--history-file` under a small snapshot budget). */
   history: boolean;
   only: string[] | null;
@@ -35,8 +46,12 @@ export interface BenchArgs {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { quick: false, qemu: true, reverse: true, recording: true, recordingInsns: 1e10, history: true, only: null, maxSeconds: 300, json: 'bench-results.json' };
+  const a: BenchArgs = {
+    quick: false, qemu: true, reverse: true, recording: true, recordingInsns: 1e10, forward: true, xv6: true, xv6Insns: 1e10, xv6Cache: undefined, xv6Dir: XV6_DIR,
+    history: true, only: null, maxSeconds: 300, json: 'bench-results.json',
+  };
   let insnsGiven = false;
+  let xv6InsnsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -49,6 +64,15 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--no-reverse') a.reverse = false;
     else if (arg === '--no-recording') a.recording = false;
     else if (arg === '--no-history') a.history = false;
+    else if (arg === '--no-forward') a.forward = false;
+    else if (arg === '--no-xv6') a.xv6 = false;
+    else if (arg === '--xv6-cache') a.xv6Cache = value();
+    else if (arg === '--xv6-dir') a.xv6Dir = value();
+    else if (arg === '--xv6-insns') {
+      a.xv6Insns = Number(value());
+      xv6InsnsGiven = true;
+      if (!Number.isSafeInteger(a.xv6Insns) || a.xv6Insns < 1e8) throw new Error('--xv6-insns needs an integer of at least 1e8');
+    }
     else if (arg === '--recording-insns') {
       a.recordingInsns = Number(value());
       insnsGiven = true;
@@ -62,10 +86,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       a.maxSeconds = Number(value());
       if (!(a.maxSeconds > 0)) throw new Error('--max-seconds needs a positive number');
     } else if (arg === '--json') a.json = value();
-    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-reverse --no-recording --no-history --recording-insns N --only LIST --max-seconds N --json FILE)`);
+    else throw new Error(`unknown option ${arg} (options: --quick --no-qemu --no-forward --no-reverse --no-recording --no-history --recording-insns N --no-xv6 --xv6-insns N --xv6-cache DIR --xv6-dir DIR --only LIST --max-seconds N --json FILE)`);
   }
   if (a.quick && a.maxSeconds === 300) a.maxSeconds = 50;
   if (a.quick && !insnsGiven) a.recordingInsns = 2e7;
+  if (a.quick && !xv6InsnsGiven) a.xv6Insns = 4e8;
   return a;
 }
 
@@ -354,7 +379,7 @@ async function main(): Promise<void> {
   if (args.qemu && !qemu) log('qemu-system-riscv64 not found: QEMU columns are n/a');
   sampleRss();
 
-  const fwd = await forwardRows(args, qemu);
+  const fwd = args.forward ? await forwardRows(args, qemu) : { rows: [], qemuStartupSeconds: null, qemuStartupCpuSeconds: null };
   let reverse: ReverseResults | null = null;
   if (args.reverse) {
     const elf = loadGuest(guestPath(LONG_GUEST));
@@ -385,6 +410,25 @@ async function main(): Promise<void> {
       },
     });
   }
+  let xv6: Xv6Results | { skipped: string } | null = null;
+  if (args.xv6) {
+    const missing = xv6Missing(args.xv6Dir);
+    if (missing) {
+      xv6 = { skipped: missing };
+      log(`xv6 recording rows skipped: ${missing}`);
+    } else {
+      xv6 = await runXv6RecordingBench({
+        instructions: args.xv6Insns,
+        seeks: args.quick ? 8 : 30,
+        xv6Dir: args.xv6Dir,
+        ...(args.xv6Cache !== undefined ? { cacheDir: args.xv6Cache } : {}),
+        onPhase: (what) => {
+          sampleRss();
+          log(what);
+        },
+      });
+    }
+  }
   let history: HistoryResults | null = null;
   if (args.history) {
     history = runHistoryBench({
@@ -399,23 +443,25 @@ async function main(): Promise<void> {
 
   const out: string[] = [];
   out.push(`rvrr benchmark${args.quick ? ' (--quick: small guests, numbers are a smoke test)' : ''} — node ${process.version}, ${qemu ?? 'QEMU not installed'}`);
-  out.push('');
-  out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording; rvrr = the default wasm tier, JS = --jit=js)');
-  out.push(printForward(fwd.rows));
-  out.push(`rvrr: each guest run ${args.quick ? '2 times' : `3 to 5 times (a 4th and 5th while under ${PAIR_SECONDS} s)`} recording and not recording side by side,`);
-  out.push('in alternating chunks of 4M instructions; the speeds are the fastest runs, rec/raw the median of their ratios.');
-  if (fwd.qemuStartupSeconds !== null) {
-    out.push(`QEMU runs the same guest with more identical passes (QEMU Minsn = rvrr's exact count of the fixed part + N passes);`);
-    out.push(`its time is the whole process's wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 2}.`);
-    const smp = fwd.rows.filter((r) => r.harts > 1).map((r) => `${r.guest} on ${r.harts}`);
-    if (smp.length > 0) {
-      out.push(`Several harts (${smp.join(', ')}): MIPS count all harts' instructions; QEMU -icount runs the harts round-robin on one`);
-      out.push('thread as rvrr does, plain QEMU in parallel on host threads (its wall clock gains from a second core).');
+  if (args.forward) {
+    out.push('');
+    out.push('Forward speed, MIPS (rec = recording live with the virtual clock; raw = machine.run, no recording; rvrr = the default wasm tier, JS = --jit=js)');
+    out.push(printForward(fwd.rows));
+    out.push(`rvrr: each guest run ${args.quick ? '2 times' : `3 to 5 times (a 4th and 5th while under ${PAIR_SECONDS} s)`} recording and not recording side by side,`);
+    out.push('in alternating chunks of 4M instructions; the speeds are the fastest runs, rec/raw the median of their ratios.');
+    if (fwd.qemuStartupSeconds !== null) {
+      out.push(`QEMU runs the same guest with more identical passes (QEMU Minsn = rvrr's exact count of the fixed part + N passes);`);
+      out.push(`its time is the whole process's wall clock minus start-up/shut-down (${(fwd.qemuStartupSeconds * 1000).toFixed(0)} ms, nop guest), fastest of ${args.quick ? 1 : 2}.`);
+      const smp = fwd.rows.filter((r) => r.harts > 1).map((r) => `${r.guest} on ${r.harts}`);
+      if (smp.length > 0) {
+        out.push(`Several harts (${smp.join(', ')}): MIPS count all harts' instructions; QEMU -icount runs the harts round-robin on one`);
+        out.push('thread as rvrr does, plain QEMU in parallel on host threads (its wall clock gains from a second core).');
+      }
     }
-  }
-  out.push('');
-  out.push('The same by CPU time (user + system; QEMU minus its start-up CPU time): less disturbed by other load');
-  out.push(printForwardCpu(fwd.rows));
+    out.push('');
+    out.push('The same by CPU time (user + system; QEMU minus its start-up CPU time): less disturbed by other load');
+    out.push(printForwardCpu(fwd.rows));
+  } else out.push('(forward speed not measured: --no-forward)');
   if (reverse) {
     out.push('');
     out.push('Reverse execution (long.elf, recorded live)');
@@ -425,6 +471,16 @@ async function main(): Promise<void> {
     out.push('');
     out.push(`Recording files (${recording.guest}, ${recording.instructions.toExponential(2)} instructions recorded live at ${recording.recordMips.toFixed(0)} MIPS; each file opened in a fresh process)`);
     out.push(printRecording(recording));
+  }
+  if (xv6) {
+    out.push('');
+    if ('skipped' in xv6) out.push(`Recording files (xv6): skipped: ${xv6.skipped}`);
+    else {
+      out.push(`Recording files (xv6-riscv on 1 hart, usertests -q typed at the prompt (icount ${xv6.promptIcount.toExponential(2)}); ${xv6.instructions.toExponential(2)} instructions ` +
+        `recorded live at ${xv6.recordMips.toFixed(0)} MIPS${xv6.cached ? ', reused from --xv6-cache' : ''}; each file opened in a fresh process)`);
+      out.push(printRecording(xv6));
+      out.push(`  console at the end of the recording: ${JSON.stringify(xv6.lastConsoleLine)}`);
+    }
   }
   if (history) {
     out.push('');
@@ -446,6 +502,7 @@ async function main(): Promise<void> {
     forward: fwd.rows,
     reverse,
     recording,
+    xv6,
     history,
     memory: { peakRssBytes: Math.max(peakRss, maxRssBytes), maxRssBytes, sampledRssBytes: peakRss },
     totalSeconds: (performance.now() - tStart) / 1000,

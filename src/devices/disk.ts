@@ -155,6 +155,34 @@ export class DiskOverlay {
   }
 }
 
+/**
+ * A saved overlay state: `like`'s (or, without it, an overlay never written) with the chunks
+ * listed in `changes` replaced ([index, bytes or null for the image's]), as a delta keyframe
+ * stores it. Only the groups holding a changed chunk are new; every other group is `like`'s
+ * object. Throws for an index out of range or a `like` of another size.
+ */
+export function diskStateWithChanges(size: number, like: DeviceState | undefined, changes: readonly (readonly [number, Uint8Array | null])[]): DeviceState {
+  const n = Math.ceil(size / DISK_CHUNK_SIZE);
+  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad disk size ${size}`);
+  const ng = Math.ceil(n / GROUP_CHUNKS);
+  const old = like?.groups as (DiskGroup | null)[] | undefined;
+  if (like !== undefined && (like.size !== size || !Array.isArray(old) || old.length !== ng)) throw new Error(`a ${size}-byte disk over the state of a ${String(like.size)}-byte one`);
+  const groups: (DiskGroup | null)[] = old ? old.slice() : new Array<DiskGroup | null>(ng).fill(null);
+  const touched = new Map<number, (Uint8Array | null)[]>();
+  for (const [i, chunk] of changes) {
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`disk chunk ${i} out of range (${n} chunks)`);
+    const g = Math.floor(i / GROUP_CHUNKS);
+    let u8 = touched.get(g);
+    if (u8 === undefined) {
+      u8 = groups[g]?.u8.slice() ?? new Array<Uint8Array | null>(Math.min(GROUP_CHUNKS, n - g * GROUP_CHUNKS)).fill(null);
+      touched.set(g, u8);
+    }
+    u8[i % GROUP_CHUNKS] = chunk;
+  }
+  for (const [g, u8] of touched) groups[g] = u8.every((c) => c === null) ? null : { u8 };
+  return { size, groups };
+}
+
 /** A saved overlay state in the per-chunk form state hashes are computed over (stable across versions). */
 export function diskHashForm(s: DeviceState): DeviceState {
   const groups = s.groups as (DiskGroup | null)[];
@@ -164,21 +192,3 @@ export function diskHashForm(s: DeviceState): DeviceState {
   return { size: s.size, chunks };
 }
 
-/**
- * A saved overlay state from one reference per chunk (null: the image's bytes), as a
- * recording's keyframe stores it; groups equal to those of `like` are `like`'s (shared, as
- * successive saved states share them). Throws for a chunk count that does not fit `size`.
- */
-export function diskStateFromChunks(size: number, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
-  const n = Math.ceil(size / DISK_CHUNK_SIZE);
-  if (!Number.isSafeInteger(size) || size < 0 || chunks.length !== n) throw new Error(`${chunks.length} disk chunks for a ${size}-byte disk`);
-  const old = like?.groups as (DiskGroup | null)[] | undefined;
-  const groups: (DiskGroup | null)[] = [];
-  for (let lo = 0, g = 0; lo < n; lo += GROUP_CHUNKS, g++) {
-    const u8 = chunks.slice(lo, lo + GROUP_CHUNKS);
-    const prev = old?.[g];
-    if (prev && prev.u8.length === u8.length && prev.u8.every((c, i) => c === u8[i])) groups.push(prev);
-    else groups.push(u8.every((c) => c === null) ? null : { u8 });
-  }
-  return { size, groups };
-}

@@ -17,7 +17,7 @@ import { CSR, MIP_STIP } from '../cpu/csr-defs.js';
 import { onTimerCsrWrite, sstcEnabled } from '../cpu/csr.js';
 import { Clint } from '../devices/clint.js';
 import type { DeviceState, MmioDevice } from '../devices/device.js';
-import { DiskOverlay, diskHashForm, diskStateFromChunks } from '../devices/disk.js';
+import { DiskOverlay, diskHashForm, diskStateWithChanges } from '../devices/disk.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc.js';
 import { Plic } from '../devices/plic.js';
 import { SifiveTest, type TestAction } from '../devices/sifive-test.js';
@@ -92,14 +92,15 @@ export function diskChunksOf(d: DeviceState): (Uint8Array | null)[] | undefined 
 }
 
 /**
- * A device state with its disk overlay's chunks replaced (a keyframe being decoded): groups
- * made from `chunks`, the ones of `like` (the previous keyframe's state) reused where unchanged.
+ * A device state with its disk overlay = `like`'s (the previous keyframe's device state, if
+ * any) with `changes` applied ([chunk index, bytes or null]): groups with no change stay
+ * `like`'s objects. `d` gives the rest of the device state (its disk's groups are ignored).
  */
-export function withDiskChunks(d: DeviceState, chunks: readonly (Uint8Array | null)[], like?: DeviceState): DeviceState {
+export function withDiskChanges(d: DeviceState, changes: readonly (readonly [number, Uint8Array | null])[], like?: DeviceState): DeviceState {
   const disk = diskStateOf(d);
   if (disk === undefined) throw new Error('no disk in this device state');
   const prev = like !== undefined ? diskStateOf(like) : undefined;
-  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskStateFromChunks(disk.size as number, chunks, prev) } };
+  return { ...d, backend: { ...(d.backend as DeviceState), disk: diskStateWithChanges(disk.size as number, prev, changes) } };
 }
 
 /**

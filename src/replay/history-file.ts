@@ -29,7 +29,8 @@ import createDebug from 'debug';
 import type { MachineSnapshot } from '../machine/types.js';
 import type { VirtSnapshot } from '../machine/virt.js';
 import { crc32 } from './crc32.js';
-import { KeyframeDecoder, KeyframeEncoder, KeyframeError, type KeyframeTarget } from './keyframe.js';
+import { KeyframeEncoder, KeyframeError, type KeyframeTarget } from './keyframe.js';
+import { KeyframeDecoder } from './keyframe-decode.js';
 import { KeyframeJsonError } from './keyframe-json.js';
 
 const log = createDebug('rvrr:replay');

@@ -41,8 +41,24 @@ function replacer(this: unknown, _key: string, v: unknown): unknown {
   return v;
 }
 
-function reviver(_key: string, v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || !('$' in (v as object))) return v;
+/** Replace the tagged values in parsed JSON, in place (faster than a JSON.parse reviver, which is called for every value). */
+function revive(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(o, '$')) return tagged(o);
+  for (const k of Object.keys(o)) {
+    // (Assigning it would set the object's prototype; no state has such a key.)
+    if (k === '__proto__') throw new KeyframeJsonError('state objects may not have a "__proto__" key');
+    o[k] = revive(o[k]);
+  }
+  return o;
+}
+
+function tagged(v: object): unknown {
   const o = v as { $: unknown; v: unknown };
   if (typeof o.$ !== 'string' || typeof o.v !== 'string' || Object.keys(o).length !== 2) {
     throw new KeyframeJsonError('malformed tagged value in keyframe state');
@@ -75,7 +91,7 @@ export function stateToJson(v: unknown): string {
 /** JSON text back to state. Throws KeyframeJsonError (or SyntaxError wrapped as one). */
 export function stateFromJson(text: string): unknown {
   try {
-    return JSON.parse(text, reviver);
+    return revive(JSON.parse(text));
   } catch (e) {
     if (e instanceof KeyframeJsonError) throw e;
     throw new KeyframeJsonError(`keyframe state is not valid JSON: ${(e as Error).message}`);

@@ -15,7 +15,8 @@
  */
 import type { MachineSnapshot } from '../machine/types.js';
 import type { VirtSnapshot } from '../machine/virt.js';
-import { KeyframeDecoder, KeyframeEncoder, KeyframeError, keyframeHeader, type KeyframeTarget } from '../replay/keyframe.js';
+import { KeyframeEncoder, KeyframeError, keyframeHeader, type KeyframeTarget } from '../replay/keyframe.js';
+import { KeyframeDecoder } from '../replay/keyframe-decode.js';
 import { KeyframeJsonError } from '../replay/keyframe-json.js';
 import { encodedRecordingBytes, type Recording, type RecordingKeyframe } from '../replay/recording.js';
 import type { Timeline } from '../replay/timeline.js';

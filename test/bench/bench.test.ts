@@ -3,7 +3,7 @@
  * numbers (what they are depends on the machine, so no timing thresholds here).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,8 @@ describe('npm run bench -- --quick', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rvrr-bench-'));
     const file = join(dir, 'results.json');
-    const r = spawnSync(process.execPath, [BENCH, '--quick', '--json', file], { encoding: 'utf8', timeout: 230_000 });
+    // (The xv6 rows have their own test below.)
+    const r = spawnSync(process.execPath, [BENCH, '--quick', '--no-xv6', '--json', file], { encoding: 'utf8', timeout: 230_000 });
     stdout = r.stdout;
     status = r.status;
     if (status !== 0) throw new Error(`bench exited ${status}: ${r.stderr}`);
@@ -117,5 +118,54 @@ describe('npm run bench -- --quick', function () {
     const r = spawnSync(process.execPath, [BENCH, '--bogus'], { encoding: 'utf8' });
     expect(r.status).to.equal(1);
     expect(r.stderr).to.match(/^bench: unknown option --bogus/);
+  });
+});
+
+describe('npm run bench -- --no-forward: the xv6 recording rows', function () {
+  this.timeout(600_000);
+  const XV6 = fileURLToPath(new URL('../../../shared/guests/xv6-riscv/', import.meta.url));
+  const present = existsSync(join(XV6, 'kernel')) && existsSync(join(XV6, 'fs.img'));
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'rvrr-bench-xv6-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const bench = (extra: string[]) => {
+    const file = join(dir, 'results.json');
+    const r = spawnSync(process.execPath, [BENCH, '--quick', '--no-forward', '--no-reverse', '--no-recording', '--no-history', '--no-qemu', '--json', file, ...extra], { encoding: 'utf8', timeout: 590_000 });
+    if (r.status !== 0) throw new Error(`bench exited ${r.status}: ${r.stderr}`);
+    return { stdout: r.stdout, json: JSON.parse(readFileSync(file, 'utf8')) };
+  };
+
+  it('without xv6 beside the clone, says the rows are skipped and why; --no-forward leaves the forward section out', () => {
+    const { stdout, json } = bench(['--xv6-dir', join(dir, 'no-such-dir')]);
+    expect(stdout).to.include('(forward speed not measured: --no-forward)');
+    expect(stdout).to.not.match(/^int /m);
+    expect(stdout).to.match(/^Recording files \(xv6\): skipped: .*no-such-dir\/kernel not found/m);
+    expect(json.forward).to.deep.equal([]);
+    expect(json.xv6.skipped).to.match(/not found/);
+  });
+
+  (present ? it : it.skip)('with xv6 (../shared/guests), records usertests and prints rows without and with keyframes, each reopened to the same end state', () => {
+    const { stdout, json } = bench(['--xv6-insns', '6e8']);
+    expect(stdout).to.match(/^Recording files \(xv6-riscv on 1 hart, usertests -q typed at the prompt/m);
+    const section = stdout.slice(stdout.indexOf('Recording files (xv6'));
+    for (const name of ['none', 'default']) {
+      const line = section.split('\n').find((l) => l.startsWith(`${name} `));
+      expect(line, `xv6 row ${name}`).to.be.a('string');
+      const cells = line!.trim().split(/\s+/);
+      expect(cells[cells.length - 1], line).to.equal('same');
+    }
+    const r = json.xv6;
+    expect(r.instructions).to.equal(6e8);
+    expect(r.promptIcount).to.be.within(1, 6e8);
+    expect(r.variants.map((v: { name: string }) => v.name)).to.deep.equal(['none', 'default']);
+    for (const v of r.variants) {
+      for (const k of ['openMs', 'openSeekEndMs', 'seekP50Ms', 'seekP99Ms', 'maxRssBytes']) expect(isNum(v.probe[k]), `${v.name}.${k} = ${v.probe[k]}`).to.equal(true);
+      expect(v.probe.endHashMatches, v.name).to.equal(true);
+      expect(v.probe.keyframesUsed, v.name).to.equal(v.keyframes);
+      expect(isNum(v.fileBytes) && isNum(v.keyframeShare), v.name).to.equal(true);
+    }
+    expect(r.variants[0].keyframes).to.equal(0);
+    expect(r.variants[1].keyframes).to.be.greaterThan(1);
   });
 });
