@@ -26,6 +26,7 @@ import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
 import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, FN_DISPATCH, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK, TYPE_DISPATCH } from './gen.js';
+import { FP_NAMES } from './gen-fp.js';
 import { WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_NPC, WASM_STOP, WASM_TLB, JCACHE_ENTRIES } from './area.js';
 
 const log = createDebug('rvrr:jit');
@@ -383,6 +384,9 @@ function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): B
       c.if(); e.setNpc(target); c.i32(n).set(e.nk).br(2).end();
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
       e.memory(op, at, k, 1);
+      at += op.len;
+    } else if (FP_NAMES.has(op.name)) {
+      e.fp(op, at, k, 1, opId(op));
       at += op.len;
     } else if (op.name.startsWith('amo')) {
       e.amo(op, at, k, 1, opId(op));
