@@ -38,9 +38,9 @@ const MAX_BUDGET = 1 << 30;
 
 /**
  * Blocks compiled to wasm, the modules holding them (and how many V8 compiled: harts share them), fallbacks to the JS compiler, and loads/stores that missed the
- * inline probe (called the JS helper), and instructions run through their handlers (calls), for tests and the benchmark.
+ * inline probe (called the JS helper), and instructions run through their handlers (calls; fpCalls of them F/D), for tests and the benchmark.
  */
-export const wasmStats = { blocks: 0, modules: 0, compiles: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0 };
+export const wasmStats = { blocks: 0, modules: 0, compiles: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0, fpCalls: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -81,11 +81,13 @@ function freeSlot(h: Hart, k: number): void {
  */
 const opIds = new Map<number, number>();
 const opList: Op[] = [];
+/** Per op number: 1 for an F/D instruction (counted in wasmStats.fpCalls). */
+const opFp: number[] = [];
 
 function opId(op: Op): number {
   const key = (op.raw >>> 0) + op.len * 2 ** 32;
   let id = opIds.get(key);
-  if (id === undefined) { id = opList.length; opList.push(op); opIds.set(key, id); }
+  if (id === undefined) { id = opList.length; opList.push(op); opFp.push(FP_NAMES.has(op.name) ? 1 : 0); opIds.set(key, id); }
   return id;
 }
 
@@ -149,6 +151,7 @@ function importsFor(h: Hart): Imports {
     ex: (id: number, pc: number, k: number) => {
       const op = ops[id], t = tlbSet[0];
       st.calls++;
+      st.fpCalls += opFp[id];
       h.pc = pc; clock.icount = entryIcount + k;
       op.fn(h, op);
       return tlbSet[0] !== t ? (stop[0] = 1) : flag();
