@@ -34,21 +34,35 @@ function table(r: Prng): bigint[] {
     2 ** 32 - 0.5, 4294967295.5, -0.5, 2 ** -900, 2 ** 500, 2 ** 1020, 2 ** 990, 2 ** 1000 * 1.75, 1 + 2 ** -52, 1 - 2 ** -53];
   const s = [0, -0, 1, -1, 0.1, 1.5, 3, 1 / 3, 2 ** -126, 2 ** -149, 3.4028234663852886e38, Infinity, -Infinity, 2 ** 24 + 2, 16777217, 0.75];
   const out = [...d.map(f64Bits), ...s.map(f32Boxed)];
+  if (d.length !== SINGLES_AT || out.length !== NANS_AT) throw new Error('fp-stream: table layout');
   out.push(0x7ff8000000000000n, 0x7ff0000000000001n, 0xfff4000000000000n); // qNaN, sNaNs
   out.push(0xffffffff7fc00000n, 0xffffffff7f800001n, 0x000000003f800000n, 0xffff00003f800000n); // boxed NaNs, unboxed 1.0f
-  while (out.length < 64) {
+  while (out.length < ENTRIES) {
     // Ordinary values near 1 with random low bits (inexact products and sums).
     out.push(f64Bits((1 + r.int(1 << 20) / (1 << 20)) * 2 ** (r.int(40) - 20) * (r.chance(0.3) ? -1 : 1)));
   }
   return out;
 }
 
-const FR = (r: Prng) => r.int(8); // f0..f7
+/** Table indices: doubles below SINGLES_AT, boxed singles up to NANS_AT, NaNs and unboxed singles, random doubles from RANDOM_AT. */
+const SINGLES_AT = 39, NANS_AT = 55, RANDOM_AT = 62, ENTRIES = 128;
+/**
+ * f registers: f0..f3 mostly hold doubles and f4..f7 singles, so that most operations see
+ * operands of their own format (else they would mostly decline to the handler, as on NaNs).
+ */
+let fmtNow = 1;
+const FR = (r: Prng) => (r.chance(0.88) === (fmtNow === 1) ? r.int(4) : 4 + r.int(4));
+/** A table index for a load into an f register of `dbl` format (mostly matching, sometimes special). */
+function tableIndex(r: Prng, dbl: boolean): number {
+  if (r.chance(0.1)) return NANS_AT + r.int(RANDOM_AT - NANS_AT);
+  if (dbl) return r.chance(0.5) ? r.int(SINGLES_AT) : RANDOM_AT + r.int(ENTRIES - RANDOM_AT);
+  return SINGLES_AT + r.int(NANS_AT - SINGLES_AT);
+}
 const XR = (r: Prng) => 5 + r.int(8); // x5..x12
 /** A rounding-mode field: mostly dynamic or RNE, else a static mode or a reserved one. */
 function rmField(r: Prng): number {
-  const p = r.int(20);
-  return p < 9 ? 7 : p < 13 ? 0 : p < 19 ? 1 + r.int(4) : 5 + r.int(2);
+  const p = r.int(100);
+  return p < 50 ? 7 : p < 70 ? 0 : p < 98 ? 1 + r.int(4) : 5 + r.int(2);
 }
 
 function opfp(f5: number, fmt: number, rs2: number, rs1: number, rm: number, rd: number): number {
@@ -64,22 +78,31 @@ const csr = (n: number, rs1: number, f3: number, rd: number) => ((n << 20) | (rs
 function item(r: Prng, out: number[]): void {
   const p = r.int(100);
   const fmt = r.int(2);
+  fmtNow = fmt;
   if (p < 14) { // a special operand into an f register
-    const k = r.int(64);
-    out.push(r.chance(0.7) ? itype(k * 8, 30, 3, FR(r), 0x07) : itype(k * 8 + (r.chance(0.8) ? 0 : 4), 30, 2, FR(r), 0x07));
+    const rd = r.int(8), dbl = rd < 4;
+    const k = tableIndex(r, dbl);
+    out.push(dbl ? itype(k * 8, 30, 3, rd, 0x07) : itype(k * 8 + (r.chance(0.95) ? 0 : 4), 30, 2, rd, 0x07));
   } else if (p < 18) { // into an x register (fmv.*.x, fcvt from integers)
-    out.push(itype(r.int(64) * 8, 30, 3, XR(r), 0x03));
+    out.push(itype(r.int(ENTRIES) * 8, 30, 3, XR(r), 0x03));
   } else if (p < 22) { // fsd / fsw into the store area, or a load back from it
     const off = STORE_OFF + r.int(32) * 8;
     if (r.chance(0.6)) out.push(stype(off, FR(r), 30, r.chance(0.7) ? 3 : 2));
     else out.push(itype(off, 30, r.chance(0.7) ? 3 : 2, FR(r), 0x07));
-  } else if (p < 28) {
+  } else if (p < 25) {
     out.push(csr(0x001, 0, 5, 0)); // csrrwi x0, fflags, 0
-  } else if (p < 31) {
+  } else if (p < 27) {
     out.push(csr(0x001, 0, 2, XR(r))); // csrrs x, fflags, x0: the flags into the state
+  } else if (p < 32) {
+    // One rounding instruction's own flags: clear, the instruction (dynamic rm), read.
+    const f5 = [0, 1, 2, 3, 0x0b][r.int(5)];
+    const w = r.chance(0.3)
+      ? (((FR(r) << 27) | (fmt << 25) | (FR(r) << 20) | (FR(r) << 15) | (7 << 12) | (FR(r) << 7) | [0x43, 0x47, 0x4b, 0x4f][r.int(4)]) >>> 0)
+      : opfp(f5, fmt, f5 === 0x0b ? 0 : FR(r), FR(r), 7, FR(r));
+    out.push(csr(0x001, 0, 5, 0), w, csr(0x001, 0, 2, XR(r)));
   } else if (p < 33) {
-    out.push(csr(0x002, r.chance(0.8) ? 0 : r.int(8), 5, 0)); // csrrwi x0, frm, mode
-  } else if (p < 34) {
+    out.push(csr(0x002, r.chance(0.9) ? 0 : r.int(8), 5, 0)); // csrrwi x0, frm, mode (5..7 reserved)
+  } else if (p < 34 && r.chance(0.3)) {
     // FS off: lui x31, 6 (0x6000); csrrc x0, sstatus, x31 (illegal in U-mode).
     out.push(((6 << 12) | (31 << 7) | 0x37) >>> 0, csr(0x100, 31, 3, 0));
   } else if (p < 46) { // fused multiply-adds
