@@ -11,12 +11,13 @@
  * relative to the block's entry), and the register file lives in memory, so nothing is lost
  * when a helper throws a trap through the wasm frames.
  *
- * RV64IM and AMOs are compiled to wasm; CSR accesses, LR/SC and the instructions that end
+ * RV64IM, AMOs and F/D (gen-fp.ts: inline in round-to-nearest on ordinary operands, else
+ * the handler) are compiled to wasm; CSR accesses, LR/SC and the instructions that end
  * a block with a trap or an xRET call their interpreter handlers (as the JS block compiler
  * does), so a kernel's blocks run on through them; wfi and fence.i end a block before them
- * (the interpreter runs them), F/D too: a block starting at an F/D instruction is the JS
- * block compiler's (gen.ts, FP_NAMES), as is one where V8 rejects the module (logged
- * under DEBUG=rvrr:jit).
+ * (the interpreter runs them). A block where V8 rejects the module is the JS block
+ * compiler's (logged under DEBUG=rvrr:jit), as are blocks starting at an F/D instruction
+ * while setWasmFp(false).
  */
 import createDebug from 'debug';
 import './types.js';
