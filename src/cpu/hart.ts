@@ -18,6 +18,7 @@ import { saveHart, loadHart, type HartState } from './state.js';
 import { compileBlock, blockHasBreakpoint, link, HOT, type Block } from './block.js';
 import { compileWasmBlock } from './wasm/compile.js';
 import './wasm/types.js';
+import { WASM_F, WASM_FCSR } from './wasm/area.js';
 
 const log = createDebug('rvrr:cpu');
 
@@ -45,11 +46,15 @@ export class Hart extends Memory {
    * hart's wasm area (memory.ts), which wasm blocks (wasm/compile.ts) read and write in place.
    */
   readonly x = new Int32Array(this.wasmMem.buffer, this.wasmBase, 64);
-  readonly f = new Uint32Array(64);
+  /** f0..f31 as word pairs: 64-bit slots of the wasm area too (WASM_F), which wasm blocks access in place. */
+  readonly f = new Uint32Array(this.wasmMem.buffer, this.wasmBase + WASM_F, 64);
   /** The same registers as binary64 values (f64[i]) and binary32 words (f32[2 * i]), for the FP fast path. */
-  readonly f64 = new Float64Array(this.f.buffer);
-  readonly f32 = new Float32Array(this.f.buffer);
-  fcsr = 0;
+  readonly f64 = new Float64Array(this.wasmMem.buffer, this.wasmBase + WASM_F, 32);
+  readonly f32 = new Float32Array(this.wasmMem.buffer, this.wasmBase + WASM_F, 64);
+  private readonly fcsrWord = new Int32Array(this.wasmMem.buffer, this.wasmBase + WASM_FCSR, 1);
+  /** fcsr (bits 7:0), kept in the wasm area (WASM_FCSR), where wasm F/D code accrues fflags. */
+  get fcsr(): number { return this.fcsrWord[0]; }
+  set fcsr(v: number) { this.fcsrWord[0] = v; }
   /** Address of the current instruction (signed virtual address). */
   pc = 0;
   /** Address of the next instruction; handlers set it to jump. */

@@ -14,7 +14,7 @@ import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
-import { WASM_AREA, WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_MIRRORS, WASM_TLB, JCACHE_ENTRIES, jcacheIndex } from './wasm/area.js';
+import { WASM_AREA, WASM_MSTATUS, WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_MIRRORS, WASM_TLB, JCACHE_ENTRIES, jcacheIndex } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
@@ -42,7 +42,10 @@ export abstract class Memory implements PageTableClient {
   /** CSR storage: csr[2*n] low word, csr[2*n+1] high word of CSR n (plain registers only). */
   readonly csr = new Int32Array(2 * 4096);
   /** mstatus bits 31:0 (bits 63:32 are constant: UXL, SXL, SD computed). */
-  mstatus = 0;
+  get mstatus(): number { return this.ms; }
+  set mstatus(v: number) { this.ms = v; this.wasmI32[WASM_MSTATUS >> 2] = v; }
+  /** mstatus's value; the setter also copies it into the wasm area, where wasm F/D code reads FS. */
+  private ms = 0;
   /** mip bits driven by device lines (setPending). */
   mipHw = 0;
   priv = PRV_M;

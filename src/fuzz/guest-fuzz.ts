@@ -11,6 +11,7 @@
  */
 import { VirtMachine } from '../machine/virt.js';
 import { Prng } from './prng.js';
+import { fpStream, FP_DATA_OFF } from './fp-stream.js';
 
 /** guest-handler.S, assembled with riscv64-unknown-elf-as -march=rv64gc (norvc). */
 const HANDLER = [
@@ -278,7 +279,7 @@ export function runGuestFuzz(kernel: Uint8Array, o: { seed: number; seeds: numbe
  * the differences found (empty when none) and the instructions compared. `wasm` compiles
  * with the wasm tier (cpu/wasm) instead of the JS block compiler.
  */
-export function compareCompiled(kernel: Uint8Array, o: { seed: number; seeds: number; perRun: number; wasm?: boolean }): { instructions: number; blocks: number; failures: string[] } {
+export function compareCompiled(kernel: Uint8Array, o: { seed: number; seeds: number; perRun: number; wasm?: boolean; fp?: boolean }): { instructions: number; blocks: number; failures: string[] } {
   const jit = new GuestFuzzRig(kernel, { jit: true, jitThreshold: 1, jitWasm: o.wasm === true });
   const interp = new GuestFuzzRig(kernel, { jit: false });
   const failures: string[] = [];
@@ -287,9 +288,16 @@ export function compareCompiled(kernel: Uint8Array, o: { seed: number; seeds: nu
     for (const c of CONFIGS) {
       const seed = o.seed + s;
       const what = `seed ${seed} ${c.mode}-mode paging ${c.paging ? 'on' : 'off'}`;
-      const stream = randomStream(new Prng(seed * 8 + CONFIGS.indexOf(c)), 2048);
-      jit.start(stream, c.mode, c.paging, new Prng(seed));
-      interp.start(stream, c.mode, c.paging, new Prng(seed));
+      const sr = new Prng(seed * 8 + CONFIGS.indexOf(c));
+      // `fp`: F/D-heavy streams (fp-stream.ts) and their table of special operands.
+      const fp = o.fp === true ? fpStream(sr, 1024) : undefined;
+      const stream = fp?.stream ?? randomStream(sr, 2048);
+      const start = (rig: GuestFuzzRig, r: Prng) => {
+        rig.start(stream, c.mode, c.paging, r);
+        if (fp !== undefined) rig.machine.bus.writeBytes(STREAM_BASE + FP_DATA_OFF, fp.data);
+      };
+      start(jit, new Prng(seed));
+      start(interp, new Prng(seed));
       const slices = new Prng(~seed);
       for (let done = 0; done < o.perRun;) {
         const n = 1 + slices.int(slices.chance(0.5) ? 16 : 4000);
@@ -302,8 +310,8 @@ export function compareCompiled(kernel: Uint8Array, o: { seed: number; seeds: nu
         }
         // As fuzzOne does: restart a stream that stopped the machine, wake a WFI with nothing enabled.
         if (b.reason === 'poweroff' || b.reason === 'reset') {
-          jit.start(stream, c.mode, c.paging, new Prng(seed + done));
-          interp.start(stream, c.mode, c.paging, new Prng(seed + done));
+          start(jit, new Prng(seed + done));
+          start(interp, new Prng(seed + done));
         } else if (b.reason === 'idle') {
           jit.machine.harts[0].wfi = false;
           interp.machine.harts[0].wfi = false;

@@ -2,7 +2,8 @@
  * The layout of a hart's wasm area (allocated by memory.ts in the machine's arena, so wasm code
  * reaches guest RAM beside it): the integer registers as i64 slots at 0, the pc a wasm block
  * leaves at WASM_NPC (f64), the arena offset of the current TLB set's mirror at WASM_TLB
- * (i32), two flags of block chaining (compile.ts), and the sets' mirrors (tlb.ts) from
+ * (i32), two flags of block chaining (compile.ts), fcsr, a copy of mstatus and the f registers
+ * (the F/D instructions of wasm blocks, gen-fp.ts), and the sets' mirrors (tlb.ts) from
  * WASM_MIRRORS on. A module of its own, so that the
  * code generator does not import the hart's modules.
  */
@@ -16,6 +17,12 @@ export const WASM_STOP = 524;
 export const WASM_CHAIN = 528;
 /** The hart's fetchEpoch (Memory.fetchEpoch), for the jump cache's entries. */
 export const WASM_EPOCH = 532;
+/** fcsr (i32): the hart's fcsr lives here (Hart.fcsr), so wasm F/D code accrues fflags in place. */
+export const WASM_FCSR = 536;
+/** A copy of mstatus bits 31:0 (i32), kept by Memory.mstatus's setter: wasm F/D code reads FS from it. */
+export const WASM_MSTATUS = 540;
+/** f0..f31 as 64-bit slots (the hart's `f` Uint32Array is a view of them). */
+export const WASM_F = 1024;
 export const WASM_MIRRORS = 4096;
 /**
  * The jump cache (compile.ts): a direct-mapped table from a block's pc to its slot in the

@@ -11,12 +11,13 @@
  * relative to the block's entry), and the register file lives in memory, so nothing is lost
  * when a helper throws a trap through the wasm frames.
  *
- * RV64IM and AMOs are compiled to wasm; CSR accesses, LR/SC and the instructions that end
+ * RV64IM, AMOs and F/D (gen-fp.ts: inline in round-to-nearest on ordinary operands, else
+ * the handler) are compiled to wasm; CSR accesses, LR/SC and the instructions that end
  * a block with a trap or an xRET call their interpreter handlers (as the JS block compiler
  * does), so a kernel's blocks run on through them; wfi and fence.i end a block before them
- * (the interpreter runs them), F/D too: a block starting at an F/D instruction is the JS
- * block compiler's (gen.ts, FP_NAMES), as is one where V8 rejects the module (logged
- * under DEBUG=rvrr:jit).
+ * (the interpreter runs them). A block where V8 rejects the module is the JS block
+ * compiler's (logged under DEBUG=rvrr:jit), as are blocks starting at an F/D instruction
+ * while setWasmFp(false).
  */
 import createDebug from 'debug';
 import './types.js';
@@ -26,6 +27,7 @@ import { compileBlock, type Block } from '../block.js';
 import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
 import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, FN_DISPATCH, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK, TYPE_DISPATCH } from './gen.js';
+import { FP_NAMES } from './gen-fp.js';
 import { WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_NPC, WASM_STOP, WASM_TLB, JCACHE_ENTRIES } from './area.js';
 
 const log = createDebug('rvrr:jit');
@@ -37,9 +39,9 @@ const MAX_BUDGET = 1 << 30;
 
 /**
  * Blocks compiled to wasm, the modules holding them (and how many V8 compiled: harts share them), fallbacks to the JS compiler, and loads/stores that missed the
- * inline probe (called the JS helper), and instructions run through their handlers (calls), for tests and the benchmark.
+ * inline probe (called the JS helper), and instructions run through their handlers (calls; fpCalls of them F/D), for tests and the benchmark.
  */
-export const wasmStats = { blocks: 0, modules: 0, compiles: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0 };
+export const wasmStats = { blocks: 0, modules: 0, compiles: 0, fallbacks: 0, failures: 0, misses: 0, calls: 0, fpCalls: 0 };
 
 /** Icount at the entry of the wasm block running now (helpers get icounts relative to it). */
 let entryIcount = 0;
@@ -80,11 +82,13 @@ function freeSlot(h: Hart, k: number): void {
  */
 const opIds = new Map<number, number>();
 const opList: Op[] = [];
+/** Per op number: 1 for an F/D instruction (counted in wasmStats.fpCalls). */
+const opFp: number[] = [];
 
 function opId(op: Op): number {
   const key = (op.raw >>> 0) + op.len * 2 ** 32;
   let id = opIds.get(key);
-  if (id === undefined) { id = opList.length; opList.push(op); opIds.set(key, id); }
+  if (id === undefined) { id = opList.length; opList.push(op); opFp.push(FP_NAMES.has(op.name) ? 1 : 0); opIds.set(key, id); }
   return id;
 }
 
@@ -148,6 +152,7 @@ function importsFor(h: Hart): Imports {
     ex: (id: number, pc: number, k: number) => {
       const op = ops[id], t = tlbSet[0];
       st.calls++;
+      st.fpCalls += opFp[id];
       h.pc = pc; clock.icount = entryIcount + k;
       op.fn(h, op);
       return tlbSet[0] !== t ? (stop[0] = 1) : flag();
@@ -383,6 +388,9 @@ function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): B
       c.if(); e.setNpc(target); c.i32(n).set(e.nk).br(2).end();
     } else if ((LOADS as readonly string[]).includes(op.name) || (STORES as readonly string[]).includes(op.name)) {
       e.memory(op, at, k, 1);
+      at += op.len;
+    } else if (FP_NAMES.has(op.name)) {
+      e.fp(op, at, k, 1, opId(op));
       at += op.len;
     } else if (op.name.startsWith('amo')) {
       e.amo(op, at, k, 1, opId(op));

@@ -167,8 +167,10 @@ export class ModuleBuilder {
 
   /** The module's binary. */
   encode(): Uint8Array {
-    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-    const section = (id: number, body: number[]) => { out.push(id); uleb(out, body.length); for (const b of body) out.push(b); };
+    // Parts copied once into the result at the end (function bodies are large: copying them
+    // byte by byte through intermediate arrays was most of a module's encoding time).
+    const parts: number[][] = [[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]];
+    const section = (id: number, body: number[]) => { const h = [id]; uleb(h, body.length); parts.push(h, body); };
     const name = (b: number[], s: string) => { uleb(b, s.length); for (let i = 0; i < s.length; i++) b.push(s.charCodeAt(i)); };
 
     const ty: number[] = [];
@@ -199,8 +201,11 @@ export class ModuleBuilder {
     for (const [f, k] of exported) { name(ex, f.exportAs!); ex.push(0x00); uleb(ex, this.imports.length + k); }
     section(7, ex);
 
-    const co: number[] = [];
-    uleb(co, this.funcs.length);
+    const co: number[][] = [];
+    let coBytes = 0;
+    const count: number[] = [];
+    uleb(count, this.funcs.length);
+    co.push(count); coBytes += count.length;
     for (const f of this.funcs) {
       const body: number[] = [];
       // Locals, run-length grouped by type.
@@ -212,12 +217,19 @@ export class ModuleBuilder {
       }
       uleb(body, groups.length);
       for (const [n, t] of groups) { uleb(body, n); body.push(t); }
-      for (const b of f.code.bytes) body.push(b);
-      body.push(OP.end);
-      uleb(co, body.length);
-      for (const b of body) co.push(b);
+      const size: number[] = [];
+      uleb(size, body.length + f.code.bytes.length + 1);
+      co.push(size, body, f.code.bytes, [OP.end]);
+      coBytes += size.length + body.length + f.code.bytes.length + 1;
     }
-    section(10, co);
-    return new Uint8Array(out);
+    const h = [10];
+    uleb(h, coBytes);
+    parts.push(h, ...co);
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const out = new Uint8Array(n);
+    n = 0;
+    for (const p of parts) { out.set(p, n); n += p.length; }
+    return out;
   }
 }

@@ -13,6 +13,7 @@ import { Code, OP, I64 } from './encoder.js';
 import { WASM_NPC, WASM_TLB } from './area.js';
 import { TLB_MASK, MIRROR_WRITE } from '../tlb.js';
 import { CSR_CALLS, SYSTEM_TAILS, TRAP_CALLS } from '../block-gen.js';
+import { FP_NAMES, emitFp, wasmFpOn, type FpHost } from './gen-fp.js';
 
 /** Bytes, and the wasm opcode accessing them, of each load and store. */
 const ACCESS: Record<string, [number, number]> = {
@@ -46,14 +47,6 @@ const ALU = new Set([
 ]);
 
 /**
- * F/D instructions end a wasm block before them: the JS block compiler has a TLB fast path
- * for their loads and stores and calls their handlers directly, and ran the F/D bench guest
- * at 1.7x the wasm tier's speed (which reaches the handlers through a wasm-to-JS call), so
- * blocks starting at one are compiled by it (compile.ts falls back for them).
- */
-const FP_NAMES = new Set(['flw', 'fld', 'fsw', 'fsd', 'op-fp', 'fmadd', 'fmsub', 'fnmsub', 'fnmadd']);
-
-/**
  * Instructions a block runs through their interpreter handler, as the JS block compiler does
  * (block-gen.ts): CSR accesses and atomics, with pc and icount exact, leaving the block
  * when the handler asks (an interrupt to look at, another translation context).
@@ -61,9 +54,13 @@ const FP_NAMES = new Set(['flw', 'fld', 'fsw', 'fsd', 'op-fp', 'fmadd', 'fmsub',
 export const WASM_CALLS = new Set([...CSR_CALLS, ...TRAP_CALLS].filter((n) => !FP_NAMES.has(n)));
 export { SYSTEM_TAILS as WASM_TAILS };
 
-/** Whether the wasm tier compiles `name` (anything else ends the block before it). */
+/**
+ * Whether the wasm tier compiles `name` (anything else ends the block before it). F/D
+ * instructions are compiled (gen-fp.ts) while wasmFpOn(); off, they end a wasm block before
+ * them and blocks starting at one are the JS block compiler's (compile.ts falls back for them).
+ */
 export function wasmCompilable(name: string): boolean {
-  return ALU.has(name) || WASM_BRANCHES.has(name) || name === 'jal' || name === 'jalr' ||
+  return ALU.has(name) || (FP_NAMES.has(name) && wasmFpOn()) || WASM_BRANCHES.has(name) || name === 'jal' || name === 'jalr' ||
     (LOADS as readonly string[]).includes(name) || (STORES as readonly string[]).includes(name) ||
     WASM_CALLS.has(name) || SYSTEM_TAILS.has(name);
 }
@@ -82,7 +79,7 @@ const MIN64 = -(1n << 63n);
  * pass at an exit), two i64 temporaries and those of memory accesses. The hart's wasm area
  * is the module's global 0 (compile.ts), so that harts share compiled modules.
  */
-export class BlockEmitter {
+export class BlockEmitter implements FpHost {
   readonly c = new Code(2);
   readonly budget = 0;
   readonly before = 1;
@@ -219,9 +216,27 @@ export class BlockEmitter {
     const c = this.c;
     const [size, access] = ACCESS[op.name];
     const load = op.name[0] === 'l';
-    const part = load ? 0 : MIRROR_WRITE;
-    // va = rs1 + imm; the entry of its page; hit when its key is the page of va's last byte
-    // (so an access crossing into the next page misses: that page is another entry's).
+    this.probe(op, size, !load);
+    c.if();
+    if (load) {
+      this.setReg(op.d >> 1, () => { this.host(false); c.mem(access, 0, 0); });
+    } else {
+      this.host(true); this.reg(op.s2 >> 1); c.mem(access, 0, 0);
+    }
+    c.else();
+    this.helper(op, pc, k, depth + 1);
+    c.end();
+  }
+
+  /**
+   * Push the i32 "the access of `size` bytes at rs1 + imm hits the current set's mirror"
+   * (the write mirror for a store): va = rs1 + imm; the entry of its page; a hit when its key
+   * is the page of va's last byte (so an access crossing into the next page misses: that page
+   * is another entry's).
+   */
+  probe(op: Op, size: number, write: boolean): void {
+    const c = this.c;
+    const part = write ? MIRROR_WRITE : 0;
     this.reg(op.s1 >> 1);
     if (op.imm !== 0) c.i64(BigInt(op.imm)).op(OP.i64Add);
     c.tee(this.va).op(OP.i32WrapI64).tee(this.vlo);
@@ -231,16 +246,17 @@ export class BlockEmitter {
     c.get(this.va);
     if (size > 1) c.i64(BigInt(size - 1)).op(OP.i64Add);
     c.i64(-4096n).op(OP.i64And).i64(1n).op(OP.i64Or, OP.i64Eq);
-    c.if();
-    const host = () => { c.get(this.ent).mem(OP.i32Load, 2, part + 8).get(this.vlo).i32(4095).op(OP.i32And, OP.i32Add); };
-    if (load) {
-      this.setReg(op.d >> 1, () => { host(); c.mem(access, 0, 0); });
-    } else {
-      host(); this.reg(op.s2 >> 1); c.mem(access, 0, 0);
-    }
-    c.else();
-    this.helper(op, pc, k, depth + 1);
-    c.end();
+  }
+
+  /** Push the host address (in the memory) of the access `probe` found in the mirror. */
+  host(write: boolean): void {
+    const part = write ? MIRROR_WRITE : 0;
+    this.c.get(this.ent).mem(OP.i32Load, 2, part + 8).get(this.vlo).i32(4095).op(OP.i32And, OP.i32Add);
+  }
+
+  /** An F/D instruction, inline where it can be (gen-fp.ts), else through its handler. */
+  fp(op: Op, pc: number, k: number, depth: number, id: number): void {
+    emitFp(this, op, pc, k, depth, id);
   }
 
   /**
