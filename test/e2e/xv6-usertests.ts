@@ -20,6 +20,8 @@ interface Times {
   bootMs: number;
   testsMs: number;
   failed: string[];
+  /** What usertests printed (to show where a failure happened). */
+  output: string;
 }
 
 function freshFs(): string {
@@ -34,9 +36,10 @@ async function drive(con: ConsoleSession, t0: number, limitMs: number): Promise<
   const t1 = Date.now();
   const out = await con.command('usertests -q', limitMs);
   const t2 = Date.now();
-  const failed = [...out.matchAll(/^test (\w+): FAILED/gm)].map((m) => m[1]!);
+  // A failing test's own messages come between its `test NAME: ` and FAILED.
+  const failed = out.split(/^(?=test \w+: )/m).filter((t) => t.startsWith('test ') && /(^|: )FAILED\r?$/m.test(t)).map((t) => /^test (\w+)/.exec(t)![1]!);
   if (!/ALL TESTS PASSED/.test(out)) failed.push(/SOME TESTS FAILED/.test(out) ? 'SOME TESTS FAILED' : 'no verdict');
-  return { bootMs: t1 - t0, testsMs: t2 - t1, failed };
+  return { bootMs: t1 - t0, testsMs: t2 - t1, failed, output: out };
 }
 
 async function onRvrr(smp: number, extra: string[], limitMs: number): Promise<Times> {
@@ -62,6 +65,11 @@ async function onQemu(smp: number, limitMs: number): Promise<Times> {
   }
 }
 
+/** The last lines usertests printed, indented. */
+function tail(out: string, lines = 15): string {
+  return out.trimEnd().split(/\r?\n/).slice(-lines).map((l) => `    | ${l}`).join('\n');
+}
+
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -77,10 +85,12 @@ async function main(): Promise<void> {
   console.log(`xv6-riscv usertests -q, ${smp} hart(s)`);
   const r = await onRvrr(smp, extra, limitMs);
   console.log(`  rvrr: ${fmt(r)}`);
+  if (r.failed.length) console.log(tail(r.output));
   let ok = r.failed.length === 0;
   if (hasQemu) {
     const q = await onQemu(smp, limitMs);
     console.log(`  qemu: ${fmt(q)}`);
+    if (q.failed.length) console.log(tail(q.output));
     console.log(`  rvrr/qemu wall time: boot ${(r.bootMs / q.bootMs).toFixed(1)}x, usertests ${(r.testsMs / q.testsMs).toFixed(1)}x`);
     ok &&= q.failed.length === 0;
   }
