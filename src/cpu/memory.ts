@@ -16,6 +16,7 @@ import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
 import { WASM_AREA, WASM_MSTATUS, WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_MIRRORS, WASM_TLB, JCACHE_ENTRIES, jcacheIndex } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
+import { codeWatch, type CodeWatch, type CodeClient } from './code-watch.js';
 import { decode16, decode32 } from './decode.js';
 import { Triggers, TRIG_LOAD, TRIG_STORE, TRIG_AMO } from './trigger.js';
 
@@ -35,7 +36,7 @@ const TWO32 = 4294967296;
 const TWO64 = 18446744073709551616;
 
 
-export abstract class Memory implements PageTableClient {
+export abstract class Memory implements PageTableClient, CodeClient {
   readonly ram: PagedRam;
   protected readonly ramBase: number;
   protected readonly ramEnd: number;
@@ -88,6 +89,9 @@ export abstract class Memory implements PageTableClient {
   private snapshotUse = 0;
   /** The page-table pages of every hart on this RAM (pt-watch.ts): what keeps the TLBs coherent. */
   readonly pt: PageTableWatch;
+  /** The code pages of every hart on this RAM (code-watch.ts): a store by any hart reaches them all. */
+  readonly code: CodeWatch;
+  private readonly codeBit: number;
   /** Set while a page walk stores A/D bits: that store changes no translation. */
   walkStore = false;
   /**
@@ -159,6 +163,8 @@ export abstract class Memory implements PageTableClient {
     this.useTlb(this.tlbs[0]);
     this.pt = pageTableWatch(bus.ram);
     this.pt.add(this);
+    this.code = codeWatch(bus.ram);
+    this.codeBit = this.code.add(this);
   }
 
   private useTlb(t: TlbSet): void {
@@ -415,14 +421,14 @@ export abstract class Memory implements PageTableClient {
     if (pa >= this.ramBase && pa + size <= this.ramEnd) {
       const off = pa - this.ramBase;
       const idx = Math.floor(off / 4096);
-      const code = this.isCode[idx] !== 0;
-      if (code) this.invalidateSlots(idx, off & 4095, size);
+      // Decoded code of any hart (code-watch.ts).
+      const code = this.code.harts[idx] !== 0;
       const pt = this.pt.mark[idx] !== 0;
       if (pt && !this.walkStore && this.overwritesValidPte(idx, off & 4095, size)) this.pt.changed();
       const wasPrivate = this.ram.isPrivate(idx);
       const g0 = this.ram.generation;
       const u = this.ram.writablePageU8(idx);
-      if (code) this.codeSrc[idx] = u;
+      if (code) this.code.stored(idx, off & 4095, size, u);
       if (!wasPrivate) {
         this.refreshReadTlb(idx);
         // Our own copy-on-write: this TLB now knows the new page, so it need not be flushed for
@@ -571,7 +577,14 @@ export abstract class Memory implements PageTableClient {
     this.codeSrc[idx] = this.ram.readPageU8(idx);
     // A page dropped (DMA) and decoded again is listed once, however often that happens.
     if (this.codeListed[idx] === 0) { this.codeListed[idx] = 1; this.codePages.push(idx); }
-    for (const t of this.tlbs) t.dropWrite(idx);
+    this.code.mark(idx, this.codeBit);
+  }
+
+  /** A store by this or another hart (CodeWatch.stored): ops and blocks over it go, the rest follows the buffer. */
+  codeStored(idx: number, o: number, size: number, u: Uint8Array): void {
+    if (this.isCode[idx] === 0) return;
+    this.invalidateSlots(idx, o, size);
+    if (this.isCode[idx] !== 0) this.codeSrc[idx] = u;
   }
 
   /**
@@ -643,6 +656,7 @@ export abstract class Memory implements PageTableClient {
   private dropCodePage(idx: number): void {
     this.codeCache[idx] = undefined;
     this.isCode[idx] = 0;
+    this.code.unmark(idx, this.codeBit);
     this.codeLive[idx] = 0;
     this.releaseBlocks(this.pageBlocks[idx]);
     this.pageBlocks[idx] = undefined;
@@ -665,6 +679,7 @@ export abstract class Memory implements PageTableClient {
 
   /** Forget all decoded code (fence.i). */
   flushCode(): void {
+    for (const idx of this.codePages) this.code.unmark(idx, this.codeBit);
     this.codeCache.fill(undefined);
     this.isCode.fill(0);
     this.codeLive.fill(0);

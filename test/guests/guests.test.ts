@@ -116,3 +116,29 @@ describe('guest ISA test programs on QEMU (the reference)', function () {
     expect(r.console).to.equal(readFileSync(join(dir, 'printf.expected'), 'latin1'));
   });
 });
+
+describe('a hart runs the code another hart stored over code it had run, without fence.i (smc-smp.elf), as on QEMU', function () {
+  this.timeout(60_000);
+  const tiers: [string, object][] = [
+    ['interpreted (--no-jit)', { jit: false }],
+    ['JS block compiler (--jit=js)', { jit: true, jitWasm: false }],
+    ['wasm tier (the default)', { jit: true, jitWasm: true }],
+  ];
+  for (const [name, cpu] of tiers) {
+    for (const smp of [2, 3]) {
+      it(`${name}, ${smp} harts`, async () => {
+        const r = await runOurs('smc-smp.elf', 50_000_000, { smp, ...cpu });
+        expect(r.reason, 'did not power off').to.equal('poweroff');
+        // 3: hart 0 ran its old compiled `li a0, 1`; 5: its old decoded first word of target2.
+        expect(r.exitCode, `failed check #${r.exitCode} (see smc-smp.S); console: ${r.console}`).to.equal(0);
+        expect(r.console).to.equal('smc-smp\n');
+      });
+    }
+  }
+  it('passes on QEMU -smp 2 (the reference)', function () {
+    if (!haveQemu) this.skip();
+    const r = spawnSync('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none', '-smp', '2',
+      '-serial', 'null', '-kernel', join(dir, 'smc-smp.elf')], { encoding: 'latin1', timeout: 30_000 });
+    expect(r.status).to.equal(0);
+  });
+});
