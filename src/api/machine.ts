@@ -9,6 +9,7 @@ import { REG_PC } from '../gdb/target.js';
 import type { WatchHit, Watchpoint, WatchKind } from '../machine/types.js';
 import { VirtMachine } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
+import { DEFAULT_SNAPSHOT_POLICY } from '../replay/snapshots.js';
 import { readRecording, writeRecording } from '../replay/recording.js';
 import { seedKeyframes, withKeyframes } from '../session/keyframes.js';
 import createDebug from 'debug';
@@ -263,6 +264,8 @@ export class Machine {
     if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new Error(`smp ${smp}: must be 1..8`);
     const onConsole = o.onConsole;
     const decoder = new TextDecoder();
+    const snapMem = o.snapshotMemory;
+    const historyBytes = snapMem === undefined ? DEFAULT_SNAPSHOT_POLICY.memoryBudget : typeof snapMem === 'number' ? snapMem : parseSize(snapMem);
     this.capture = new ConsoleCapture(onConsole ? (b) => onConsole(decoder.decode(b, { stream: true })) : undefined);
     this.board = new VirtMachine({
       memoryBytes: config.memoryBytes,
@@ -278,9 +281,9 @@ export class Machine {
       onConsoleOutput: (bytes) => this.capture.output(this.board.icount, bytes),
       ...(o.jit === false ? { jit: false } : {}),
       ...(o.jit === 'js' ? { jitWasm: false } : {}),
+      historyBytes,
     });
     this.recorded = new RecordedBoard(this.board);
-    const snapMem = o.snapshotMemory;
     this.history = o.historyFile !== undefined
       ? new HistoryFile({ path: o.historyFile, target: { ramPages: config.memoryBytes / 4096, harts: smp } })
       : undefined;
@@ -289,7 +292,7 @@ export class Machine {
       mode: replay ? 'replay' : 'live',
       clockMode: o.clock ?? 'virtual',
       ...(replay ? replay : {}),
-      ...(snapMem !== undefined ? { snapshots: { memoryBudget: typeof snapMem === 'number' ? snapMem : parseSize(snapMem) } } : {}),
+      ...(snapMem !== undefined ? { snapshots: { memoryBudget: historyBytes } } : {}),
     });
     // An input applied while the end of history lies below output already captured means the
     // past changed there (a write from this API or from gdb): that output never happened.

@@ -53,14 +53,28 @@ export class Arena {
 }
 
 /**
- * The arena for a RAM of `ramBytes`: room for every page, for as many again of snapshot
- * copies and copy-on-write pages, and for the harts' areas. Null when the host will not map
- * that much (then every page is an ordinary ArrayBuffer, as without the wasm tier).
+ * Room beside RAM and history: the harts' areas, and dead pages the garbage collector has not
+ * found yet (page-pool.ts asks for a collection every 64 MiB of growth).
  */
-export function arenaFor(ramBytes: number): Arena | null {
-  try {
-    return new Arena(2 * ramBytes + (64 << 20));
-  } catch {
-    try { return new Arena(ramBytes + (16 << 20)); } catch { return null; }
+const SLACK = 256 << 20;
+
+/**
+ * The arena for a RAM of `ramBytes` whose history (snapshots, `--snapshot-memory`) may hold
+ * `historyBytes` more: room for every page of both, so that the pages the guest uses stay in
+ * it however long the run. A copy-on-write moves a live page to a fresh slot while the old one
+ * stays with the snapshots, so an arena sized for RAM alone fills with history, and from then
+ * on the guest's pages are ordinary buffers that wasm code reaches only through JavaScript.
+ * At most 4 GiB (wasm32); smaller when the host will not map that much; null when it will not
+ * map even RAM (then every page is an ordinary ArrayBuffer, as without the wasm tier).
+ */
+export function arenaFor(ramBytes: number, historyBytes = ramBytes): Arena | null {
+  const sizes = [Math.min(MAX_BYTES, ramBytes + historyBytes + SLACK), 2 * ramBytes + (64 << 20), ramBytes + (16 << 20)];
+  for (const bytes of sizes) {
+    try {
+      return new Arena(bytes);
+    } catch {
+      // Try a smaller one.
+    }
   }
+  return null;
 }

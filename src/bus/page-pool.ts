@@ -67,9 +67,15 @@ export class PagePool {
   private readonly freeArena: number[] = [];
   /** Indices of slabs handed back to the host, for the next new slab (so the tables stay small). */
   private readonly released: number[] = [];
-  /** The slab being carved, and how many of its slots are handed out. */
-  private current = -1;
-  private carved = SLAB_PAGES;
+  /**
+   * The slabs being carved, in the arena [0] and outside it [1], and how many of their slots
+   * are handed out: a snapshot's copy is never carved from the arena, which stays for the
+   * pages the guest uses.
+   */
+  private readonly current = [-1, -1];
+  private readonly carved = [SLAB_PAGES, SLAB_PAGES];
+  /** Whether the arena has no room for another slab (or there is none). */
+  private arenaFull: boolean;
   private readonly registry = new FinalizationRegistry<number>((id) => this.collected(id));
   /** Pages handed out again after their old views died (for the benchmark and tests). */
   reused = 0;
@@ -83,7 +89,9 @@ export class PagePool {
    * `maxFree`: dead pages kept for reuse before wholly dead slabs go back to the host;
    * `arena`: where slabs come from while it has room.
    */
-  constructor(private readonly maxFree = MAX_FREE_PAGES, private readonly arena: Arena | null = null) {}
+  constructor(private readonly maxFree = MAX_FREE_PAGES, private readonly arena: Arena | null = null) {
+    this.arenaFull = arena === null;
+  }
 
   /**
    * A page buffer and its int32 view; zero-filled when `zero`, else of unspecified content.
@@ -100,8 +108,9 @@ export class PagePool {
       this.slabFree[id >> SLAB_SHIFT]--;
       this.reused++;
     } else {
-      if (this.carved === SLAB_PAGES) this.newSlab();
-      id = (this.current << SLAB_SHIFT) | this.carved++;
+      let k = inline && !this.arenaFull ? 0 : 1;
+      if (this.carved[k] === SLAB_PAGES) k = this.newSlab(k);
+      id = (this.current[k] << SLAB_SHIFT) | this.carved[k]++;
     }
     const buf = this.slabs[id >> SLAB_SHIFT]!;
     const off = this.slabBase[id >> SLAB_SHIFT] + (id & (SLAB_PAGES - 1)) * PAGE_SIZE;
@@ -129,29 +138,39 @@ export class PagePool {
     return this.views.length;
   }
 
-  private newSlab(): void {
+  /** A slab to carve, in the arena (k = 0) while it has room, else outside; returns which. */
+  private newSlab(k: number): number {
     if (this.slabCount >= this.nextCollect) {
       // The dead pages it finds come back through `collected`, after this slab is made.
       this.nextCollect = this.slabCount + GC_SLABS;
       this.collections++;
       this.collector?.();
     }
-    const at = this.arena?.alloc(SLAB_PAGES * PAGE_SIZE, PAGE_SIZE) ?? -1;
+    let at = -1;
+    if (k === 0) {
+      at = this.arena!.alloc(SLAB_PAGES * PAGE_SIZE, PAGE_SIZE);
+      if (at < 0) {
+        this.arenaFull = true;
+        k = 1;
+        if (this.carved[1] < SLAB_PAGES) return 1;
+      }
+    }
     const buf = at >= 0 ? this.arena!.buffer : new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
     const base = at >= 0 ? at : 0;
     const s = this.released.pop();
     if (s !== undefined) {
       this.slabs[s] = buf;
       this.slabBase[s] = base;
-      this.current = s;
+      this.current[k] = s;
     } else {
-      this.current = this.slabs.length;
+      this.current[k] = this.slabs.length;
       this.slabs.push(buf);
       this.slabBase.push(base);
       this.slabFree.push(0);
-      for (let k = 0; k < SLAB_PAGES; k++) this.views.push(0);
+      for (let j = 0; j < SLAB_PAGES; j++) this.views.push(0);
     }
-    this.carved = 0;
+    this.carved[k] = 0;
+    return k;
   }
 
   private collected(id: number): void {

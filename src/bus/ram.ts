@@ -94,9 +94,10 @@ export class PagedRam {
   private readonly zeroU8: Uint8Array;
   private readonly zeroI32: Int32Array;
 
-  constructor(readonly base: number, readonly size: number) {
+  /** `historyBytes`: what snapshots may hold beside RAM (sizes the arena; default `size`). */
+  constructor(readonly base: number, readonly size: number, historyBytes = size) {
     if (size % PAGE_SIZE !== 0) throw new Error(`RAM size ${size} is not a multiple of ${PAGE_SIZE}`);
-    this.arena = arenaFor(size);
+    this.arena = arenaFor(size, historyBytes);
     this.pool = new PagePool(undefined, this.arena);
     const z = this.arena?.alloc(PAGE_SIZE, PAGE_SIZE) ?? -1;
     this.zeroU8 = z >= 0 ? new Uint8Array(this.arena!.buffer, z, PAGE_SIZE) : ZERO_PAGE_U8;

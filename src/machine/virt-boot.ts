@@ -52,6 +52,11 @@ export interface VirtOptions {
    */
   jitWasm?: boolean;
   /**
+   * Bytes the history's snapshots may hold beside RAM (`--snapshot-memory`; default the RAM's
+   * size): the wasm memory holding guest pages is sized for RAM and history together.
+   */
+  historyBytes?: number;
+  /**
    * Executions of an instruction before a block is compiled from it (default 4000). Tests set
    * it low to put every bit of code through the compiler.
    */

@@ -159,7 +159,7 @@ export class VirtMachine implements ReplayableMachine {
     const plan = planBoot(opts);
     this.boot = plan;
     const smp = plan.smp;
-    this.ram = new PagedRam(VIRT.dram.base, plan.memoryBytes);
+    this.ram = new PagedRam(VIRT.dram.base, plan.memoryBytes, opts.historyBytes);
     this.bus = new Bus(this.ram);
 
     for (let h = 0; h < smp; h++) {

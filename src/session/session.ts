@@ -8,7 +8,7 @@ import type { LogEntry } from '../replay/log.js';
 import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
 import { HistoryFile } from '../replay/history-file.js';
-import type { SnapshotPolicy } from '../replay/snapshots.js';
+import { DEFAULT_SNAPSHOT_POLICY, type SnapshotPolicy } from '../replay/snapshots.js';
 import type { MachineConfig } from '../cli/machine-args.js';
 import { macText, parseMac } from '../net/frames.js';
 import { netSpecText, parseNetSpec } from '../host/net-udp.js';
@@ -84,6 +84,7 @@ export function createSession(o: SessionOptions): Session {
     ...(o.onNetTransmit ? { onNetTransmit: o.onNetTransmit } : {}),
     ...(o.jit === false ? { jit: false } : {}),
     ...(o.jitWasm !== undefined ? { jitWasm: o.jitWasm } : {}),
+    historyBytes: o.snapshotMemory ?? DEFAULT_SNAPSHOT_POLICY.memoryBudget,
   });
   const history = o.historyFile !== undefined
     ? new HistoryFile({ path: o.historyFile, target: { ramPages: c.memoryBytes / 4096, harts: c.smp } })
