@@ -95,14 +95,17 @@ export class PagePool {
 
   /**
    * A page buffer and its int32 view; zero-filled when `zero`, else of unspecified content.
-   * `inline`: a page the guest will use (an arena slot preferred, for wasm code), rather than
-   * a snapshot's copy (an ordinary slot preferred, leaving the arena to live pages).
+   * `inline`: a page the guest will use, in the arena while it has room (wasm code reaches it
+   * there), rather than a snapshot's copy, always outside. The two kinds are recycled apart:
+   * a dead copy's slot reused for a live page would put the guest's working set outside
+   * the arena, one copy-on-write at a time, however empty the arena.
    */
   take(zero: boolean, inline = true): [Uint8Array, Int32Array] {
     let id: number;
     const a = this.freeArena, b = this.free;
-    const list = inline ? (a.length > 0 ? a : b) : (b.length > 0 ? b : a);
-    const recycled = list.length > 0;
+    const arenaRoom = !this.arenaFull || this.carved[0] < SLAB_PAGES;
+    const list = inline ? (a.length > 0 ? a : arenaRoom ? null : b) : b;
+    const recycled = list !== null && list.length > 0;
     if (recycled) {
       id = list.pop()!;
       this.slabFree[id >> SLAB_SHIFT]--;

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { PagePool } from '../../dist/bus/page-pool.js';
+import { Arena } from '../../dist/bus/arena.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -85,6 +86,29 @@ describe('bus/page-pool', () => {
     for (let k = 0; k < 8192; k++) pool.take(false);
     expect(pool.slabCount).to.equal(slabs, 'reused, not grown');
     expect(pool.collections).to.equal(asked);
+  });
+
+  it('keeps the arena for live pages: a dead snapshot copy\'s slot is reused for copies only', async () => {
+    const arena = new Arena(1 << 20);
+    const pool = new PagePool(undefined, arena);
+    const copies = (): void => {
+      for (let k = 0; k < 32; k++) pool.take(false, false)[0][0] = 1;
+    };
+    copies();
+    expect(arena.used).to.equal(0, 'copies are carved outside the arena');
+    await collect();
+    expect(pool.freeCount).to.equal(32);
+    const live = pool.take(true);
+    expect(arena.holds(live[0])).to.equal(true, 'a live page from the arena, not a dead copy\'s slot');
+    expect(live[0].every((b) => b === 0)).to.equal(true);
+    expect(pool.reused).to.equal(0);
+    const copy = pool.take(false, false);
+    expect(arena.holds(copy[0])).to.equal(false);
+    expect(pool.reused).to.equal(1, 'the copy reused a dead copy\'s slot');
+    // Once the arena is full, live pages come from anywhere.
+    while (arena.holds(pool.take(true)[0]));
+    pool.take(true);
+    expect(pool.reused).to.equal(2, 'with the arena full, a live page reuses a dead copy\'s slot');
   });
 
   it('has a collector by default (the host allows asking for one)', () => {
