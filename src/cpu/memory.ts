@@ -14,7 +14,7 @@ import type { Block } from './block.js';
 import { CSR, EXC, MSTATUS_MPRV, PRV_M } from './csr-defs.js';
 import { walk, PAGE_FAULT } from './mmu.js';
 import { TlbSet, TLB_MASK, TLB_SETS, tlbContext, MIRROR_BYTES, type UsedList } from './tlb.js';
-import { WASM_AREA, WASM_MSTATUS, WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_MIRRORS, WASM_TLB, JCACHE_ENTRIES, jcacheIndex } from './wasm/area.js';
+import { WASM_AREA, WASM_CSR, WASM_MIPHW, WASM_PRIV, WASM_MSTATUS, WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_MIRRORS, WASM_TLB, JCACHE_ENTRIES, jcacheIndex } from './wasm/area.js';
 import { pageTableWatch, type PageTableWatch, type PageTableClient } from './pt-watch.js';
 import { codeWatch, type CodeWatch, type CodeClient } from './code-watch.js';
 import { decode16, decode32 } from './decode.js';
@@ -40,16 +40,21 @@ export abstract class Memory implements PageTableClient, CodeClient {
   readonly ram: PagedRam;
   protected readonly ramBase: number;
   protected readonly ramEnd: number;
-  /** CSR storage: csr[2*n] low word, csr[2*n+1] high word of CSR n (plain registers only). */
-  readonly csr = new Int32Array(2 * 4096);
+  /**
+   * CSR storage: csr[2*n] low word, csr[2*n+1] high word of CSR n (plain registers only). In
+   * the hart's wasm area (wasm/area.ts), as are mstatus, priv and mipHw: wasm code reads and
+   * writes sstatus in place and sees from them whether an interrupt became deliverable.
+   */
+  readonly csr: Int32Array;
   /** mstatus bits 31:0 (bits 63:32 are constant: UXL, SXL, SD computed). */
-  get mstatus(): number { return this.ms; }
-  set mstatus(v: number) { this.ms = v; this.wasmI32[WASM_MSTATUS >> 2] = v; }
-  /** mstatus's value; the setter also copies it into the wasm area, where wasm F/D code reads FS. */
-  private ms = 0;
+  get mstatus(): number { return this.wasmI32[WASM_MSTATUS >> 2]; }
+  set mstatus(v: number) { this.wasmI32[WASM_MSTATUS >> 2] = v; }
   /** mip bits driven by device lines (setPending). */
-  mipHw = 0;
-  priv = PRV_M;
+  get mipHw(): number { return this.wasmI32[WASM_MIPHW >> 2]; }
+  set mipHw(v: number) { this.wasmI32[WASM_MIPHW >> 2] = v; }
+  /** The privilege mode (PRV_U, PRV_S, PRV_M). */
+  get priv(): number { return this.wasmI32[WASM_PRIV >> 2]; }
+  set priv(v: number) { this.wasmI32[WASM_PRIV >> 2] = v; }
   watchpoints: Watchpoint[] = [];
   lastWatch: WatchHit | undefined = undefined;
   /** True during a run() with watchpoints: the data TLB is bypassed so every access is checked. */
@@ -155,6 +160,8 @@ export abstract class Memory implements PageTableClient, CodeClient {
     this.wasmBase = at >= 0 ? at : 0;
     const buf = this.wasmMem.buffer;
     this.wasmI32 = new Int32Array(buf, this.wasmBase, WASM_MIRRORS >> 2);
+    this.csr = new Int32Array(buf, this.wasmBase + WASM_CSR, 2 * 4096);
+    this.priv = PRV_M;
     this.jcF64 = new Float64Array(buf, this.wasmBase + WASM_JCACHE, 2 * JCACHE_ENTRIES);
     this.jcI32 = new Int32Array(buf, this.wasmBase + WASM_JCACHE, 4 * JCACHE_ENTRIES);
     // No pc equals NaN: an empty entry never matches.

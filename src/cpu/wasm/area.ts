@@ -4,7 +4,7 @@
  * leaves at WASM_NPC (f64), the arena offset of the current TLB set's mirror at WASM_TLB
  * (i32), two flags of block chaining (compile.ts), fcsr, a copy of mstatus and the f registers
  * (the F/D instructions of wasm blocks, gen-fp.ts), and the sets' mirrors (tlb.ts) from
- * WASM_MIRRORS on. A module of its own, so that the
+ * WASM_MIRRORS on, the jump cache and the CSRs. A module of its own, so that the
  * code generator does not import the hart's modules.
  */
 import { MIRROR_BYTES, TLB_SETS } from '../tlb.js';
@@ -19,8 +19,15 @@ export const WASM_CHAIN = 528;
 export const WASM_EPOCH = 532;
 /** fcsr (i32): the hart's fcsr lives here (Hart.fcsr), so wasm F/D code accrues fflags in place. */
 export const WASM_FCSR = 536;
-/** A copy of mstatus bits 31:0 (i32), kept by Memory.mstatus's setter: wasm F/D code reads FS from it. */
+/**
+ * mstatus bits 31:0 (i32): the hart's mstatus lives here (Memory.mstatus), so wasm code reads
+ * FS and reads and writes sstatus in place.
+ */
 export const WASM_MSTATUS = 540;
+/** The privilege mode (i32, Memory.priv lives here): wasm code checks a CSR access's privilege. */
+export const WASM_PRIV = 544;
+/** mip's device lines (i32, Memory.mipHw lives here): wasm code sees whether an interrupt is pending. */
+export const WASM_MIPHW = 548;
 /** f0..f31 as 64-bit slots (the hart's `f` Uint32Array is a view of them). */
 export const WASM_F = 1024;
 export const WASM_MIRRORS = 4096;
@@ -33,7 +40,9 @@ export const WASM_MIRRORS = 4096;
  */
 export const WASM_JCACHE = WASM_MIRRORS + TLB_SETS * MIRROR_BYTES;
 export const JCACHE_ENTRIES = 4096;
-export const WASM_AREA = WASM_JCACHE + 16 * JCACHE_ENTRIES;
+/** The CSR storage (Memory.csr: CSR n's low word at 8n, high at 8n + 4), read by wasm code. */
+export const WASM_CSR = WASM_JCACHE + 16 * JCACHE_ENTRIES;
+export const WASM_AREA = WASM_CSR + 8 * 4096;
 
 /** The jump cache entry of `pc`: from the low word of the pc as an integer (wasm: i64.trunc_sat_f64_s, wrap). */
 export function jcacheIndex(pc: number): number {

@@ -11,8 +11,9 @@
  * relative to the block's entry), and the register file lives in memory, so nothing is lost
  * when a helper throws a trap through the wasm frames.
  *
- * RV64IM, AMOs and F/D (gen-fp.ts: inline in round-to-nearest on ordinary operands, else
- * the handler) are compiled to wasm; CSR accesses, LR/SC and the instructions that end
+ * RV64IM, AMOs, F/D (gen-fp.ts: inline in round-to-nearest on ordinary operands, else
+ * the handler) and sstatus accesses (gen-csr.ts: inline unless they trap, change FS, SUM or MXR,
+ * or make an interrupt deliverable) are compiled to wasm; other CSR accesses, LR/SC and the instructions that end
  * a block with a trap or an xRET call their interpreter handlers (as the JS block compiler
  * does), so a kernel's blocks run on through them; wfi and fence.i end a block before them
  * (the interpreter runs them). A block where V8 rejects the module is the JS block
@@ -28,6 +29,7 @@ import { LB, LBU, LH, LHU, LW, LD, SB, SH, SW, SD } from '../block-mem.js';
 import { ModuleBuilder, Code, I32, I64, F64, OP } from './encoder.js';
 import { BlockEmitter, LOADS, STORES, WASM_BRANCHES, WASM_CALLS, WASM_TAILS, wasmCompilable, mulhuBody, FN_DISPATCH, HELPERS, TYPE_LOAD, TYPE_STORE, TYPE_MULHU, TYPE_EXEC, TYPE_BLOCK, TYPE_DISPATCH } from './gen.js';
 import { FP_NAMES } from './gen-fp.js';
+import { inlineSstatus } from './gen-csr.js';
 import { WASM_CHAIN, WASM_EPOCH, WASM_JCACHE, WASM_NPC, WASM_STOP, WASM_TLB, JCACHE_ENTRIES } from './area.js';
 
 const log = createDebug('rvrr:jit');
@@ -394,6 +396,9 @@ function emitPass(h: Hart, pc: number, first: Op, dirty: ReadonlySet<number>): B
       at += op.len;
     } else if (op.name.startsWith('amo')) {
       e.amo(op, at, k, 1, opId(op));
+      at += op.len;
+    } else if (inlineSstatus(op)) {
+      e.sstatus(op, at, k, 1, opId(op));
       at += op.len;
     } else if (WASM_CALLS.has(op.name)) {
       e.exec(op, at, k, 1, opId(op));

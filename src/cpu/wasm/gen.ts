@@ -14,6 +14,7 @@ import { WASM_NPC, WASM_TLB } from './area.js';
 import { TLB_MASK, MIRROR_WRITE } from '../tlb.js';
 import { CSR_CALLS, SYSTEM_TAILS, TRAP_CALLS } from '../block-gen.js';
 import { FP_NAMES, emitFp, wasmFpOn, type FpHost } from './gen-fp.js';
+import { emitSstatus, type CsrHost } from './gen-csr.js';
 
 /** Bytes, and the wasm opcode accessing them, of each load and store. */
 const ACCESS: Record<string, [number, number]> = {
@@ -79,7 +80,7 @@ const MIN64 = -(1n << 63n);
  * pass at an exit), two i64 temporaries and those of memory accesses. The hart's wasm area
  * is the module's global 0 (compile.ts), so that harts share compiled modules.
  */
-export class BlockEmitter implements FpHost {
+export class BlockEmitter implements FpHost, CsrHost {
   readonly c = new Code(2);
   readonly budget = 0;
   readonly before = 1;
@@ -252,6 +253,11 @@ export class BlockEmitter implements FpHost {
   host(write: boolean): void {
     const part = write ? MIRROR_WRITE : 0;
     this.c.get(this.ent).mem(OP.i32Load, 2, part + 8).get(this.vlo).i32(4095).op(OP.i32And, OP.i32Add);
+  }
+
+  /** An sstatus access, inline where it can be (gen-csr.ts), else through its handler. */
+  sstatus(op: Op, pc: number, k: number, depth: number, id: number): void {
+    emitSstatus(this, op, pc, k, depth, id);
   }
 
   /** An F/D instruction, inline where it can be (gen-fp.ts), else through its handler. */
