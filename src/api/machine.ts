@@ -270,6 +270,7 @@ export class Machine {
     this.board = new VirtMachine({
       memoryBytes: config.memoryBytes,
       smp,
+      ...(config.quantum !== undefined ? { quantum: config.quantum } : {}),
       bios: config.bios,
       rtcEpochNs: RTC_EPOCH_NS,
       ...(config.kernel ? { kernel: config.kernel } : {}),

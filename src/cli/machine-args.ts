@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { parseMemorySize, parseSmp } from '../machine/options.js';
 import { parseMac } from '../net/frames.js';
 import { parseNetSpec, type NetSpec } from '../host/net-udp.js';
+import { DEFAULT_QUANTUM } from '../machine/virt-boot.js';
 
 /** Debian's OpenSBI, used for `--bios opensbi`. */
 export const DEBIAN_OPENSBI = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
@@ -26,6 +27,7 @@ export interface MachineArgs {
   net?: string;
   'net-mac'?: string;
   'net-legacy'?: boolean;
+  quantum?: number;
 }
 
 /** The machine configuration with images loaded: what a recording stores and the board takes. */
@@ -42,6 +44,8 @@ export interface MachineConfig {
   initrd?: Uint8Array;
   /** The network card, when `--net` is not none. */
   net?: MachineNetConfig;
+  /** Steps per hart turn (VirtOptions.quantum); unset: the board's default (a recording's own when replaying one). */
+  quantum?: number;
 }
 
 /** The network card's configuration (what a recording keeps of `--net`). */
@@ -62,6 +66,7 @@ export function machineOptions<T>(y: Argv<T>): Argv<T & MachineArgs> {
     })
     .option('memory', { alias: 'm', type: 'string', default: '128M', describe: 'RAM size (e.g. 128M, 1G)' })
     .option('smp', { type: 'number', default: 1, describe: 'number of harts (1..8)' })
+    .option('quantum', { type: 'number', describe: `instructions a hart runs before the next hart's turn (default ${DEFAULT_QUANTUM}; recorded)` })
     .option('drive', { type: 'string', describe: 'raw disk image for virtio-blk (size a multiple of 512)' })
     .option('drive-write', {
       type: 'boolean',
@@ -101,6 +106,10 @@ export function loadMachineConfig(a: MachineArgs): MachineConfig {
   const memoryBytes = parseMemorySize(a.memory);
   const files: MachineConfig['files'] = {};
   const cfg: MachineConfig = { memoryBytes, smp, bios: 'none', files };
+  if (a.quantum !== undefined) {
+    if (!Number.isSafeInteger(a.quantum) || a.quantum < 1) throw new Error(`--quantum ${a.quantum}: must be a whole number of instructions, at least 1`);
+    cfg.quantum = a.quantum;
+  }
   if (a.append !== undefined) cfg.append = a.append;
   if (a['drive-legacy']) cfg.driveLegacy = true;
   if (a.kernel !== undefined) {

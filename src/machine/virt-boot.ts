@@ -23,6 +23,12 @@ export interface VirtOptions {
   memoryBytes?: number;
   /** Number of harts (`--smp`), 1..8; default 1. */
   smp?: number;
+  /**
+   * Steps a hart runs before the next hart takes its turn (DEFAULT_QUANTUM unless told; a
+   * recording replays with the quantum it was made with). The interleaving of harts is a
+   * function of it, as of the inputs: every back end follows it exactly.
+   */
+  quantum?: number;
   /** Kernel (`--kernel`): an ELF, or a raw image when firmware is given. */
   kernel?: Uint8Array;
   /** Firmware (`--bios`): 'none' (default) or a raw binary / ELF loaded at 0x80000000. */
@@ -93,10 +99,16 @@ export interface BootRegion {
   data: Uint8Array;
 }
 
+/** Steps a hart runs before the next one's turn, unless told otherwise. */
+export const DEFAULT_QUANTUM = 10_000;
+/** The quantum of recordings that do not name one (made before it was recorded). */
+export const LEGACY_QUANTUM = 1000;
+
 /** The decided layout. */
 export interface BootPlan {
   memoryBytes: number;
   smp: number;
+  quantum: number;
   /** Where the boot ROM jumps (firmware, or the kernel entry with bios none). */
   startAddr: number;
   /** fw_dynamic_info.next_addr: the kernel entry (0 without a kernel). */
@@ -134,6 +146,8 @@ export function planBoot(opts: VirtOptions): BootPlan {
   if (!Number.isInteger(smp) || smp < 1 || smp > VIRT_MAX_HARTS) {
     throw new VirtConfigError(`smp ${smp} out of range: the virt board has 1 to ${VIRT_MAX_HARTS} harts`);
   }
+  const quantum = opts.quantum ?? DEFAULT_QUANTUM;
+  if (!Number.isSafeInteger(quantum) || quantum < 1) throw new VirtConfigError(`quantum ${quantum}: must be a whole number of steps, at least 1`);
   if (!Number.isInteger(memoryBytes) || memoryBytes < MiB || memoryBytes % 4096 !== 0) {
     throw new VirtConfigError(`bad memory size ${memoryBytes}: must be a whole number of 4 KiB pages, at least 1 MiB`);
   }
@@ -235,5 +249,5 @@ export function planBoot(opts: VirtOptions): BootPlan {
     }
   }
   // An image that ends above the DTB's aligned slot would be hit by it on QEMU too; reported above as overlap.
-  return { memoryBytes, smp, startAddr, kernelEntry, dtbAddr, dtb, initrd, regions, kernelElf };
+  return { memoryBytes, smp, quantum, startAddr, kernelEntry, dtbAddr, dtb, initrd, regions, kernelElf };
 }

@@ -38,21 +38,19 @@ import { VIRT, VIRT_IRQ, VIRT_SLOT } from './memmap.js';
 const MIP_STIP_BIT = Math.log2(MIP_STIP);
 
 export type { VirtOptions } from './virt-boot.js';
-export { VirtConfigError } from './virt-boot.js';
+export { VirtConfigError, DEFAULT_QUANTUM, LEGACY_QUANTUM } from './virt-boot.js';
 
 /** The network card's MAC address unless told otherwise (QEMU's default for its first card). */
 export const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 
-/** Steps a hart runs before the next hart gets its turn. */
-export const QUANTUM = 1000;
 /**
- * quantumLeft after `done` steps starting with `left` (1..QUANTUM) on a single hart, as if the
+ * quantumLeft after `done` steps starting with `left` (1..quantum) on a single hart, as if the
  * run had been cut at every quantum boundary: a fresh quantum starts only when another step
  * follows a boundary, so a run ending exactly on one leaves 0.
  */
-function quantumAfter(left: number, done: number): number {
+function quantumAfter(quantum: number, left: number, done: number): number {
   if (done <= left) return left - done;
-  return QUANTUM - ((done - left - 1) % QUANTUM + 1);
+  return quantum - ((done - left - 1) % quantum + 1);
 }
 
 /** GDB's register number of the virtual `priv` register (65 + 4096). */
@@ -146,7 +144,9 @@ export class VirtMachine implements ReplayableMachine {
   readonly dtb: Uint8Array;
 
   private readonly devices: MmioDevice[] = [];
-  private sched: SchedState = { cur: 0, quantumLeft: QUANTUM, nextEvent: Infinity };
+  private sched: SchedState;
+  /** Steps a hart runs before the next one's turn (VirtOptions.quantum). */
+  readonly quantum: number;
   /** sifive_test request raised during the current slice, handled when the slice ends. */
   private action: TestAction | null = null;
   /** The hart inside run() right now (device callbacks may ask it to stop). */
@@ -159,6 +159,8 @@ export class VirtMachine implements ReplayableMachine {
     const plan = planBoot(opts);
     this.boot = plan;
     const smp = plan.smp;
+    this.quantum = plan.quantum;
+    this.sched = { cur: 0, quantumLeft: plan.quantum, nextEvent: Infinity };
     this.ram = new PagedRam(VIRT.dram.base, plan.memoryBytes, opts.historyBytes);
     this.bus = new Bus(this.ram);
 
@@ -282,7 +284,7 @@ export class VirtMachine implements ReplayableMachine {
     // Harts first: their reset clears mip, then devices drive their (reset) line levels.
     for (const h of this.harts) h.reset(VIRT.mrom.base);
     for (const d of this.devices) d.reset();
-    this.sched = { cur: 0, quantumLeft: QUANTUM, nextEvent: Infinity };
+    this.sched = { cur: 0, quantumLeft: this.quantum, nextEvent: Infinity };
     this.action = null;
     this.deviceEvent();
   }
@@ -348,7 +350,7 @@ export class VirtMachine implements ReplayableMachine {
   }
 
   /**
-   * Run up to `budget` steps in total. Harts take turns in quanta of QUANTUM steps; a hart
+   * Run up to `budget` steps in total. Harts take turns in quanta of `quantum` steps; a hart
    * waiting in WFI with nothing pending gives up its turn. Returns early for a breakpoint or
    * watchpoint (that hart, instruction not executed), a poweroff/fail (exitCode set), a reset
    * (board already reset), or when every hart waits for an interrupt ('idle').
@@ -390,7 +392,7 @@ export class VirtMachine implements ReplayableMachine {
         throw new Error(`hart ${s.cur} made no progress (${hart.stopReason}) with a budget of ${slice}`);
       }
       executed += done;
-      s.quantumLeft = single ? quantumAfter(s.quantumLeft, done) : s.quantumLeft - done;
+      s.quantumLeft = single ? quantumAfter(this.quantum, s.quantumLeft, done) : s.quantumLeft - done;
       if (done > 0) ignorePending[s.cur] = 0;
       if (this.action !== null) return this.finishAction(executed);
       // Update timers as soon as their icount is reached, so the state at any icount is the
@@ -437,7 +439,7 @@ export class VirtMachine implements ReplayableMachine {
   /** Give the next hart a fresh quantum (forget LR reservations when another hart takes over). */
   private nextHart(): void {
     const s = this.sched;
-    s.quantumLeft = QUANTUM;
+    s.quantumLeft = this.quantum;
     if (this.harts.length === 1) return;
     this.harts[s.cur].clearReservation();
     s.cur = (s.cur + 1) % this.harts.length;

@@ -3,7 +3,7 @@
  * (live recording, or replay of a saved recording), and the conversions between a machine
  * configuration and the recording that stores it.
  */
-import { VirtMachine, type VirtOptions } from '../machine/virt.js';
+import { VirtMachine, DEFAULT_QUANTUM, LEGACY_QUANTUM, type VirtOptions } from '../machine/virt.js';
 import type { LogEntry } from '../replay/log.js';
 import { RecordingError, type Recording, type RecordingConfig, type RecordingImage } from '../replay/recording.js';
 import { Timeline } from '../replay/timeline.js';
@@ -72,6 +72,7 @@ export function createSession(o: SessionOptions): Session {
   const machine = new VirtMachine({
     memoryBytes: c.memoryBytes,
     smp: c.smp,
+    ...(c.quantum !== undefined ? { quantum: c.quantum } : {}),
     bios: c.bios,
     rtcEpochNs: RTC_EPOCH_NS,
     ...(c.kernel ? { kernel: c.kernel } : {}),
@@ -115,6 +116,7 @@ export function recordingParts(c: MachineConfig): { config: RecordingConfig; ima
     smp: c.smp,
     options: {
       bios: c.bios === 'none' ? 'none' : 'file',
+      quantum: c.quantum ?? DEFAULT_QUANTUM,
       driveLegacy: c.driveLegacy === true,
       // A udp link replays from the log; the addresses are kept to say what it was.
       ...(c.net
@@ -133,6 +135,10 @@ export function configFromRecording(rec: Recording): MachineConfig {
   const c: MachineConfig = { memoryBytes: rec.config.memory, smp: rec.config.smp, bios: 'none', files };
   if (rec.config.append !== undefined) c.append = rec.config.append;
   if (rec.config.options['driveLegacy'] === true) c.driveLegacy = true;
+  // Recordings made before the quantum was recorded ran with the old fixed one.
+  const q = rec.config.options['quantum'] ?? LEGACY_QUANTUM;
+  if (typeof q !== 'number' || !Number.isSafeInteger(q) || q < 1) throw new RecordingError(`recording configuration: bad quantum ${JSON.stringify(q)}`);
+  c.quantum = q;
   const net = rec.config.options['net'] as { spec?: unknown; mac?: unknown; legacy?: unknown } | undefined;
   if (net !== undefined) {
     try {
