@@ -11,7 +11,7 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
   const serve = useServers();
 
   it('harts are threads: info threads, thread 2, stepi and reverse-stepi on hart 1', async () => {
-    const server = await serve(['serve', '--kernel', HELLO, '--smp', '2', '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--smp', '2', '--quantum', '1000', '--console', 'none']);
     const out = await gdbBatch(server.port, HELLO, [
       'info threads', 'thread 2', 'p $mhartid', 'stepi', 'stepi', 'stepi', 'p $a0', 'reverse-stepi', 'p/x $pc', 'info threads',
     ]);
@@ -26,7 +26,7 @@ describe('rvrr serve: threads, interrupts, ack mode, kill', function () {
   });
 
   it('reverse-stepi steps back the thread selected with `thread N`, not the one that stopped last', async () => {
-    const server = await serve(['serve', '--kernel', HELLO, '--smp', '2', '--console', 'none']);
+    const server = await serve(['serve', '--kernel', HELLO, '--smp', '2', '--quantum', '1000', '--console', 'none']);
     // gdb sends `Hc0` (any thread) before `bs`: the hart to step back is the selected one.
     const out = await gdbBatch(server.port, HELLO, [
       'break square', 'continue', 'delete', 'thread 2', 'stepi', 'stepi', 'monitor when', 'thread 1', 'reverse-stepi', 'monitor when', 'info threads',

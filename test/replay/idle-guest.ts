@@ -19,9 +19,9 @@ export function idleConfig(elf = 'idle.elf', smp = 1): MachineConfig {
 }
 
 /** A live session on an idle guest, its console output collected. */
-export function idleSession(clockMode: 'virtual' | 'realtime', elf = 'idle.elf', smp = 1): { s: Session; out: () => string } {
+export function idleSession(clockMode: 'virtual' | 'realtime', elf = 'idle.elf', smp = 1, quantum?: number): { s: Session; out: () => string } {
   let out = '';
-  const s = createSession({ config: idleConfig(elf, smp), clockMode, onConsoleOutput: (b) => { out += Buffer.from(b).toString('latin1'); } });
+  const s = createSession({ config: { ...idleConfig(elf, smp), ...(quantum !== undefined ? { quantum } : {}) }, clockMode, onConsoleOutput: (b) => { out += Buffer.from(b).toString('latin1'); } });
   return { s, out: () => out };
 }
 

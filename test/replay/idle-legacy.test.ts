@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { decodeRecording, encodeRecording, summarizeRecording, type Recording } from '../../dist/replay/recording.js';
 import { replaySessionOf, toRecording, type Session } from '../../dist/session/session.js';
 import { seedKeyframes, withKeyframes, type KeyframeRule } from '../../dist/session/keyframes.js';
+import { LEGACY_QUANTUM } from '../../dist/machine/virt.js';
 import { fixture, idleSession, replayThroughFile, shuffled, symbol } from './idle-guest.js';
 
 interface Seen { icount: number; hash: string; virtualNs: number }
@@ -62,7 +63,8 @@ describe('replay/idle warps across format versions', function () {
   }
 
   it('a recording made now of the guest on two idle harts: the old states at every icount, no warp logged, replayed through keyframes and backwards', async () => {
-    const { s, out } = idleSession('virtual', 'idle.elf', 2);
+    // With the quantum the old files were made with (they name none: replayed with it).
+    const { s, out } = idleSession('virtual', 'idle.elf', 2, LEGACY_QUANTUM);
     const t = s.timeline;
     const hashes = new Map<number, string>();
     const times = new Map<number, number>();

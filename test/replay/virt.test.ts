@@ -18,9 +18,9 @@ const sym = (elf: string, name: string) => {
 };
 const SNAP = { interval: 2000, perLevel: 8, memoryBudget: Infinity };
 
-function board(kernel: string, smp = 1) {
+function board(kernel: string, smp = 1, quantum?: number) {
   let out = '';
-  const m = new VirtMachine({ kernel: file(kernel), smp, onConsoleOutput: (b) => { out += Buffer.from(b).toString('latin1'); } });
+  const m = new VirtMachine({ kernel: file(kernel), smp, ...(quantum !== undefined ? { quantum } : {}), onConsoleOutput: (b) => { out += Buffer.from(b).toString('latin1'); } });
   return { m, out: () => out };
 }
 
@@ -117,7 +117,8 @@ describe('replay on the virt board', function () {
   });
 
   it('smp: reverse-stepi of one hart goes back to that hart\'s previous instruction', async () => {
-    const { m } = board('test/machine/fixtures/smp.elf', 2);
+    // Short turns, so that both harts run in the few thousand instructions stepped through.
+    const { m } = board('test/machine/fixtures/smp.elf', 2, 1000);
     const t = new Timeline(m, { clockMode: 'virtual', snapshots: SNAP, hartCount: 2 });
     t.recordDebuggerWrite({ kind: 'mem', paddr: sym('test/machine/fixtures/smp.elf', 'ncpus'), bytes: Uint8Array.of(2, 0, 0, 0) });
     await t.runForward({ budget: 5500 });
