@@ -129,6 +129,33 @@ describe('replay/snapshots', () => {
     expect(store.bytes).to.equal(0);
   });
 
+  it('counts groups held by two stores at once apart (the second counts them in its own map)', () => {
+    const pages = Array.from({ length: 2 }, () => new Uint8Array(4096));
+    const page = 4096 + BUFFER_OVERHEAD;
+    const gA = { u8: [pages[0]] }, gB = { u8: [pages[1]] };
+    const s = (icount: number, groups: { u8: Uint8Array[] }[]): MachineSnapshot =>
+      ({ icount, approxBytes: 999_999, pageGroups: groups, stateBytes: 0 });
+    const tables = (n: number) => n * (16 + 64); // groups of one page
+    const one = new SnapshotStore({ memoryBudget: Infinity }), two = new SnapshotStore({ memoryBudget: Infinity });
+    one.add(0, s(0, [gA]));
+    two.add(0, s(0, [gA, gB]));
+    one.add(10, s(10, [gA, gB]));
+    two.add(10, s(10, [gA]));
+    expect(one.bytes).to.equal(2 * page + tables(2));
+    expect(two.bytes).to.equal(2 * page + tables(2));
+    one.dropAfter(-1);
+    expect(one.bytes).to.equal(0);
+    expect(two.bytes).to.equal(2 * page + tables(2), 'the other store still holds both');
+    two.dropAfter(5);
+    expect(two.bytes).to.equal(2 * page + tables(2), 'gB is still held by the snapshot at 0');
+    two.dropAfter(-1);
+    expect(two.bytes).to.equal(0);
+    // A group the first store counted and let go is counted on the group again by either.
+    two.add(0, s(0, [gB]));
+    one.add(0, s(0, [gB]));
+    expect([one.bytes, two.bytes]).to.deep.equal([page + tables(1), page + tables(1)]);
+  });
+
   it('finds the latest snapshot at or before an icount and drops discarded history', () => {
     const store = new SnapshotStore({ maxStopPins: 2 });
     for (const ic of [0, 100, 200, 300]) store.add(ic, fake(ic));
