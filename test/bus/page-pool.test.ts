@@ -66,6 +66,47 @@ describe('bus/page-pool', () => {
     expect(u8.every((b) => b === 0)).to.equal(true);
   });
 
+  it('slabs handed back leave the free list exactly: every page taken after is distinct and none is a held one', async () => {
+    const pool = new PagePool(16);
+    // 32 slabs; the pages of every third slab stay held, the others die in an interleaved order.
+    const held: Int32Array[] = [];
+    const fill = (): void => {
+      const all: Int32Array[] = [];
+      for (let k = 0; k < 32 * 16; k++) all.push(pool.take(true)[1]);
+      for (let k = 0; k < all.length; k++) if (((k >> 4) % 3) === 0) { all[k].fill(-7); held.push(all[k]); }
+    };
+    fill();
+    await collect();
+    const slabs = pool.slabCount;
+    expect(slabs).to.be.lessThan(32, 'wholly dead slabs went back');
+    expect(pool.freeCount).to.be.at.most(16 + 16);
+    const again: Int32Array[] = [];
+    for (let k = 0; k < 300; k++) {
+      const p = pool.take(false)[1];
+      p.fill(k);
+      again.push(p);
+    }
+    expect(again.every((p, k) => p.every((w) => w === k))).to.equal(true, 'no two pages taken share a slot');
+    expect(held.every((p) => p.every((w) => w === -7))).to.equal(true, 'no held page was handed out again');
+  });
+
+  it('two slabs dying interleaved both leave the free list whole (the collector\'s calls made by hand, in that order)', () => {
+    const pool = new PagePool(0);
+    const kept: [Uint8Array, Int32Array][] = [];
+    for (let k = 0; k < 32; k++) kept.push(pool.take(true)); // slots 0-15 (slab 0), 16-31 (slab 1)
+    // Each slot has two views; the registry calls `collected` once per view.
+    const die = (id: number): void => { const c = pool as unknown as { collected(id: number): void }; c.collected(id); c.collected(id); };
+    for (let k = 0; k < 15; k++) { die(k); die(16 + k); }
+    expect(pool.freeCount).to.equal(30);
+    die(15); // slab 0 goes back: slab 1's entries move into its places
+    expect([pool.freeCount, pool.slabCount]).to.deep.equal([15, 1]);
+    die(31);
+    expect([pool.freeCount, pool.slabCount]).to.deep.equal([0, 0]);
+    for (let k = 0; k < 32; k++) expect(pool.take(false)[0].length).to.equal(4096);
+    expect(pool.reused).to.equal(0, 'nothing was left listed to reuse');
+    expect(kept.length).to.equal(32);
+  });
+
   it('asks for a garbage collection each time it has grown by 64 MiB without finding dead pages', async () => {
     const pool = new PagePool();
     let asked = 0;
