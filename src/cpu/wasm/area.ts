@@ -2,9 +2,9 @@
  * The layout of a hart's wasm area (allocated by memory.ts in the machine's arena, so wasm code
  * reaches guest RAM beside it): the integer registers as i64 slots at 0, the pc a wasm block
  * leaves at WASM_NPC (f64), the arena offset of the current TLB set's mirror at WASM_TLB
- * (i32), two flags of block chaining (compile.ts), fcsr, a copy of mstatus and the f registers
- * (the F/D instructions of wasm blocks, gen-fp.ts), and the sets' mirrors (tlb.ts) from
- * WASM_MIRRORS on, the jump cache and the CSRs. A module of its own, so that the
+ * (i32), two flags of block chaining (compile.ts), fcsr, mstatus, the privilege mode, mip's
+ * device lines and the f registers (the F/D and sstatus code of wasm blocks, gen-fp.ts and
+ * gen-csr.ts), and the sets' mirrors (tlb.ts) from WASM_MIRRORS on, the jump cache and the CSRs. A module of its own, so that the
  * code generator does not import the hart's modules.
  */
 import { MIRROR_BYTES, TLB_SETS } from '../tlb.js';

@@ -1,6 +1,6 @@
 /**
  * F and D instructions inside wasm blocks (gen.ts calls `emitFp`). The f registers, fcsr and
- * a copy of mstatus live in the hart's wasm area (area.ts), so the code reads and writes them
+ * mstatus live in the hart's wasm area (area.ts), so the code reads and writes them
  * in place and an instruction it declines runs its interpreter handler (the exec helper) on
  * the same state, with nothing to spill but the x registers.
  *
